@@ -1,0 +1,232 @@
+"""Plain-dict form of entities and statuses, for snapshots on disk, in Redis and on the wire.
+
+`entity_to_dict` / `entity_from_dict` round-trip exactly; empty fields are left out to keep snapshots small.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from service.model.entity import (
+    Address,
+    DateSpec,
+    Entity,
+    EntityKind,
+    Identifier,
+    IdentifierType,
+    Link,
+    Name,
+    NameQuality,
+    NameType,
+    SourceRecord,
+)
+from service.model.status import ListStatus, SnapshotDiff, SyncState
+
+
+def _compact(d: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in d.items() if v not in (None, (), [], {}, "")}
+
+
+def name_to_dict(n: Name) -> dict[str, Any]:
+    d = _compact(
+        {
+            "full": n.full,
+            "given": n.given,
+            "middle": n.middle,
+            "family": n.family,
+            "patronymic": n.patronymic,
+            "lang": n.lang,
+        }
+    )
+    d["type"] = n.type.value
+    d["quality"] = n.quality.value
+    d["script"] = n.script
+    return d
+
+
+def name_from_dict(d: Mapping[str, Any]) -> Name:
+    return Name(
+        full=d["full"],
+        type=NameType(d.get("type", "primary")),
+        quality=NameQuality(d.get("quality", "strong")),
+        given=d.get("given"),
+        middle=d.get("middle"),
+        family=d.get("family"),
+        patronymic=d.get("patronymic"),
+        script=d.get("script", "Latn"),
+        lang=d.get("lang"),
+    )
+
+
+def entity_to_dict(e: Entity) -> dict[str, Any]:
+    return _compact(
+        {
+            "id": e.id,
+            "list_id": e.list_id,
+            "kind": e.kind.value,
+            "name": name_to_dict(e.name),
+            "aliases": [name_to_dict(a) for a in e.aliases],
+            "identifiers": [
+                _compact(
+                    {
+                        "type": i.type.value,
+                        "value": i.value,
+                        "country": i.country,
+                        "label": i.label,
+                        "note": i.note,
+                    }
+                )
+                for i in e.identifiers
+            ],
+            "birth_dates": [
+                _compact({"start": b.start, "end": b.end, "circa": b.circa or None, "raw": b.raw})
+                for b in e.birth_dates
+            ],
+            "birth_places": list(e.birth_places),
+            "nationalities": list(e.nationalities),
+            "citizenships": list(e.citizenships),
+            "addresses": [
+                _compact(
+                    {
+                        "full": a.full,
+                        "street": a.street,
+                        "city": a.city,
+                        "region": a.region,
+                        "postal_code": a.postal_code,
+                        "country": a.country,
+                    }
+                )
+                for a in e.addresses
+            ],
+            "countries": list(e.countries),
+            "gender": e.gender,
+            "titles": list(e.titles),
+            "positions": list(e.positions),
+            "programs": list(e.programs),
+            "listed_on": e.listed_on,
+            "remarks": list(e.remarks),
+            "links": [
+                _compact({"relation": lk.relation, "name": lk.name, "target_id": lk.target_id}) for lk in e.links
+            ],
+            "properties": dict(e.properties),
+            "source": _compact(
+                {
+                    "list_id": e.source.list_id,
+                    "upstream_id": e.source.upstream_id,
+                    "version": e.source.version,
+                    "fields": dict(e.source.fields),
+                }
+            )
+            if e.source
+            else None,
+        }
+    )
+
+
+def entity_from_dict(d: Mapping[str, Any]) -> Entity:
+    src = d.get("source")
+    return Entity(
+        id=d["id"],
+        list_id=d["list_id"],
+        kind=EntityKind(d["kind"]),
+        name=name_from_dict(d["name"]),
+        aliases=tuple(name_from_dict(a) for a in d.get("aliases", ())),
+        identifiers=tuple(
+            Identifier(
+                type=IdentifierType(i["type"]),
+                value=i["value"],
+                country=i.get("country"),
+                label=i.get("label"),
+                note=i.get("note"),
+            )
+            for i in d.get("identifiers", ())
+        ),
+        birth_dates=tuple(
+            DateSpec(start=b["start"], end=b.get("end"), circa=bool(b.get("circa")), raw=b.get("raw"))
+            for b in d.get("birth_dates", ())
+        ),
+        birth_places=tuple(d.get("birth_places", ())),
+        nationalities=tuple(d.get("nationalities", ())),
+        citizenships=tuple(d.get("citizenships", ())),
+        addresses=tuple(
+            Address(
+                full=a.get("full"),
+                street=a.get("street"),
+                city=a.get("city"),
+                region=a.get("region"),
+                postal_code=a.get("postal_code"),
+                country=a.get("country"),
+            )
+            for a in d.get("addresses", ())
+        ),
+        countries=tuple(d.get("countries", ())),
+        gender=d.get("gender"),
+        titles=tuple(d.get("titles", ())),
+        positions=tuple(d.get("positions", ())),
+        programs=tuple(d.get("programs", ())),
+        listed_on=d.get("listed_on"),
+        remarks=tuple(d.get("remarks", ())),
+        links=tuple(
+            Link(relation=lk["relation"], name=lk["name"], target_id=lk.get("target_id")) for lk in d.get("links", ())
+        ),
+        properties=dict(d.get("properties", {})),
+        source=SourceRecord(
+            list_id=src["list_id"],
+            upstream_id=src["upstream_id"],
+            version=src.get("version", ""),
+            fields=dict(src.get("fields", {})),
+        )
+        if src
+        else None,
+    )
+
+
+def status_to_dict(s: ListStatus) -> dict[str, Any]:
+    return {
+        "id": s.id,
+        "title": s.title,
+        "version": s.version,
+        "published_at": s.published_at,
+        "fetched_at": s.fetched_at,
+        "checked_at": s.checked_at,
+        "entities": s.entities,
+        "status": s.status.value,
+        "error": s.error,
+    }
+
+
+def status_from_dict(d: Mapping[str, Any]) -> ListStatus:
+    return ListStatus(
+        id=d["id"],
+        title=d.get("title"),
+        version=d.get("version"),
+        published_at=d.get("published_at"),
+        fetched_at=d.get("fetched_at"),
+        checked_at=d.get("checked_at"),
+        entities=int(d.get("entities", 0)),
+        status=SyncState(d.get("status", "never")),
+        error=d.get("error"),
+    )
+
+
+def diff_to_dict(diff: SnapshotDiff) -> dict[str, Any]:
+    return {
+        "list_id": diff.list_id,
+        "old_version": diff.old_version,
+        "new_version": diff.new_version,
+        "added": list(diff.added),
+        "removed": list(diff.removed),
+        "changed": list(diff.changed),
+    }
+
+
+def diff_from_dict(d: Mapping[str, Any]) -> SnapshotDiff:
+    return SnapshotDiff(
+        list_id=d["list_id"],
+        old_version=d.get("old_version"),
+        new_version=d["new_version"],
+        added=tuple(d.get("added", ())),
+        removed=tuple(d.get("removed", ())),
+        changed=tuple(d.get("changed", ())),
+    )

@@ -1,0 +1,1 @@
+"""Pure normalization functions shared by parsers, the matcher and queries: names, identifiers, dates, countries."""

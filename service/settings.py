@@ -1,0 +1,55 @@
+"""Typed settings from the environment (prefix SANCTIONS_); read only by the composition roots (cli, api.app)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_LISTS_DIR = Path(__file__).resolve().parent.parent / "lists"
+
+# Calibrated on tests/match/golden.csv and bench/eval_matcher.py (see the matcher issue's closing note).
+DEFAULT_THRESHOLD = 0.80
+
+
+def _split_csv(value: object) -> object:
+    if isinstance(value, str):
+        return [v.strip() for v in value.split(",") if v.strip()]
+    return value
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SANCTIONS_", extra="ignore")
+
+    data_dir: Path = Path("./data")
+    lists_dir: Path = DEFAULT_LISTS_DIR
+    lists: Annotated[list[str], NoDecode] = Field(default_factory=list)  # empty = every manifest in lists_dir
+    mirror: str | None = None
+    redis_url: str | None = None
+    api_keys: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    threshold: float = Field(default=DEFAULT_THRESHOLD, ge=0.0, le=1.0)
+    sync_interval_s: float = Field(default=3600.0, gt=0)
+    sync_on_start: bool = True
+
+    # sync worker
+    http_timeout_s: float = Field(default=60.0, gt=0)
+    http_retries: int = Field(default=3, ge=0)
+    max_download_bytes: int = Field(default=200 * 1024 * 1024, gt=0)
+    max_entity_drop: float = Field(default=0.5, ge=0.0, le=1.0)  # refuse a list that lost more than this share
+
+    # API
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    max_body_bytes: int = Field(default=2 * 1024 * 1024, gt=0)
+    max_batch: int = Field(default=1000, gt=0)
+    max_text_chars: int = Field(default=100_000, gt=0)
+    audit_queries: bool = False  # keep the screened values themselves in audit records
+    audit_retention: int = Field(default=1_000_000, gt=0)
+    log_json: bool = False
+    log_level: str = "INFO"
+
+    @field_validator("lists", "api_keys", "cors_origins", mode="before")
+    @classmethod
+    def _csv(cls, value: object) -> object:
+        return _split_csv(value)
