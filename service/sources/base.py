@@ -1,7 +1,8 @@
 """What every list parser shares: the parser protocol, a parse report, and hostile-XML-safe parsing.
 
-A parser module exposes `parse(files: Mapping[str, bytes], report: ParseReport | None = None) -> Iterator[Entity]`:
-bytes in, entities out, deterministic, stable ids, no network and no store. It raises ParseError (or
+A parser module exposes `parse(files, report=None, *, list_id=None) -> Iterator[Entity]` (see `Parser`): bytes
+in, entities out, deterministic, stable ids, no network and no store. `list_id` defaults to the parser's own list;
+generic formats (`ofac_xml`, `ftm`) use it to stamp entity ids for whichever list the manifest declares. It raises ParseError (or
 HostileInputError) when the files are not a complete, well-formed list; oddities it can live with go into the
 report as warnings and counts, never silently dropped.
 """
@@ -41,7 +42,9 @@ class ParseReport:
 
 
 class Parser(Protocol):
-    def __call__(self, files: Mapping[str, bytes], report: ParseReport | None = None) -> Iterator[Entity]: ...
+    def __call__(
+        self, files: Mapping[str, bytes], report: ParseReport | None = None, *, list_id: str | None = None
+    ) -> Iterator[Entity]: ...
 
 
 def require(files: Mapping[str, bytes], name: str) -> bytes:
