@@ -1,0 +1,455 @@
+"""RedisStore against a real Redis: atomic publish, chunking, expiry, notifications, audit bounds, the lock."""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+
+from service.errors import StoreError
+from service.model import Entity, EntityKind, ListStatus, Name, Snapshot, SnapshotDiff, SyncState
+from service.store.redis_ import DIFFS_KEPT, RedisStore, redact_url
+from tests.conftest import read_mirror_files
+from tests.store.redis_server import RedisServer, drop_prefix, free_port, shared_url, unique_prefix
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def snapshot(list_id: str, version: str, n: int) -> Snapshot:
+    """A snapshot whose entity count is encoded in its version, so a reader can tell a torn one."""
+    ents = tuple(
+        Entity(id=f"{list_id}:{i}", list_id=list_id, kind=EntityKind.PERSON, name=Name(f"PERSON {version} {i}"))
+        for i in range(n)
+    )
+    return Snapshot(list_id=list_id, version=version, entities=ents, fetched_at="2026-11-26T00:00:00Z")
+
+
+def status(list_id: str, version: str, n: int) -> ListStatus:
+    return ListStatus(id=list_id, version=version, entities=n, status=SyncState.OK)
+
+
+def publish(store: RedisStore, list_id: str, version: str, n: int, raw: dict[str, bytes] | None = None) -> None:
+    store.publish(snapshot(list_id, version, n), raw or {"f.csv": version.encode()}, status(list_id, version, n), None)
+
+
+@pytest.fixture
+def prefix(request: pytest.FixtureRequest) -> Iterator[str]:
+    p = unique_prefix(request.node.name.replace("[", "_").replace("]", "_"))
+    yield p
+    drop_prefix(shared_url(), p)
+
+
+@pytest.fixture
+def store(prefix: str) -> Iterator[RedisStore]:
+    s = RedisStore(shared_url(), prefix=prefix, grace_s=2.0)
+    yield s
+    s.close()
+
+
+def keys(prefix: str, pattern: str = "*") -> list[str]:
+    r = redis.Redis.from_url(shared_url())
+    try:
+        return sorted(k.decode() for k in r.scan_iter(match=prefix + pattern, count=1000))
+    finally:
+        r.close()
+
+
+def test_redis_store_keeps_real_raw_files_byte_for_byte(store: RedisStore) -> None:
+    files = read_mirror_files("un_sc_sanctions")
+    assert set(files) == {"consolidated.xml"}
+    digest = hashlib.sha256(files["consolidated.xml"]).hexdigest()
+    # MANIFEST.md: un/consolidated_2026-02-27.xml, 2,030,620 bytes
+    assert len(files["consolidated.xml"]) == 2_030_620
+    snap = snapshot("un_sc_sanctions", "2026-02-27", 3)
+    store.publish(snap, files, status("un_sc_sanctions", "2026-02-27", 3), None)
+    fresh = RedisStore(shared_url(), prefix=store.prefix)
+    raw = fresh.load_raw("un_sc_sanctions")
+    assert hashlib.sha256(raw["consolidated.xml"]).hexdigest() == digest
+    assert fresh.load_snapshot("un_sc_sanctions") == snap
+    assert fresh.load_raw("eu_fsf") == {}
+
+
+def test_redis_store_chunks_large_values(prefix: str) -> None:
+    store = RedisStore(shared_url(), prefix=prefix, chunk_bytes=4096)
+    files = read_mirror_files("us_ofac_cons")
+    snap = snapshot("us_ofac_cons", "v1", 2000)
+    store.publish(snap, files, status("us_ofac_cons", "v1", 2000), None)
+    assert len(keys(prefix, "v:us_ofac_cons:*:snap:*")) > 1
+    # cons_prim.csv is 238,635 bytes (MANIFEST.md): it must span several chunks and come back whole
+    assert len(keys(prefix, "v:us_ofac_cons:*:raw:*")) > len(files)
+    fresh = RedisStore(shared_url(), prefix=prefix, chunk_bytes=4096)
+    assert fresh.load_snapshot("us_ofac_cons") == snap
+    assert fresh.load_raw("us_ofac_cons") == files
+    assert len(fresh.load_raw("us_ofac_cons")["cons_prim.csv"]) == 238_635
+
+
+def test_redis_store_publish_bumps_generation_and_status(store: RedisStore) -> None:
+    assert store.generation() == "0"
+    assert store.load_snapshot("a") is None
+    publish(store, "a", "v1", 5)
+    g1 = store.generation()
+    publish(store, "b", "v1", 7)
+    assert store.generation() != g1
+    assert store.get_status("a") == status("a", "v1", 5)
+    assert set(store.all_statuses()) == {"a", "b"}
+    loaded = store.load_snapshot("b")
+    assert loaded is not None and len(loaded.entities) == 7
+
+
+def test_redis_store_old_version_expires_after_grace_new_one_persists(prefix: str) -> None:
+    store = RedisStore(shared_url(), prefix=prefix, grace_s=0.3)
+    publish(store, "a", "v1", 3)
+    first = keys(prefix, "v:a:*")
+    publish(store, "a", "v2", 4)
+    r = redis.Redis.from_url(shared_url())
+    try:
+        assert all(0 < r.pttl(k) <= 300 for k in first)
+        time.sleep(0.5)
+        assert not any(r.exists(k) for k in first)
+        assert all(r.ttl(k) == -1 for k in keys(prefix, "v:a:*"))  # the live version never expires
+    finally:
+        r.close()
+    loaded = store.load_snapshot("a")
+    assert loaded is not None and loaded.version == "v2"
+
+
+def test_redis_store_failed_flip_keeps_old_snapshot_and_leftovers_expire(
+    prefix: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = RedisStore(shared_url(), prefix=prefix, pending_ttl_s=30)
+    publish(store, "a", "v1", 3)
+    gen = store.generation()
+
+    def die(*args: object, **kwargs: object) -> None:
+        raise redis.ConnectionError("injected: connection lost before the flip")
+
+    monkeypatch.setattr(store, "_flip_pointer", die)
+    with pytest.raises(StoreError):
+        publish(store, "a", "v2", 4)
+    fresh = RedisStore(shared_url(), prefix=prefix)
+    loaded = fresh.load_snapshot("a")
+    assert loaded is not None and loaded.version == "v1" and len(loaded.entities) == 3
+    assert fresh.generation() == gen
+    r = redis.Redis.from_url(shared_url())
+    try:
+        ttls = [r.ttl(k) for k in keys(prefix, "v:a:*")]
+    finally:
+        r.close()
+    # v1's keys persist; v2's leftovers carry the pending TTL and vanish by themselves
+    assert sorted(t for t in ttls if t != -1) and all(0 < t <= 30 for t in ttls if t != -1)
+
+
+def test_redis_store_flip_refuses_a_version_without_meta(store: RedisStore) -> None:
+    publish(store, "a", "v1", 3)
+    with pytest.raises(redis.ResponseError, match="NOVERSION"):
+        store._flip_pointer("a", "0-missing", "v9", status("a", "v9", 1), None)
+    loaded = store.load_snapshot("a")
+    assert loaded is not None and loaded.version == "v1"
+
+
+def test_redis_store_readers_never_see_a_torn_snapshot(prefix: str) -> None:
+    writer = RedisStore(shared_url(), prefix=prefix, chunk_bytes=2048, grace_s=5)
+    publish(writer, "a", "v100", 100)
+    seen: set[str] = set()
+    errors: list[str] = []
+    done = threading.Event()
+
+    def read() -> None:
+        reader = RedisStore(shared_url(), prefix=prefix, chunk_bytes=2048)
+        while not done.is_set():
+            snap = reader.load_snapshot("a")
+            assert snap is not None
+            n = int(snap.version[1:])
+            if len(snap.entities) != n or snap.entities[-1].name.full != f"PERSON {snap.version} {n - 1}":
+                errors.append(snap.version)
+            seen.add(snap.version)
+
+    readers = [threading.Thread(target=read) for _ in range(2)]
+    for t in readers:
+        t.start()
+    try:
+        for n in range(101, 131):
+            publish(writer, "a", f"v{n}", n)
+    finally:
+        done.set()
+        for t in readers:
+            t.join(10)
+    assert not errors
+    assert len(seen) > 1  # the readers really raced the writer
+
+
+# A worker process that writes a new version slowly (small chunks, a pause per chunk) and dies by SIGKILL at
+# the moment the test chooses: mid-chunks, or after every chunk and the meta are written but before the flip.
+_WORKER = textwrap.dedent(
+    """
+    import os, signal, sys, time
+    sys.path.insert(0, {root!r})
+    from tests.store.test_redis import publish
+    from service.store.redis_ import RedisStore
+
+    store = RedisStore({url!r}, prefix={prefix!r}, chunk_bytes=1024)
+    mode = sys.argv[1]
+    if mode == "before-flip":
+        store._flip_pointer = lambda *a, **k: os.kill(os.getpid(), signal.SIGKILL)
+    else:
+        real = store._write_blob
+        def slow(pipe, *a, **k):
+            out = real(pipe, *a, **k)
+            pipe.execute()  # push this blob's chunks now, as a slow worker would
+            time.sleep(0.2)
+            return out
+        store._write_blob = slow
+    print("ready", flush=True)
+    publish(store, "a", "v500", 500, raw={{"big.bin": os.urandom(200_000), "small.bin": b"x"}})
+    """
+)
+
+
+@pytest.mark.parametrize("mode", ["mid-chunks", "before-flip"])
+def test_redis_store_worker_killed_mid_publish_is_invisible(prefix: str, mode: str) -> None:
+    store = RedisStore(shared_url(), prefix=prefix, chunk_bytes=1024)
+    publish(store, "a", "v10", 10)
+    gen = store.generation()
+    script = _WORKER.format(root=str(ROOT), url=shared_url(), prefix=prefix)
+    proc = subprocess.Popen([sys.executable, "-c", script, mode], stdout=subprocess.PIPE, cwd=ROOT)
+    try:
+        assert proc.stdout is not None and proc.stdout.readline().strip() == b"ready"
+        deadline = time.monotonic() + 20
+        while proc.poll() is None and time.monotonic() < deadline:
+            snap = store.load_snapshot("a")
+            assert snap is not None and snap.version == "v10" and len(snap.entities) == 10
+            if mode == "mid-chunks" and keys(prefix, "v:a:*:raw:*"):
+                proc.kill()  # the snapshot chunks are written, the raw files are on their way
+            time.sleep(0.01)
+        proc.wait(5)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == -9
+    assert len(keys(prefix, "v:a:*:meta")) == (2 if mode == "before-flip" else 1)
+    fresh = RedisStore(shared_url(), prefix=prefix)
+    snap = fresh.load_snapshot("a")
+    assert snap is not None and snap.version == "v10" and len(snap.entities) == 10
+    assert fresh.load_raw("a") == {"f.csv": b"v10"}
+    assert fresh.generation() == gen
+    publish(fresh, "a", "v11", 11)  # the next worker publishes normally over the leftovers
+    assert (fresh.load_snapshot("a") or snapshot("a", "x", 0)).version == "v11"
+
+
+def test_redis_store_diffs_newest_first_and_capped(store: RedisStore) -> None:
+    for n in range(DIFFS_KEPT + 5):
+        diff = SnapshotDiff("a", f"v{n}" if n else None, f"v{n + 1}", (f"a:{n}",), (), ())
+        store.publish(snapshot("a", f"v{n + 1}", 1), {}, status("a", f"v{n + 1}", 1), diff)
+    got = store.diffs("a", limit=1000)
+    assert len(got) == DIFFS_KEPT
+    assert got[0].new_version == f"v{DIFFS_KEPT + 5}" and got[0].added == (f"a:{DIFFS_KEPT + 4}",)
+    assert [d.new_version for d in store.diffs("a", limit=2)] == [f"v{DIFFS_KEPT + 5}", f"v{DIFFS_KEPT + 4}"]
+    assert store.diffs("b") == []
+
+
+def test_redis_store_validators_round_trip(store: RedisStore) -> None:
+    v = {"sdn.csv": {"etag": '"abc"', "last_modified": "Tue, 03 May 2024 10:00:00 GMT"}}
+    store.put_validators("us_ofac_sdn", v)
+    assert store.get_validators("us_ofac_sdn") == v
+    assert store.get_validators("eu_fsf") == {}
+
+
+def test_redis_store_notifies_subscribers_of_each_publish(store: RedisStore) -> None:
+    got: list[str] = []
+    sub = store.subscribe_changes(got.append, poll_s=0.1)
+    try:
+        deadline = time.monotonic() + 5
+        while not got and time.monotonic() < deadline:  # the first call reports the current generation
+            time.sleep(0.01)
+        assert got == ["0"]
+        publish(store, "a", "v1", 1)
+        publish(store, "a", "v2", 2)
+        while len(got) < 3 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert got == ["0", "1", "2"]
+    finally:
+        sub.stop()
+    assert not sub.alive
+
+
+def test_redis_store_subscription_survives_a_redis_restart() -> None:
+    with RedisServer() as server:
+        store = RedisStore(server.url, connect_timeout_s=0.5)
+        got: list[str] = []
+        sub = store.subscribe_changes(got.append, poll_s=0.1)
+        try:
+            deadline = time.monotonic() + 10
+            while not got and time.monotonic() < deadline:
+                time.sleep(0.01)
+            server.stop()
+            time.sleep(0.3)
+            server.start()  # same port, empty: this Redis keeps nothing on disk
+            publish(store, "a", "v1", 1)  # before or after the subscriber is back: it must learn of it either way
+            while "1" not in got and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert got[0] == "0" and "1" in got
+        finally:
+            sub.stop()
+
+
+def test_redis_store_audit_lookup_and_retention_bound(prefix: str) -> None:
+    store = RedisStore(shared_url(), prefix=prefix, audit_retention=50)
+    for i in range(230):
+        store.write_audit({"screening_id": f"s{i}", "hits": i})
+    # trimmed in batches: never more than the retention plus one batch
+    assert 50 <= store.audit_count() < 50 + max(1, 50 // 100) + 1
+    assert store.read_audit("s229") == {"screening_id": "s229", "hits": 229}
+    assert store.read_audit("s0") is None
+    r = redis.Redis.from_url(shared_url())
+    try:
+        assert r.hlen(f"{prefix}audit:index") == store.audit_count()
+    finally:
+        r.close()
+    assert store.read_audit("nope") is None
+
+
+def test_redis_store_buffers_audit_while_redis_is_down_and_flushes_after() -> None:
+    with RedisServer() as server:
+        store = RedisStore(server.url, connect_timeout_s=0.3, timeout_s=1)
+        store.write_audit({"screening_id": "before"})
+        server.stop()
+        assert not store.ping()
+        started = time.monotonic()
+        for i in range(20):
+            store.write_audit({"screening_id": f"down{i}"})  # never raises: screening goes on
+        assert time.monotonic() - started < 3  # one failed connect, then the buffer until the retry time
+        assert store.health()["audit_buffered"] == 20
+        assert store.read_audit("down3") == {"screening_id": "down3"}
+        with pytest.raises(StoreError):
+            store.get_status("a")
+        server.start()
+        time.sleep(1.1)
+        store.write_audit({"screening_id": "after"})
+        assert store.health()["audit_buffered"] == 0
+        fresh = RedisStore(server.url)
+        assert fresh.read_audit("down19") == {"screening_id": "down19"}
+        assert fresh.read_audit("after") == {"screening_id": "after"}
+        assert fresh.audit_count() == 21  # "before" went with the old, memory-only Redis
+
+
+def test_redis_store_audit_buffer_is_bounded() -> None:
+    store = RedisStore(f"redis://127.0.0.1:{free_port()}/0", connect_timeout_s=0.2, audit_buffer=5)
+    for i in range(8):
+        store.write_audit({"screening_id": f"s{i}"})
+    assert store.health() == {"backend": "redis", "ok": False, "audit_buffered": 5, "audit_dropped": 3}
+    assert store.read_audit("s7") == {"screening_id": "s7"}
+    with pytest.raises(StoreError):  # not in the buffer any more, and Redis cannot be asked
+        store.read_audit("s0")
+
+
+def test_redis_store_fails_fast_with_store_error_when_redis_is_gone() -> None:
+    store = RedisStore(f"redis://:secret@127.0.0.1:{free_port()}/0", connect_timeout_s=0.3)
+    started = time.monotonic()
+    with pytest.raises(StoreError) as info:
+        store.generation()
+    assert time.monotonic() - started < 5
+    assert "secret" not in str(info.value)
+    assert not store.ping()
+
+
+def test_redact_url_hides_only_the_password() -> None:
+    assert redact_url("redis://user:pw@redis.internal:6380/2") == "redis://user:***@redis.internal:6380/2"
+    assert redact_url("rediss://:pw@h/0") == "rediss://:***@h/0"
+    assert redact_url("redis://h:6379/0") == "redis://h:6379/0"
+
+
+def test_redis_store_lock_is_exclusive_and_released(store: RedisStore) -> None:
+    other = RedisStore(shared_url(), prefix=store.prefix)
+    with store.sync_lock(ttl_s=5) as mine:
+        assert mine
+        started = time.monotonic()
+        with other.sync_lock(ttl_s=5, wait_s=0.3) as theirs:
+            assert not theirs
+        assert 0.25 < time.monotonic() - started < 2
+    with other.sync_lock(ttl_s=5) as theirs:
+        assert theirs
+
+
+def test_redis_store_lock_waiter_gets_it_when_holder_releases(store: RedisStore) -> None:
+    other = RedisStore(shared_url(), prefix=store.prefix)
+    got: list[bool] = []
+
+    def wait() -> None:
+        with other.sync_lock(ttl_s=5, wait_s=5) as ok:
+            got.append(ok)
+
+    with store.sync_lock(ttl_s=5):
+        t = threading.Thread(target=wait)
+        t.start()
+        time.sleep(0.3)
+        assert got == []
+    t.join(5)
+    assert got == [True]
+
+
+def test_redis_store_lock_watchdog_keeps_a_long_sync_locked(store: RedisStore) -> None:
+    other = RedisStore(shared_url(), prefix=store.prefix)
+    with store.sync_lock(ttl_s=0.6) as mine:
+        assert mine
+        time.sleep(1.5)  # 2.5 TTLs: only the watchdog keeps it
+        with other.sync_lock(ttl_s=1) as theirs:
+            assert not theirs
+
+
+def test_redis_store_lock_release_never_deletes_anothers_lock(store: RedisStore) -> None:
+    r = redis.Redis.from_url(shared_url())
+    try:
+        with store.sync_lock(ttl_s=5):
+            r.set(f"{store.prefix}lock:sync", "someone-else")  # as if ours had expired and another took it
+        assert r.get(f"{store.prefix}lock:sync") == b"someone-else"
+    finally:
+        r.close()
+
+
+_HOLDER = textwrap.dedent(
+    """
+    import sys, time
+    sys.path.insert(0, {root!r})
+    from service.store.redis_ import RedisStore
+    with RedisStore({url!r}, prefix={prefix!r}).sync_lock(ttl_s=1.0) as ok:
+        print("held" if ok else "busy", flush=True)
+        time.sleep(60)
+    """
+)
+
+
+def test_redis_store_lock_of_a_killed_worker_expires(store: RedisStore) -> None:
+    script = _HOLDER.format(root=str(ROOT), url=shared_url(), prefix=store.prefix)
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, cwd=ROOT)
+    try:
+        assert proc.stdout is not None and proc.stdout.readline().strip() == b"held"
+        with store.sync_lock(ttl_s=5) as ok:
+            assert not ok
+        proc.kill()
+        proc.wait(5)
+        started = time.monotonic()
+        with store.sync_lock(ttl_s=5, wait_s=5) as ok:
+            assert ok
+        assert time.monotonic() - started < 1.5  # at most one TTL after the holder died
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def test_redis_store_snapshot_cache_follows_the_pointer(store: RedisStore) -> None:
+    publish(store, "a", "v1", 2)
+    first = store.load_snapshot("a")
+    assert store.load_snapshot("a") is first  # unchanged list: not decoded again
+    publish(store, "a", "v1", 2)  # same version re-published: a new publish id, a new read
+    again = store.load_snapshot("a")
+    assert again == first and again is not first
