@@ -1,7 +1,8 @@
 """Dates as publishers write them -> ISO prefixes ("1962", "1962-11", "1962-11-23") and ranges.
 
 Handles "23 Nov 1962", "23/11/1962", "1962-11-23", "Nov 1962", "circa 1962", "1960 to 1965", "1960-1965",
-"Between 1960 and 1965", "approximately 1962", "00/00/1962" (unknown day and month).
+"Between 1960 and 1965", "approximately 1962", "00/00/1962" and "dd/mm/1962" (unknown day and month), and
+alternatives ("1963 or 1964") through `parse_date_specs`.
 """
 
 from __future__ import annotations
@@ -44,6 +45,10 @@ _YMD_SLASH = re.compile(r"^(\d{4})[./](\d{1,2})[./](\d{1,2})$")
 _TEXT = re.compile(r"^(?:(\d{1,2})(?:st|nd|rd|th)?\s+)?([A-Za-zéû]+)\.?,?\s+(\d{4})$")
 _TEXT_MDY = re.compile(r"^([A-Za-zéû]+)\.?\s+(\d{1,2}),?\s+(\d{4})$")
 _YEAR = re.compile(r"^(\d{4})$")
+# The UK Sanctions List writes unknown parts as literal placeholders: "dd/mm/1945", "dd/05/1958".
+_PLACEHOLDER = re.compile(r"\b(?:dd|mm)(?=[./-])", re.IGNORECASE)
+# Several possible dates in one field: "1963 or 1964", "1972-08-10 OR 1972-08-11", "1970; 1971".
+_ALTERNATIVES = re.compile(r"\s+or\s+|\s*;\s*", re.IGNORECASE)
 
 
 def _valid(y: int, m: int | None, d: int | None) -> str | None:
@@ -64,7 +69,7 @@ def _valid(y: int, m: int | None, d: int | None) -> str | None:
 
 def parse_date(text: str, *, month_first: bool = False) -> str | None:
     """One date (full or partial) -> ISO prefix, or None when it is not a date we can read."""
-    s = text.strip().strip(".;,")
+    s = _PLACEHOLDER.sub("00", text.strip().strip(".;,"))
     if not s:
         return None
     if m := _ISO.match(s):
@@ -102,9 +107,29 @@ def parse_date_spec(text: str, *, month_first: bool = False) -> DateSpec | None:
     if m := _RANGE.match(s):
         a = parse_date(m["a"], month_first=month_first)
         b = parse_date(m["b"], month_first=month_first)
+        if b and not a:
+            # The first end may borrow the year of the second: "Between Aug. and Sep. 1977".
+            a = parse_date(f"{m['a']} {b[:4]}", month_first=month_first)
+            a = a if a and len(a) > 4 else None
         if a and b:
             return DateSpec(start=a, end=b, circa=circa, raw=raw)
     return None
+
+
+def parse_date_specs(text: str, *, month_first: bool = False) -> tuple[DateSpec, ...]:
+    """Every date in a field that may list alternatives ("1963 or 1964"); empty when none is readable.
+
+    A field that reads as one date or range as a whole is not split, so "Between 1960 and 1965" stays a range.
+    """
+    whole = parse_date_spec(text, month_first=month_first)
+    if whole is not None:
+        return (whole,)
+    specs = []
+    for part in _ALTERNATIVES.split(text):
+        spec = parse_date_spec(part, month_first=month_first) if part.strip() else None
+        if spec is not None and spec not in specs:
+            specs.append(spec)
+    return tuple(specs)
 
 
 def year_of(iso_prefix: str) -> int | None:
