@@ -12,7 +12,7 @@ from collections.abc import Hashable, Iterable
 from datetime import datetime
 from typing import TypeVar
 
-from service.model import Address, IdentifierType, Name, NameQuality, NameType
+from service.model import Address, DateSpec, IdentifierType, Name, NameQuality, NameType
 from service.normalize.countries import to_country_code
 from service.normalize.scripts import detect_script
 
@@ -21,8 +21,9 @@ T = TypeVar("T", bound=Hashable)
 _SPACE = re.compile(r"\s+")
 # Values publishers put in a country field to mean "not known"; "na" would otherwise read as Namibia.
 _NO_COUNTRY = frozenset({"na", "n/a", "none", "unknown", "-", "00", "not known"})
-# East Slavic patronymic endings (Vladimirovich, Petrovna, Ilyich, Ilyinichna); they mark the middle name part.
-_PATRONYMIC = re.compile(r"(?:ovich|evich|yevich|ovna|evna|yevna|ich|ichna|inichna)$", re.IGNORECASE)
+# East Slavic patronymic endings, Latin and Cyrillic (Vladimirovich, Petrovna, Ilyich, Иванович, Ильич); a bare
+# "-ich" is left out so that Friedrich or Ulrich stay middle names.
+_PATRONYMIC = re.compile(r"(?:ovich|evich|yich|ilich|ovna|evna|ichna|ович|евич|ьич|овна|евна|ична)$", re.IGNORECASE)
 
 
 def clean(text: str | None) -> str | None:
@@ -50,6 +51,14 @@ def texts(el: ET.Element | None, path: str) -> list[str]:
 def dedupe(items: Iterable[T]) -> tuple[T, ...]:
     """Items in first-seen order without repeats."""
     return tuple(dict.fromkeys(items))
+
+
+def unique_dates(specs: Iterable[DateSpec]) -> tuple[DateSpec, ...]:
+    """Dates without repeats of the same (start, end, circa); the first wording is kept."""
+    out: dict[tuple[str, str | None, bool], DateSpec] = {}
+    for s in specs:
+        out.setdefault((s.start, s.end, s.circa), s)
+    return tuple(out.values())
 
 
 def country(text: str | None) -> str | None:

@@ -41,6 +41,7 @@ from service.sources._common import (
     make_address,
     make_name,
     texts,
+    unique_dates,
 )
 from service.sources.base import ParseReport, parse_xml, require, strip_namespaces
 
@@ -125,7 +126,7 @@ def _entity(el: ET.Element, list_id: str, report: ParseReport) -> Entity | None:
         name=names[0],
         aliases=tuple(names[1:]),
         identifiers=dedupe(identifiers),
-        birth_dates=_unique_dates(birth_dates),
+        birth_dates=unique_dates(birth_dates),
         birth_places=dedupe(birth_places),
         nationalities=dedupe(c for c in map(country, texts(el, "NATIONALITY/VALUE")) if c),
         addresses=dedupe(addresses),
@@ -246,11 +247,3 @@ def _address(el: ET.Element) -> Address | None:
 def _join(el: ET.Element, tags: tuple[str, ...]) -> str | None:
     parts = [p for p in (child_text(el, t) for t in tags) if p]
     return ", ".join(dict.fromkeys(parts)) or None
-
-
-def _unique_dates(specs: list[DateSpec]) -> tuple[DateSpec, ...]:
-    """Dates without repeats of the same (start, end, circa); the first wording is kept."""
-    out: dict[tuple[str, str | None, bool], DateSpec] = {}
-    for s in specs:
-        out.setdefault((s.start, s.end, s.circa), s)
-    return tuple(out.values())
