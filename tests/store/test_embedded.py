@@ -1,0 +1,238 @@
+"""EmbeddedStore specifics: crash safety at every step of a publish, pruning, concurrent readers, damaged files."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from service.errors import StoreError
+from service.model import SnapshotDiff, SyncState
+from service.sources import ParseReport, get_parser
+from service.store import open_store
+from service.store.embedded import KEEP_VERSIONS, SNAPSHOT_FILE, EmbeddedStore
+from tests.conftest import read_mirror_files
+from tests.store.test_store import publish, snapshot, status
+
+
+class Crash(Exception):
+    """Stands in for the process dying at this point (a fault no real component produces on demand)."""
+
+
+def crash_on(monkeypatch: pytest.MonkeyPatch, name: str, predicate: Callable[[Any, Any], bool]) -> None:
+    """Make the first os.<name>(src, dst) call matching `predicate` raise Crash; later calls behave."""
+    real = getattr(os, name)
+    fired = []
+
+    def fake(src: Any, dst: Any, *args: Any, **kwargs: Any) -> Any:
+        if not fired and predicate(src, dst):
+            fired.append(dst)
+            raise Crash(f"crash before {name} to {dst}")
+        return real(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(os, name, fake)
+
+
+def versions_of(data_dir: Path, list_id: str) -> list[str]:
+    return sorted(p.name for p in (data_dir / "lists" / list_id / "versions").iterdir())
+
+
+def test_embedded_crash_before_pointer_switch_keeps_old_snapshot(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = EmbeddedStore(tmp_path)
+    old = publish(store, "x_list", "v1", 10)
+    crash_on(monkeypatch, "replace", lambda src, dst: Path(dst).name == "current")
+    with pytest.raises(Crash):
+        publish(store, "x_list", "v2", 20)
+    monkeypatch.undo()
+    # The new version directory is complete on disk, but not in service.
+    assert versions_of(tmp_path, "x_list") == ["00000001", "00000002"]
+    for s in (store, EmbeddedStore(tmp_path)):  # this process, and one that starts after the crash
+        assert s.load_snapshot("x_list") == old
+        current = s.get_status("x_list")
+        assert current is not None and current.version == "v1" and current.entities == 10
+        assert s.load_raw("x_list") == {"a.csv": b"v1"}
+    # The next publish cleans up and goes on.
+    reopened = EmbeddedStore(tmp_path)
+    newer = publish(reopened, "x_list", "v3", 30)
+    assert reopened.load_snapshot("x_list") == newer
+    assert "00000002" not in versions_of(tmp_path, "x_list")
+
+
+def test_embedded_crash_while_writing_version_dir_keeps_old_snapshot(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = EmbeddedStore(tmp_path)
+    old = publish(store, "x_list", "v1", 10)
+    crash_on(monkeypatch, "rename", lambda src, dst: Path(src).name.startswith(".tmp-"))
+    with pytest.raises(Crash):
+        publish(store, "x_list", "v2", 20)
+    monkeypatch.undo()
+    assert any(n.startswith(".tmp-") for n in versions_of(tmp_path, "x_list"))  # the half-written leftover
+    reopened = EmbeddedStore(tmp_path)
+    assert reopened.load_snapshot("x_list") == old
+    publish(reopened, "x_list", "v3", 5)
+    assert not any(n.startswith(".tmp-") for n in versions_of(tmp_path, "x_list"))
+
+
+def test_embedded_crash_after_switch_reports_the_new_version(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = EmbeddedStore(tmp_path)
+    publish(store, "x_list", "v1", 10, None)
+    diff = SnapshotDiff("x_list", "v1", "v2", ("x_list:10",), (), ())
+    # Crash right after the pointer switch, before the list-level status and diff log are written.
+    crash_on(monkeypatch, "replace", lambda src, dst: Path(dst).name == "status.json")
+    with pytest.raises(Crash):
+        publish(store, "x_list", "v2", 11, diff)
+    monkeypatch.undo()
+    reopened = EmbeddedStore(tmp_path)
+    snap = reopened.load_snapshot("x_list")
+    current = reopened.get_status("x_list")
+    assert snap is not None and snap.version == "v2"
+    assert current is not None and current.version == "v2" and current.entities == 11
+    assert [d.new_version for d in reopened.diffs("x_list")] == ["v2"]
+
+
+def test_embedded_failed_status_after_crash_recovery(tmp_path: Path) -> None:
+    store = EmbeddedStore(tmp_path)
+    publish(store, "x_list", "v1", 10)
+    store.put_status(status("x_list", "v1", 10, SyncState.FAILED))
+    current = EmbeddedStore(tmp_path).get_status("x_list")
+    assert current is not None and current.status is SyncState.FAILED
+
+
+def test_embedded_prunes_to_the_last_versions(tmp_path: Path) -> None:
+    store = EmbeddedStore(tmp_path)
+    for i in range(1, 7):
+        publish(store, "x_list", f"v{i}", i)
+    assert versions_of(tmp_path, "x_list") == [f"{i:08d}" for i in range(7 - KEEP_VERSIONS, 7)]
+    assert (tmp_path / "lists" / "x_list" / "current").read_text().strip() == "00000006"
+
+
+def test_embedded_detects_damaged_raw_file(tmp_path: Path) -> None:
+    store = EmbeddedStore(tmp_path)
+    publish(store, "x_list", "v1", 3)
+    raw = tmp_path / "lists" / "x_list" / "versions" / "00000001" / "raw" / "a.csv"
+    raw.write_bytes(b"tampered")
+    with pytest.raises(StoreError, match="fails its sha256 check"):
+        EmbeddedStore(tmp_path).load_raw("x_list")
+
+
+def test_embedded_detects_damaged_snapshot(tmp_path: Path) -> None:
+    store = EmbeddedStore(tmp_path)
+    publish(store, "x_list", "v1", 3)
+    (tmp_path / "lists" / "x_list" / "versions" / "00000001" / SNAPSHOT_FILE).write_bytes(b"\x1f\x8bnot gzip")
+    with pytest.raises(StoreError, match="corrupt snapshot of x_list"):
+        EmbeddedStore(tmp_path).load_snapshot("x_list")
+
+
+def test_embedded_refuses_unsafe_names(tmp_path: Path) -> None:
+    store = EmbeddedStore(tmp_path)
+    with pytest.raises(StoreError, match="unsafe list id"):
+        store.load_snapshot("../etc")
+    snap = snapshot("x_list", "v1", 1)
+    with pytest.raises(StoreError, match="unsafe raw file name"):
+        store.publish(snap, {"../evil": b"x"}, status("x_list", "v1", 1), None)
+    assert store.load_snapshot("x_list") is None
+
+
+def test_embedded_reader_never_sees_a_mix(tmp_path: Path) -> None:
+    """A reader loading in a loop (its own store instance: no shared cache) while a writer publishes."""
+    writer = EmbeddedStore(tmp_path)
+    publish(writer, "x_list", "v0", 50)
+    stop = threading.Event()
+    seen: list[tuple[str, int]] = []
+    problems: list[str] = []
+
+    def read() -> None:
+        reader = EmbeddedStore(tmp_path)
+        while not stop.is_set():
+            reader._cache.clear()  # read from disk every time
+            snap = reader.load_snapshot("x_list")
+            assert snap is not None
+            n = int(snap.version[1:])
+            expected = 50 + n
+            tags = {e.name.full.rsplit(" ", 1)[1] for e in snap.entities}
+            if len(snap.entities) != expected or tags != {snap.version}:
+                problems.append(f"{snap.version}: {len(snap.entities)} entities, tags {sorted(tags)[:3]}")
+            raw = reader.load_raw("x_list")
+            if int(raw["a.csv"].decode()[1:]) < n:
+                problems.append(f"raw older than the snapshot seen before it: {raw} < {snap.version}")
+            seen.append((snap.version, len(snap.entities)))
+
+    threads = [threading.Thread(target=read) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for i in range(1, 25):
+        publish(writer, "x_list", f"v{i}", 50 + i)
+    stop.set()
+    for t in threads:
+        t.join(10)
+    assert not problems, problems[:5]
+    assert len({v for v, _ in seen}) > 1  # the readers really did see the versions change
+
+
+def _hold_lock(data_dir: str, locked: Any, release: Any) -> None:
+    store = EmbeddedStore(Path(data_dir))
+    with store.sync_lock(wait_s=0) as held:
+        assert held
+        locked.set()
+        release.wait(10)
+
+
+def test_embedded_sync_lock_across_processes(tmp_path: Path) -> None:
+    ctx = multiprocessing.get_context("spawn")
+    locked, release = ctx.Event(), ctx.Event()
+    proc = ctx.Process(target=_hold_lock, args=(str(tmp_path), locked, release))
+    proc.start()
+    try:
+        assert locked.wait(30)
+        with EmbeddedStore(tmp_path).sync_lock(wait_s=0) as held:
+            assert held is False
+        assert "pid" in (tmp_path / "sync.lock").read_text()
+    finally:
+        release.set()
+        proc.join(10)
+    with EmbeddedStore(tmp_path).sync_lock(wait_s=0) as held:
+        assert held is True
+
+
+def _die_holding_lock(data_dir: str) -> None:
+    store = EmbeddedStore(Path(data_dir))
+    with store.sync_lock(wait_s=0):
+        os._exit(0)  # a worker killed mid-sync: its lock must not outlive it
+
+
+def test_embedded_sync_lock_released_when_holder_dies(tmp_path: Path) -> None:
+    ctx = multiprocessing.get_context("spawn")
+    proc = ctx.Process(target=_die_holding_lock, args=(str(tmp_path),))
+    proc.start()
+    proc.join(30)
+    with EmbeddedStore(tmp_path).sync_lock(wait_s=0) as held:
+        assert held is True
+
+
+def test_embedded_real_ofac_snapshot_round_trips(tmp_path: Path) -> None:
+    """The full OFAC SDN list as parsed from the real files survives the store field for field."""
+    files = read_mirror_files("us_ofac_sdn")
+    report = ParseReport()
+    entities = tuple(get_parser("us_ofac_sdn")(files, report, list_id="us_ofac_sdn"))
+    assert len(entities) == 14_965  # MANIFEST.md: sdn.csv 2024-05-03 has 14,965 rows
+    snap = snapshot("us_ofac_sdn", "v1", 0)
+    snap = type(snap)(list_id="us_ofac_sdn", version="sha256:test", entities=entities)
+    store = EmbeddedStore(tmp_path)
+    store.publish(snap, files, status("us_ofac_sdn", "sha256:test", len(entities)), None)
+    loaded = EmbeddedStore(tmp_path).load_snapshot("us_ofac_sdn")
+    assert loaded == snap
+    # Compressed on disk: far smaller than the raw CSVs it came from (6.6 MB).
+    size = (tmp_path / "lists" / "us_ofac_sdn" / "versions" / "00000001" / SNAPSHOT_FILE).stat().st_size
+    assert size < 6_000_000
+
+
+def test_open_store_picks_embedded_without_redis_url(tmp_path: Path) -> None:
+    assert isinstance(open_store(tmp_path / "d", None), EmbeddedStore)
