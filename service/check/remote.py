@@ -1,0 +1,257 @@
+"""Screen against a running service: POST /v1/screen/batch in chunks, GET /v1/entities/{id} for allowlist ids.
+
+Any transport failure, timeout or non-2xx answer is a RemoteError (exit 2): a check that could not screen
+must not pass.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any
+from urllib.parse import quote, urlsplit, urlunsplit
+
+import httpx
+
+from service import __version__
+from service.check.report import ListInfo
+from service.errors import ServiceError
+from service.model import EntityKind, Evidence, Hit, LinkedEntity, Query
+
+# The API's caps (service/api/schemas.py and SANCTIONS_MAX_BATCH / SANCTIONS_MAX_BODY_BYTES defaults): one
+# oversized cell must not turn a whole chunk into a 422, so values are clipped here the way the server would refuse.
+MAX_BATCH = 1000
+MAX_BODY_BYTES = 1_500_000  # under the server's 2 MiB default, with room for JSON escaping differences
+MAX_NAME_CHARS = 500
+MAX_IDENTIFIER_CHARS = 100
+MAX_LIST_ITEMS = {"aliases": 50, "identifiers": 50, "countries": 20}
+RETRY_STATUSES = frozenset({502, 503, 504})
+
+
+class RemoteError(ServiceError):
+    """The service could not be reached, refused the request, or answered something unreadable."""
+
+
+def redact_url(url: str) -> str:
+    """The URL without any user:password part, for messages and reports."""
+    parts = urlsplit(url)
+    netloc = parts.hostname or ""
+    if parts.port:
+        netloc += f":{parts.port}"
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
+def query_to_wire(ref: str, q: Query) -> dict[str, Any] | None:
+    """A Query as a batch item, clipped to the API's caps; None when nothing screenable is left."""
+    name = (q.name or "")[:MAX_NAME_CHARS] or None
+    identifiers = [i for i in q.identifiers if len(i) <= MAX_IDENTIFIER_CHARS][: MAX_LIST_ITEMS["identifiers"]]
+    if not (name and name.strip()) and not identifiers:
+        return None
+    item: dict[str, Any] = {"ref": ref, "type": q.kind.value if q.kind else "any"}
+    if name:
+        item["name"] = name
+    if identifiers:
+        item["identifiers"] = identifiers
+    if q.aliases:
+        item["aliases"] = [a[:MAX_NAME_CHARS] for a in q.aliases][: MAX_LIST_ITEMS["aliases"]]
+    if q.birth_date:
+        item["birth_date"] = q.birth_date
+    if q.countries:
+        item["countries"] = [c[:100] for c in q.countries][: MAX_LIST_ITEMS["countries"]]
+    return item
+
+
+def _evidence(d: Mapping[str, Any]) -> Evidence:
+    return Evidence(
+        field=str(d["field"]),
+        query_value=str(d["query_value"]),
+        list_value=str(d["list_value"]),
+        method=str(d["method"]),
+        score=float(d["score"]),
+        weight=float(d.get("weight", 0.0)),
+        query_normalized=d.get("query_normalized"),
+        list_normalized=d.get("list_normalized"),
+        detail=d.get("detail"),
+    )
+
+
+def _kind(value: object) -> EntityKind:
+    try:
+        return EntityKind(str(value))
+    except ValueError:
+        return EntityKind.UNKNOWN
+
+
+def hit_from_wire(d: Mapping[str, Any]) -> Hit:
+    return Hit(
+        entity_id=str(d["entity_id"]),
+        list_id=str(d["list"]),
+        kind=_kind(d.get("type")),
+        name=str(d["name"]),
+        score=float(d["score"]),
+        match=bool(d["match"]),
+        programs=tuple(str(p) for p in d.get("programs", ())),
+        evidence=tuple(_evidence(e) for e in d.get("evidence", ())),
+        linked=tuple(
+            LinkedEntity(str(lk["entity_id"]), str(lk["name"]), _kind(lk.get("type")), str(lk["relation"]))
+            for lk in d.get("linked", ())
+        ),
+        list_version=str(d.get("list_version") or ""),
+    )
+
+
+def _detail(resp: httpx.Response) -> str:
+    try:
+        body = resp.json()
+    except ValueError:
+        return resp.text[:200].strip() or resp.reason_phrase
+    detail = body.get("detail") if isinstance(body, dict) else body
+    return str(detail)[:300]
+
+
+class RemoteScreener:
+    mode = "remote"
+    threshold: float | None = None  # the server's default, read from its batch response
+
+    def __init__(
+        self,
+        url: str,
+        api_key: str | None = None,
+        *,
+        timeout_s: float = 60.0,
+        batch_size: int = MAX_BATCH,
+        retries: int = 2,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        if not url.startswith(("http://", "https://")):
+            raise RemoteError(f"--url {url!r}: expected http://host:port or https://host")
+        self.source = redact_url(url)
+        self.warnings: list[str] = []
+        self._batch_size = max(1, min(batch_size, MAX_BATCH))
+        self._retries = retries
+        self._timeout_s = timeout_s
+        headers = {"User-Agent": f"sanctions-check/{__version__}", "Accept": "application/json"}
+        if api_key:
+            headers["Authorization"] = f"Bearer {api_key}"
+        self._client = httpx.Client(
+            base_url=url.rstrip("/"),
+            headers=headers,
+            timeout=httpx.Timeout(timeout_s, connect=min(timeout_s, 10.0)),
+            transport=transport,
+        )
+        self._lists: dict[str, ListInfo] = {}
+
+    def _request(self, method: str, path: str, body: Any = None) -> httpx.Response:
+        attempt = 0
+        while True:
+            try:
+                resp = self._client.request(method, path, json=body)
+            except httpx.TimeoutException:
+                error = f"{self.source}{path}: no answer within {self._timeout_s:g}s"
+            except httpx.HTTPError as exc:
+                error = f"{self.source}{path}: {type(exc).__name__}: {exc}"
+            else:
+                if resp.status_code not in RETRY_STATUSES or attempt >= self._retries:
+                    return resp
+                error = f"{self.source}{path}: HTTP {resp.status_code}: {_detail(resp)}"
+            if attempt >= self._retries:
+                raise RemoteError(error)
+            attempt += 1
+            time.sleep(0.5 * 2**attempt)  # 1 s, 2 s: rides out a restart, not an outage
+
+    def _fail(self, resp: httpx.Response, what: str) -> RemoteError:
+        code = resp.status_code
+        if code in (401, 403):
+            return RemoteError(f"{what}: the service refused the API key (HTTP {code}); pass --api-key")
+        if code == 503:
+            return RemoteError(f"{what}: the service is not ready (HTTP 503: {_detail(resp)}); no lists loaded yet?")
+        return RemoteError(f"{what}: HTTP {code}: {_detail(resp)}")
+
+    def _chunks(self, items: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+        out = []
+        for i in range(0, len(items), self._batch_size):
+            out.append(items[i : i + self._batch_size])
+        return out
+
+    def _post_batch(self, items: list[dict[str, Any]], threshold: float | None, limit: int) -> dict[str, list[Hit]]:
+        body: dict[str, Any] = {"queries": items, "limit": limit}
+        if threshold is not None:
+            body["threshold"] = threshold
+        if len(items) > 1 and len(httpx.Request("POST", "/", json=body).content) > MAX_BODY_BYTES:
+            half = len(items) // 2
+            return self._post_batch(items[:half], threshold, limit) | self._post_batch(items[half:], threshold, limit)
+        resp = self._request("POST", "/v1/screen/batch", body)
+        if resp.status_code != 200:
+            raise self._fail(resp, "POST /v1/screen/batch")
+        try:
+            doc = resp.json()
+            if doc.get("threshold") is not None:
+                self.threshold = float(doc["threshold"])
+            for li in doc.get("lists", []):
+                info = ListInfo(
+                    id=str(li["id"]),
+                    version=li.get("version"),
+                    entities=li.get("entities"),
+                    published_at=li.get("published_at"),
+                    title=li.get("title"),
+                )
+                seen = self._lists.get(info.id)
+                if seen is not None and seen.version != info.version:
+                    self.warnings.append(
+                        f"list {info.id} changed from {seen.version} to {info.version} during the check"
+                    )
+                self._lists[info.id] = info
+            return {str(r["ref"]): [hit_from_wire(h) for h in r["hits"]] for r in doc["results"]}
+        except (ValueError, KeyError, TypeError) as exc:
+            raise RemoteError(f"POST /v1/screen/batch: unreadable response ({type(exc).__name__}: {exc})") from None
+
+    def screen(self, queries: Sequence[Query], *, threshold: float | None, limit: int) -> list[list[Hit]]:
+        items = []
+        for i, q in enumerate(queries):
+            item = query_to_wire(str(i), q)
+            if item is not None:
+                items.append(item)
+        hits: dict[str, list[Hit]] = {}
+        for chunk in self._chunks(items):
+            hits |= self._post_batch(chunk, threshold, limit)
+        missing = [it["ref"] for it in items if it["ref"] not in hits]
+        if missing:
+            raise RemoteError(f"POST /v1/screen/batch: no result for {len(missing)} quer(ies)")
+        if items and not self._lists:
+            raise RemoteError("the service reported no lists: it has nothing to screen against")
+        return [hits.get(str(i), []) for i in range(len(queries))]
+
+    def lists(self) -> list[ListInfo]:
+        if not self._lists:
+            resp = self._request("GET", "/v1/lists")
+            if resp.status_code != 200:
+                raise self._fail(resp, "GET /v1/lists")
+            try:
+                doc = resp.json()
+                rows = doc.get("lists", doc) if isinstance(doc, dict) else doc
+                for li in rows:
+                    if li.get("version"):
+                        self._lists[str(li["id"])] = ListInfo(
+                            id=str(li["id"]),
+                            version=li.get("version"),
+                            entities=li.get("entities"),
+                            published_at=li.get("published_at"),
+                            status=li.get("status"),
+                            title=li.get("title"),
+                        )
+            except (ValueError, KeyError, TypeError, AttributeError) as exc:
+                raise RemoteError(f"GET /v1/lists: unreadable response ({exc})") from None
+        return list(self._lists.values())
+
+    def unknown_entities(self, entity_ids: Sequence[str]) -> list[str]:
+        unknown = []
+        for entity_id in entity_ids:
+            resp = self._request("GET", f"/v1/entities/{quote(entity_id, safe=':')}")
+            if resp.status_code == 404:
+                unknown.append(entity_id)
+            elif resp.status_code != 200:
+                raise self._fail(resp, f"GET /v1/entities/{entity_id}")
+        return unknown
+
+    def close(self) -> None:
+        self._client.close()
