@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -50,10 +51,17 @@ def _build_parser() -> argparse.ArgumentParser:
     s.add_argument("--format", default=None, choices=["table", "json", "junit", "sarif", "github"])
     s.add_argument("--output", default=None, metavar="PATH")
     s.add_argument("--url", default=None, help="screen against a running service instead of local lists")
-    s.add_argument("--api-key", default=None)
-    s.add_argument("--min-score", type=float, default=None)
-    s.add_argument("--fail-on", default=None, help="which hits fail the run (see README)")
-    s.add_argument("--allowlist", default=None, metavar="FILE")
+    s.add_argument("--api-key", default=None, help="API key for --url (default: $SANCTIONS_API_KEY)")
+    s.add_argument("--timeout", type=float, default=60.0, metavar="S", help="per-request timeout for --url")
+    s.add_argument("--min-score", type=float, default=None, help="score from which a hit is a match (0..1)")
+    s.add_argument(
+        "--fail-on",
+        default="match",
+        choices=["match", "any", "none"],
+        help="match: a hit at or above --min-score fails (default); any: any candidate fails; none: report only",
+    )
+    s.add_argument("--allowlist", default=None, metavar="FILE", help="reviewed false positives (YAML or JSON)")
+    s.add_argument("--limit", type=int, default=10, help="hits reported per record")
     s.add_argument("--field", action="append", default=[], metavar="ROLE=COLUMN", help="map a column to a role")
     s.add_argument("--input-format", default=None, choices=["csv", "json", "jsonl", "yaml"])
     return p
@@ -76,7 +84,32 @@ def _cmd_screen(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_check(args: argparse.Namespace, settings: Settings) -> int:
-    raise ServiceError("check is not wired yet")
+    from service.check.run import CheckOptions, Screener, parse_fail_on, run_check
+
+    options = CheckOptions(
+        files=tuple(args.files),
+        # Remote mode leaves the default to the server, whose SANCTIONS_THRESHOLD may differ from ours.
+        min_score=args.min_score if args.min_score is not None else (None if args.url else settings.threshold),
+        format=args.format or "table",
+        output=args.output,
+        fail_on=parse_fail_on(args.fail_on),
+        allowlist=args.allowlist,
+        fields=tuple(args.field),
+        input_format=args.input_format,
+        limit=args.limit,
+    )
+
+    def make_screener() -> Screener:
+        if args.url:
+            from service.check.remote import RemoteScreener
+
+            api_key = args.api_key or os.environ.get("SANCTIONS_API_KEY") or None
+            return RemoteScreener(args.url, api_key, timeout_s=args.timeout)
+        from service.check.local import LocalScreener
+
+        return LocalScreener(settings.data_dir, settings.redis_url, settings.lists)
+
+    return run_check(options, make_screener)
 
 
 _COMMANDS = {
