@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from typing import Any, cast
 from urllib.parse import urlsplit, urlunsplit
 
-import orjson
 import redis
 import structlog
 from redis.backoff import ExponentialBackoff
@@ -26,13 +25,15 @@ from redis.retry import Retry
 
 from service.errors import StoreError
 from service.model import ListStatus, Snapshot, SnapshotDiff
-from service.model.codec import (
-    diff_from_dict,
-    diff_to_dict,
-    entity_from_dict,
-    entity_to_dict,
-    status_from_dict,
-    status_to_dict,
+from service.store.encoding import (
+    decode_diff,
+    decode_snapshot,
+    decode_status,
+    dumps,
+    encode_diff,
+    encode_snapshot,
+    encode_status,
+    loads,
 )
 
 log = structlog.get_logger(__name__)
@@ -125,31 +126,6 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _snapshot_payload(snapshot: Snapshot) -> bytes:
-    return orjson.dumps(
-        {
-            "list_id": snapshot.list_id,
-            "version": snapshot.version,
-            "published_at": snapshot.published_at,
-            "fetched_at": snapshot.fetched_at,
-            "files_sha256": [list(pair) for pair in snapshot.files_sha256],
-            "entities": [entity_to_dict(e) for e in snapshot.entities],
-        }
-    )
-
-
-def _snapshot_from_payload(data: bytes) -> Snapshot:
-    d = orjson.loads(data)
-    return Snapshot(
-        list_id=d["list_id"],
-        version=d["version"],
-        entities=tuple(entity_from_dict(e) for e in d["entities"]),
-        published_at=d.get("published_at"),
-        fetched_at=d.get("fetched_at"),
-        files_sha256=tuple((str(n), str(s)) for n, s in d.get("files_sha256", ())),
-    )
-
-
 @dataclass(frozen=True, slots=True)
 class Subscription:
     """A running change listener; `stop()` ends its thread."""
@@ -173,7 +149,7 @@ class RedisStore:
     current                      hash list_id -> publish id: THE pointer readers follow
     v:<list>:<pub>:meta          JSON: version, entity count, sha256 and chunk count of the snapshot and raw files,
                                  and every key of this version
-    v:<list>:<pub>:snap:<i>      zlib-compressed orjson snapshot, in chunks of `chunk_bytes`
+    v:<list>:<pub>:snap:<i>      zlib-compressed snapshot (service.store.encoding), in chunks of `chunk_bytes`
     v:<list>:<pub>:raw:<j>:<i>   zlib-compressed raw file j (the files that snapshot was parsed from)
     status / validators          hashes list_id -> JSON
     diffs:<list>                 list of JSON diffs, newest first, capped at DIFFS_KEPT
@@ -278,16 +254,16 @@ class RedisStore:
     def get_status(self, list_id: str) -> ListStatus | None:
         with self._errors("get_status"):
             raw = cast(bytes | None, self._r.hget(self._k("status"), list_id))
-        return status_from_dict(orjson.loads(raw)) if raw else None
+        return decode_status(raw) if raw else None
 
     def all_statuses(self) -> dict[str, ListStatus]:
         with self._errors("all_statuses"):
             raw = cast(dict[bytes, bytes], self._r.hgetall(self._k("status")))
-        return {k.decode(): status_from_dict(orjson.loads(v)) for k, v in sorted(raw.items())}
+        return {k.decode(): decode_status(v) for k, v in sorted(raw.items())}
 
     def put_status(self, status: ListStatus) -> None:
         with self._errors("put_status"):
-            self._r.hset(self._k("status"), status.id, orjson.dumps(status_to_dict(status)))
+            self._r.hset(self._k("status"), status.id, encode_status(status))
 
     # --- snapshots -------------------------------------------------------------------------------------
     def _write_blob(self, pipe: Any, base: str, data: bytes, ttl_ms: int) -> dict[str, Any]:
@@ -324,10 +300,12 @@ class RedisStore:
         diff: SnapshotDiff | None,
     ) -> None:
         list_id = snapshot.list_id
+        if status.id != list_id or (diff is not None and diff.list_id != list_id):
+            raise StoreError(f"publish: status/diff list id differs from the snapshot's ({list_id})")
         pub = f"{int(time.time() * 1000)}-{secrets.token_hex(4)}"  # unique even when a version is re-published
         base = self._k("v", list_id, pub)
         ttl_ms = int(self.pending_ttl_s * 1000)
-        payload = _snapshot_payload(snapshot)
+        payload = encode_snapshot(snapshot)
         with self._errors("publish"):
             pipe = self._r.pipeline(transaction=False)
             snap = self._write_blob(pipe, f"{base}:snap", payload, ttl_ms)
@@ -347,7 +325,7 @@ class RedisStore:
             # Chunks first, meta last, each its own command: the flip refuses a version without meta, and
             # meta exists only once every chunk before it has been written.
             pipe.execute()
-            self._r.set(f"{base}:meta", orjson.dumps(meta), px=ttl_ms)
+            self._r.set(f"{base}:meta", dumps(meta), px=ttl_ms)
             self._flip_pointer(list_id, pub, snapshot.version, status, diff)
         log.info(
             "store.published",
@@ -371,8 +349,8 @@ class RedisStore:
             args=[
                 list_id,
                 pub,
-                orjson.dumps(status_to_dict(status)),
-                orjson.dumps(diff_to_dict(diff)) if diff else b"",
+                encode_status(status),
+                encode_diff(diff) if diff else b"",
                 DIFFS_KEPT,
                 int(self.grace_s * 1000),
                 self.channel,
@@ -387,7 +365,7 @@ class RedisStore:
             if pub is None:
                 return None
             meta = cast(bytes | None, self._r.get(self._k("v", list_id, pub.decode(), "meta")))
-        return (pub.decode(), orjson.loads(meta)) if meta else ("", {})
+        return (pub.decode(), loads(meta)) if meta else ("", {})
 
     def load_snapshot(self, list_id: str) -> Snapshot | None:
         # A retry covers the rare reader that followed a pointer whose version expired under it.
@@ -405,7 +383,7 @@ class RedisStore:
             data = self._read_blob(meta["snapshot"])
             if data is None:
                 continue
-            snap = _snapshot_from_payload(data)
+            snap = decode_snapshot(data)
             with self._lock:
                 self._snap_cache[list_id] = (pub, snap)
             return snap
@@ -453,7 +431,7 @@ class RedisStore:
                     while not stop.is_set():
                         msg = pubsub.get_message(timeout=poll_s)
                         if msg and msg.get("type") == "message":
-                            callback(str(orjson.loads(msg["data"]).get("generation", "")))
+                            callback(str(loads(msg["data"]).get("generation", "")))
                 except (redis.RedisError, StoreError, OSError) as exc:
                     log.warning("store.subscription_lost", error=type(exc).__name__)
                     stop.wait(backoff)
@@ -470,12 +448,12 @@ class RedisStore:
     def get_validators(self, list_id: str) -> dict[str, dict[str, str]]:
         with self._errors("get_validators"):
             raw = cast(bytes | None, self._r.hget(self._k("validators"), list_id))
-        return cast(dict[str, dict[str, str]], orjson.loads(raw)) if raw else {}
+        return cast(dict[str, dict[str, str]], loads(raw)) if raw else {}
 
     def put_validators(self, list_id: str, validators: Mapping[str, Mapping[str, str]]) -> None:
         data = {name: dict(v) for name, v in validators.items()}
         with self._errors("put_validators"):
-            self._r.hset(self._k("validators"), list_id, orjson.dumps(data))
+            self._r.hset(self._k("validators"), list_id, dumps(data))
 
     # --- diffs -----------------------------------------------------------------------------------------
     def diffs(self, list_id: str, limit: int = 20) -> list[SnapshotDiff]:
@@ -483,7 +461,7 @@ class RedisStore:
             return []
         with self._errors("diffs"):
             raw = cast(list[bytes], self._r.lrange(self._k("diffs", list_id), 0, limit - 1))
-        return [diff_from_dict(orjson.loads(d)) for d in raw]
+        return [decode_diff(d) for d in raw]
 
     # --- audit -----------------------------------------------------------------------------------------
     def _audit_one(self, sid: str, rec: bytes) -> None:
@@ -516,8 +494,10 @@ class RedisStore:
             log.warning("store.audit_buffering", error=error)
 
     def write_audit(self, record: Mapping[str, Any]) -> None:
-        sid = str(record["screening_id"])
-        rec = orjson.dumps(record)
+        sid = record.get("screening_id")
+        if not isinstance(sid, str) or not sid:
+            raise StoreError("an audit record needs a 'screening_id'")
+        rec = dumps(dict(record))
         if time.monotonic() < self._audit_retry_at:
             self._buffer_audit(sid, rec, "redis unavailable")
             return
@@ -533,7 +513,7 @@ class RedisStore:
         with self._lock:
             for sid, rec in self._audit_pending:
                 if sid == screening_id:
-                    return cast(dict[str, Any], orjson.loads(rec))
+                    return cast(dict[str, Any], loads(rec))
         with self._errors("read_audit"):
             entry = cast(bytes | None, self._r.hget(self._k("audit", "index"), screening_id))
             if entry is None:
@@ -541,7 +521,7 @@ class RedisStore:
             rows = cast(list[tuple[bytes, dict[bytes, bytes]]], self._r.xrange(self._k("audit"), entry, entry))
         if not rows:
             return None
-        return cast(dict[str, Any], orjson.loads(rows[0][1][b"rec"]))
+        return cast(dict[str, Any], loads(rows[0][1][b"rec"]))
 
     def audit_count(self) -> int:
         """Records in the stream (bounded by `audit_retention`)."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import atexit
 import functools
+import hashlib
 import os
 import secrets
 import shutil
@@ -104,3 +105,16 @@ def drop_prefix(url: str, prefix: str) -> None:
             r.delete(*keys[i : i + 500])
     finally:
         r.close()
+
+
+_CONTRACT_PREFIXES: set[str] = set()
+
+
+def contract_prefix(tmp_path: object) -> str:
+    """One key prefix per test folder (the same folder reopens the same store); dropped when the session ends."""
+    digest = hashlib.sha256(str(tmp_path).encode()).hexdigest()[:16]
+    prefix = f"test:contract:{os.getpid()}:{digest}:"
+    if not _CONTRACT_PREFIXES:
+        atexit.register(lambda: [drop_prefix(shared_url(), p) for p in _CONTRACT_PREFIXES])
+    _CONTRACT_PREFIXES.add(prefix)
+    return prefix

@@ -27,16 +27,20 @@ from service.model import (
 )
 from service.store.base import Store, iter_snapshots
 from service.store.embedded import EmbeddedStore
+from service.store.redis_ import RedisStore
 from tests.conftest import read_mirror_files
+from tests.store.redis_server import contract_prefix, shared_url
 
 # Hook for other backends: the Redis store adds "redis" here and a branch in open_backend().
-BACKENDS = ["embedded"]
+BACKENDS = ["embedded", "redis"]
 
 
 def open_backend(kind: str, tmp_path: Path, *, audit_retention: int = 1_000_000) -> Store:
     """A fresh, empty store of `kind`; a second call with the same tmp_path opens the same store again."""
     if kind == "embedded":
         return EmbeddedStore(tmp_path / "data", audit_retention=audit_retention)
+    if kind == "redis":
+        return RedisStore(shared_url(), prefix=contract_prefix(tmp_path), audit_retention=audit_retention)
     raise AssertionError(f"unknown backend {kind}")
 
 
