@@ -2,21 +2,75 @@
 
 Interface used by the API, the CLI and the CI hook (keep it stable):
     Matcher.build(snapshots) -> Matcher
-    matcher.screen(query, threshold=..., limit=..., lists=..., kinds=..., programs=..., exclude_ids=...) -> list[Hit]
+    matcher.screen(query, threshold=, limit=, lists=, kinds=, programs=, exclude_ids=) -> list[Hit]
     matcher.compare(query, candidate_query, threshold=...) -> Comparison
     matcher.screen_text(text, threshold=..., lists=...) -> list[Mention]
     matcher.get(entity_id) -> Entity | None
     matcher.versions -> {list_id: version};  len(matcher) -> number of entities
+
+A hit's score is the best of its name evidence (token alignment over every alias, scaled by the alias's
+quality and by kind compatibility) and its identifier evidence (an exact identifier is strong evidence of its
+own), moved up or down by birth date and country, each step visible in the evidence.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
-from rapidfuzz import fuzz
+from service.errors import QueryError
+from service.match.index import QUALITY_FACTOR, Index
+from service.match.score import compare_birth_date, compare_countries, score_names
+from service.model import (
+    Comparison,
+    DateSpec,
+    Entity,
+    EntityKind,
+    Evidence,
+    Hit,
+    Identifier,
+    IdentifierType,
+    LinkedEntity,
+    Name,
+    Query,
+    Snapshot,
+)
+from service.normalize.countries import to_country_code
+from service.normalize.dates import parse_date_spec
+from service.normalize.identifiers import canonical, comparable, is_identifier_like, parse_imo
+from service.normalize.names import NormalizedName, analyze
 
-from service.model import Comparison, Entity, EntityKind, Evidence, Hit, Query, Snapshot
+CANDIDATE_NAMES = 64  # names handed from retrieval to the scorer per query name
+REPORT_FLOOR = 0.55  # hits scoring below this (and below the threshold) are not returned
+IDENTIFIER_SCORE: dict[IdentifierType, float] = {
+    IdentifierType.IMO: 1.0,
+    IdentifierType.MMSI: 1.0,
+    IdentifierType.TAIL_NUMBER: 1.0,
+    IdentifierType.AIRCRAFT_MSN: 0.95,
+    IdentifierType.SWIFT_BIC: 1.0,
+    IdentifierType.CRYPTO: 1.0,
+    IdentifierType.IMO_COMPANY: 0.95,
+    IdentifierType.CALL_SIGN: 0.85,
+    IdentifierType.PASSPORT: 0.95,
+    IdentifierType.NATIONAL_ID: 0.95,
+    IdentifierType.TAX_ID: 0.95,
+    IdentifierType.REGISTRATION: 0.95,
+    IdentifierType.OTHER: 0.85,
+}
+SHORT_IDENTIFIER_LEN = 6  # document numbers shorter than this collide across issuers
+SHORT_IDENTIFIER_SCORE = 0.8
+# A vessel or aircraft found by name whose listed IMO / tail number differs from the one queried.
+IDENTIFIER_CONTRADICTION = -0.25
+_CONTRADICTING_TYPES = (IdentifierType.IMO, IdentifierType.TAIL_NUMBER, IdentifierType.MMSI)
+
+_KIND_FACTOR: dict[tuple[EntityKind, EntityKind], float] = {
+    (EntityKind.ORGANIZATION, EntityKind.VESSEL): 0.85,
+    (EntityKind.ORGANIZATION, EntityKind.AIRCRAFT): 0.85,
+    (EntityKind.VESSEL, EntityKind.ORGANIZATION): 0.85,
+    (EntityKind.AIRCRAFT, EntityKind.ORGANIZATION): 0.85,
+}
+KIND_MISMATCH_FACTOR = 0.7  # a person query against a vessel, a vessel against a person, ...
+KIND_UNKNOWN_FACTOR = 0.95
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,33 +78,83 @@ class Mention:
     text: str
     start: int
     end: int
-    kind: str  # "name", "tail_number", "imo", ...
+    kind: str  # "name", "imo", "tail_number", "identifier"
     hits: tuple[Hit, ...]
 
 
-class Matcher:
-    """PLACEHOLDER brute-force implementation; replaced by the indexed matcher of the matcher issue."""
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    names: tuple[tuple[str, NormalizedName], ...]
+    identifiers: tuple[tuple[str, frozenset[str]], ...]  # (query value, comparable keys)
+    kind: EntityKind | None
+    birth_date: str | None
+    countries: tuple[str, ...]
 
-    def __init__(self, entities: dict[str, Entity], versions: dict[str, str]) -> None:
-        self._entities = entities
+
+def kind_factor(query: EntityKind | None, listed: EntityKind) -> float:
+    if query is None or query in (EntityKind.UNKNOWN, listed):
+        return 1.0
+    if listed == EntityKind.UNKNOWN:
+        return KIND_UNKNOWN_FACTOR
+    return _KIND_FACTOR.get((query, listed), KIND_MISMATCH_FACTOR)
+
+
+def _identifier_keys(value: str) -> frozenset[str]:
+    keys = {canonical(value)}
+    imo = parse_imo(value)
+    if imo:
+        keys.add(imo)
+    return frozenset(k for k in keys if len(k) >= 4)
+
+
+def _prepare(query: Query) -> _Prepared:
+    if query.is_empty():
+        raise QueryError("a screening needs a name or an identifier")
+    raw_names = [n for n in (query.name, *query.aliases) if n and n.strip()]
+    names = tuple((n, analyze(n)) for n in raw_names)
+    id_values = [i for i in query.identifiers if i.strip()]
+    id_values += [n for n in raw_names if is_identifier_like(n)]
+    identifiers = tuple((v, keys) for v in dict.fromkeys(id_values) if (keys := _identifier_keys(v)))
+    countries = tuple(c for c in (to_country_code(x) for x in query.countries) if c)
+    return _Prepared(
+        names=tuple((raw, norm) for raw, norm in names if norm.tokens),
+        identifiers=identifiers,
+        kind=query.kind,
+        birth_date=query.birth_date,
+        countries=countries,
+    )
+
+
+def _entity_countries(e: Entity) -> tuple[str, ...]:
+    out = [*e.nationalities, *e.citizenships, *e.countries]
+    out += [a.country for a in e.addresses if a.country]
+    return tuple(dict.fromkeys(out))
+
+
+class Matcher:
+    """Screens queries against every loaded list. Immutable: swap a new one in with one assignment."""
+
+    def __init__(self, index: Index, versions: dict[str, str]) -> None:
+        self.index = index
         self.versions = versions
 
     @classmethod
     def build(cls, snapshots: Iterable[Snapshot]) -> Matcher:
-        entities: dict[str, Entity] = {}
+        entities: list[Entity] = []
         versions: dict[str, str] = {}
         for snap in snapshots:
             versions[snap.list_id] = snap.version
-            for e in snap.entities:
-                entities[e.id] = e
-        return cls(entities, versions)
+            entities.extend(snap.entities)
+        return cls(Index(entities), versions)
 
     def __len__(self) -> int:
-        return len(self._entities)
+        return len(self.index.entities)
 
     def get(self, entity_id: str) -> Entity | None:
-        return self._entities.get(entity_id)
+        pos = self.index.position.get(entity_id)
+        return self.index.entities[pos] if pos is not None else None
 
+    # --- screening -------------------------------------------------------------------------------------
     def screen(
         self,
         query: Query,
@@ -62,32 +166,215 @@ class Matcher:
         programs: Collection[str] | None = None,
         exclude_ids: Collection[str] = (),
     ) -> list[Hit]:
-        hits = []
-        q = (query.name or "").lower()
-        for e in self._entities.values():
+        prepared = _prepare(query)
+        idx = self.index
+        # candidate entity -> the names retrieval found for it
+        found: dict[int, set[int]] = {}
+        for _, norm in prepared.names:
+            for ni in idx.candidates(norm, CANDIDATE_NAMES):
+                found.setdefault(idx.names[ni].entity, set()).add(ni)
+        id_hits: dict[int, list[tuple[str, Identifier]]] = {}
+        for value, keys in prepared.identifiers:
+            for key in keys:
+                for ei, ident in idx.by_identifier(key):
+                    id_hits.setdefault(ei, []).append((value, ident))
+                    found.setdefault(ei, set())
+        program_set = {p.upper() for p in programs} if programs else None
+        exclude = set(exclude_ids)
+        hits: list[Hit] = []
+        floor = min(threshold, REPORT_FLOOR)
+        for ei, name_idx in found.items():
+            e = idx.entities[ei]
             if lists and e.list_id not in lists:
                 continue
-            best = max(fuzz.token_sort_ratio(q, n.full.lower()) / 100 for n in e.all_names())
-            if best >= 0.5:
-                hits.append(
-                    Hit(
-                        entity_id=e.id,
-                        list_id=e.list_id,
-                        kind=e.kind,
-                        name=e.name.full,
-                        score=best,
-                        match=best >= threshold,
-                        programs=e.programs,
-                        evidence=(Evidence("name", q, e.name.full, "token_sort", best, 1.0),),
-                        list_version=self.versions.get(e.list_id, ""),
-                    )
-                )
-        hits.sort(key=lambda h: -h.score)
+            if kinds and e.kind not in kinds:
+                continue
+            if program_set is not None and not program_set & {p.upper() for p in e.programs}:
+                continue
+            if e.id in exclude:
+                continue
+            names = [(idx.names[ni].name, idx.names[ni].norm) for ni in sorted(name_idx)]
+            score, evidence = self._score(prepared, e, names, id_hits.get(ei, ()))
+            if score >= floor:
+                hits.append(self._hit(ei, score, threshold, evidence))
+        hits.sort(key=lambda h: (-h.score, h.entity_id))
         return hits[:limit]
 
     def compare(self, query: Query, candidate: Query, *, threshold: float = 0.8) -> Comparison:
-        s = fuzz.token_sort_ratio(query.name or "", candidate.name or "") / 100
-        return Comparison(score=s, match=s >= threshold)
+        """The screening scorer on two records: `candidate` stands in for a listed entity."""
+        prepared = _prepare(query)
+        if candidate.is_empty():
+            raise QueryError("the candidate needs a name or an identifier")
+        cand_names = [n for n in (candidate.name, *candidate.aliases) if n and n.strip()]
+        entity = Entity(
+            id="candidate",
+            list_id="compare",
+            kind=candidate.kind or EntityKind.UNKNOWN,
+            name=Name(cand_names[0] if cand_names else candidate.identifiers[0]),
+            aliases=tuple(Name(n) for n in cand_names[1:]),
+            identifiers=tuple(Identifier(IdentifierType.OTHER, v) for v in candidate.identifiers),
+            nationalities=tuple(c for c in (to_country_code(x) for x in candidate.countries) if c),
+            birth_dates=tuple(s for s in [_date_spec(candidate.birth_date)] if s is not None),
+        )
+        id_matches: list[tuple[str, Identifier]] = []
+        for value, keys in prepared.identifiers:
+            for ident in entity.identifiers:
+                if _identifier_keys(ident.value) & keys:
+                    id_matches.append((value, ident))
+        names = [(n, analyze(n.full)) for n in entity.all_names()]
+        score, evidence = self._score(prepared, entity, names, id_matches)
+        return Comparison(score=score, match=score >= threshold, evidence=tuple(evidence))
 
     def screen_text(self, text: str, *, threshold: float = 0.8, lists: Collection[str] | None = None) -> list[Mention]:
-        return []
+        from service.match.text import find_mentions
+
+        return find_mentions(self, text, threshold=threshold, lists=lists)
+
+    # --- scoring ---------------------------------------------------------------------------------------
+    def _score(
+        self,
+        q: _Prepared,
+        e: Entity,
+        names: Sequence[tuple[Name, NormalizedName]],
+        id_matches: Sequence[tuple[str, Identifier]],
+    ) -> tuple[float, list[Evidence]]:
+        evidence: list[Evidence] = []
+        best_name: Evidence | None = None
+        name_score = 0.0
+        factor = kind_factor(q.kind, e.kind)
+        for raw, qnorm in q.names:
+            for name, cnorm in names:
+                ns = score_names(qnorm, cnorm, self.index.idf)
+                quality = QUALITY_FACTOR[name.quality]
+                s = ns.score * quality * factor
+                if s > name_score:
+                    name_score = s
+                    detail = f"{name.type.value} ({name.quality.value})"
+                    if ns.detail:
+                        detail += f"; {ns.detail}"
+                    best_name = Evidence(
+                        field="name",
+                        query_value=raw,
+                        list_value=name.full,
+                        method=ns.method,
+                        score=round(ns.score, 4),
+                        weight=round(s, 4),
+                        query_normalized=qnorm.text,
+                        list_normalized=cnorm.text,
+                        detail=detail,
+                    )
+        if best_name is not None:
+            evidence.append(best_name)
+        if factor < 1.0 and best_name is not None:
+            evidence.append(
+                Evidence(
+                    field="kind",
+                    query_value=q.kind.value if q.kind else "any",
+                    list_value=e.kind.value,
+                    method="kind_mismatch",
+                    score=factor,
+                    weight=round(factor - 1.0, 4),
+                    detail=f"name score scaled by {factor}",
+                )
+            )
+        id_score = 0.0
+        for value, ident in id_matches:
+            key = comparable(ident.type, ident.value)
+            s = IDENTIFIER_SCORE.get(ident.type, 0.85)
+            if len(key) < SHORT_IDENTIFIER_LEN and ident.type not in _CONTRADICTING_TYPES:
+                s = min(s, SHORT_IDENTIFIER_SCORE)
+            id_score = max(id_score, s)
+            evidence.append(
+                Evidence(
+                    field="identifier",
+                    query_value=value,
+                    list_value=ident.value,
+                    method="exact_identifier",
+                    score=1.0,
+                    weight=s,
+                    query_normalized=canonical(value),
+                    list_normalized=key,
+                    detail=ident.type.value + (f" ({ident.label})" if ident.label else ""),
+                )
+            )
+        score = max(name_score, id_score)
+        # a vessel/aircraft found by name but carrying a different IMO/tail number than the one asked for
+        if id_score == 0.0 and q.identifiers and score > 0:
+            queried = set().union(*(keys for _, keys in q.identifiers))
+            for ident in e.identifiers:
+                if ident.type in _CONTRADICTING_TYPES and comparable(ident.type, ident.value) not in queried:
+                    score += IDENTIFIER_CONTRADICTION
+                    evidence.append(
+                        Evidence(
+                            field="identifier",
+                            query_value=", ".join(v for v, _ in q.identifiers),
+                            list_value=ident.value,
+                            method="identifier_differs",
+                            score=0.0,
+                            weight=IDENTIFIER_CONTRADICTION,
+                            detail=f"listed {ident.type.value} differs from every queried identifier",
+                        )
+                    )
+                    break
+        if q.birth_date and e.birth_dates:
+            w, method, spec = compare_birth_date(q.birth_date, e.birth_dates)
+            if method and spec is not None:
+                score += w
+                evidence.append(
+                    Evidence(
+                        field="birth_date",
+                        query_value=q.birth_date,
+                        list_value=spec.raw or spec.start,
+                        method=method,
+                        score=1.0 if w > 0 else 0.0,
+                        weight=w,
+                        list_normalized=spec.start + (f"..{spec.end}" if spec.end else ""),
+                    )
+                )
+        listed_countries = _entity_countries(e)
+        if q.countries and listed_countries:
+            w, method = compare_countries(q.countries, listed_countries)
+            if method:
+                score += w
+                evidence.append(
+                    Evidence(
+                        field="country",
+                        query_value=",".join(q.countries),
+                        list_value=",".join(listed_countries),
+                        method=method,
+                        score=1.0 if w > 0 else 0.0,
+                        weight=w,
+                    )
+                )
+        return max(0.0, min(1.0, round(score, 4))), evidence
+
+    def _hit(self, ei: int, score: float, threshold: float, evidence: list[Evidence]) -> Hit:
+        e = self.index.entities[ei]
+        return Hit(
+            entity_id=e.id,
+            list_id=e.list_id,
+            kind=e.kind,
+            name=e.name.full,
+            score=score,
+            match=score >= threshold,
+            programs=e.programs,
+            evidence=tuple(evidence),
+            linked=self.linked(ei),
+            list_version=self.versions.get(e.list_id, ""),
+        )
+
+    def linked(self, ei: int) -> tuple[LinkedEntity, ...]:
+        """Parties linked to entity `ei`: its operator/owner/links, and the aircraft/vessels that link to it."""
+        idx = self.index
+        out: list[LinkedEntity] = []
+        for target, relation, _ in idx.links_to.get(ei, ()):
+            t = idx.entities[target]
+            out.append(LinkedEntity(t.id, t.name.full, t.kind, relation))
+        for source, relation in idx.linked_from.get(ei, ()):
+            s = idx.entities[source]
+            out.append(LinkedEntity(s.id, s.name.full, s.kind, f"{relation} of"))
+        return tuple(dict.fromkeys(out))
+
+
+def _date_spec(value: str | None) -> DateSpec | None:
+    return parse_date_spec(value) if value else None

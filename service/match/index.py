@@ -1,0 +1,200 @@
+"""The candidate index, built once per set of snapshots: name tokens, typo neighbours (deletion keys),
+transliteration skeletons, joined forms, exact names and identifiers.
+
+Retrieval is deliberately generous (every name sharing a token, a one-edit neighbour or a skeleton with the
+query); precision comes from the scorer, which only sees the best `limit` candidates.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+from rapidfuzz.distance import OSA
+
+from service.model import Entity, Identifier, Name, NameQuality
+from service.normalize.identifiers import comparable
+from service.normalize.names import NormalizedName, TokenClass, analyze, skeleton
+
+# Retrieval only: a one-edit neighbour must be at least this similar to be followed.
+NEIGHBOUR_MIN_SIMILARITY = 0.7
+MIN_DELETE_TOKEN_LEN = 4  # shorter tokens have too many one-edit neighbours to be worth following
+MAX_DELETE_TOKEN_LEN = 20
+MIN_SHARE_OF_BEST = 0.15  # retrieval evidence a name needs, relative to the best name, to be scored
+MIN_SKELETON_LEN = 3
+MAX_COMPACT_LEN = 30  # joined forms ("alqaida") are indexed for names up to this length
+_VOWELS = re.compile("[aeiouy]")
+_RETRIEVAL_CLASS_WEIGHT = {
+    TokenClass.NORMAL: 1.0,
+    TokenClass.PATRONYMIC: 0.5,
+    TokenClass.PARTICLE: 0.1,
+    TokenClass.LEGAL: 0.05,
+    TokenClass.HONORIFIC: 0.02,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class IndexedName:
+    entity: int  # index into Index.entities
+    name: Name
+    norm: NormalizedName
+
+
+def deletions(token: str) -> list[str]:
+    return [token[:i] + token[i + 1 :] for i in range(len(token))]
+
+
+class Index:
+    """Immutable after build; safe to read from many threads."""
+
+    def __init__(self, entities: Iterable[Entity]) -> None:
+        self.entities: list[Entity] = list(entities)
+        self.position: dict[str, int] = {e.id: i for i, e in enumerate(self.entities)}
+        self.names: list[IndexedName] = []
+        postings: dict[str, list[int]] = defaultdict(list)
+        exact: dict[str, list[int]] = defaultdict(list)
+        ids: dict[str, list[tuple[int, Identifier]]] = defaultdict(list)
+        compacts: set[str] = set()
+        for ei, entity in enumerate(self.entities):
+            seen: set[str] = set()
+            for name in entity.all_names():
+                norm = analyze(name.full)
+                if not norm.tokens or norm.text in seen:
+                    continue
+                seen.add(norm.text)
+                ni = len(self.names)
+                self.names.append(IndexedName(ei, name, norm))
+                exact[norm.text].append(ni)
+                keys = set(norm.tokens)
+                compact = norm.compact
+                if len(norm.tokens) > 1 and 4 <= len(compact) <= MAX_COMPACT_LEN:
+                    keys.add(compact)
+                    compacts.add(compact)
+                for key in keys:
+                    postings[key].append(ni)
+            for ident in entity.identifiers:
+                key = comparable(ident.type, ident.value)
+                if len(key) >= 4:
+                    ids[key].append((ei, ident))
+        # postings as one flat array plus (start, end) per key: one allocation instead of one per token
+        self._flat = np.fromiter(
+            (ni for p in postings.values() for ni in p), dtype=np.int32, count=sum(map(len, postings.values()))
+        )
+        self.postings: dict[str, tuple[int, int]] = {}
+        offset = 0
+        for key, plist in postings.items():
+            self.postings[key] = (offset, offset + len(plist))
+            offset += len(plist)
+        self.exact: dict[str, tuple[int, ...]] = {k: tuple(v) for k, v in exact.items()}
+        self.ids: dict[str, tuple[tuple[int, Identifier], ...]] = {k: tuple(v) for k, v in ids.items()}
+        n = max(len(self.names), 1)
+        self._idf: dict[str, float] = {t: math.log(1 + n / len(p)) for t, p in postings.items()}
+        self.max_idf = math.log(1 + n)
+        by_skeleton: dict[str, list[str]] = defaultdict(list)
+        by_deletion: dict[str, list[str]] = defaultdict(list)
+        for token in postings:
+            if token.isdigit():
+                continue
+            sk = skeleton(token)
+            if len(sk) >= 2:
+                by_skeleton[sk].append(token)
+            # joined forms are reached through their skeleton; deletion keys for them would double the index
+            if MIN_DELETE_TOKEN_LEN <= len(token) <= MAX_DELETE_TOKEN_LEN and token not in compacts:
+                for d in deletions(token):
+                    by_deletion[d].append(token)
+        self.by_skeleton = {k: tuple(v) for k, v in by_skeleton.items()}
+        self.by_deletion = {k: tuple(v) for k, v in by_deletion.items()}
+        self.linked_from: dict[int, list[tuple[int, str]]] = defaultdict(list)  # target -> (source, relation)
+        self.links_to: dict[int, list[tuple[int, str, str]]] = defaultdict(list)  # source -> (target, rel, name)
+        self._resolve_links()
+
+    # --- weights -----------------------------------------------------------------------------------------
+    def idf(self, token: str) -> float:
+        """Rarity of a token on the loaded lists: log(1 + names / names containing it); unseen = rarest."""
+        return self._idf.get(token, self.max_idf)
+
+    # --- links -------------------------------------------------------------------------------------------
+    def _resolve_links(self) -> None:
+        for si, entity in enumerate(self.entities):
+            for link in entity.links:
+                target: int | None = self.position.get(link.target_id) if link.target_id else None
+                if target is None:
+                    target = self._resolve_by_name(link.name, entity.list_id, si)
+                if target is None:
+                    continue
+                self.links_to[si].append((target, link.relation, link.name))
+                self.linked_from[target].append((si, link.relation))
+
+    def _resolve_by_name(self, name: str, list_id: str, source: int) -> int | None:
+        norm = analyze(name)
+        found = {self.names[ni].entity for ni in self.exact.get(norm.text, ())}
+        found.discard(source)
+        same_list = {i for i in found if self.entities[i].list_id == list_id}
+        if len(same_list) == 1:
+            return same_list.pop()
+        return None
+
+    # --- retrieval ---------------------------------------------------------------------------------------
+    def neighbours(self, token: str) -> dict[str, float]:
+        """Indexed tokens a query token may stand for, with their similarity (exact, one edit, skeleton)."""
+        found: dict[str, float] = {}
+        if token in self.postings:
+            found[token] = 1.0
+        if len(token) >= MIN_DELETE_TOKEN_LEN and not token.isdigit():
+            keys = [token, *deletions(token)]
+            for key in keys:
+                for cand in self.by_deletion.get(key, ()):
+                    if cand not in found:
+                        sim = OSA.normalized_similarity(token, cand)
+                        if sim >= NEIGHBOUR_MIN_SIMILARITY:
+                            found[cand] = sim
+            for cand in self.postings.keys() & {*keys} - found.keys():
+                found[cand] = OSA.normalized_similarity(token, cand)
+        sk = skeleton(token)
+        # abjad transliterations ("smh" for Usama) have short skeletons: follow them anyway
+        if len(sk) >= MIN_SKELETON_LEN or (len(sk) == 2 and not _VOWELS.search(token)):
+            for cand in self.by_skeleton.get(sk, ()):
+                found.setdefault(cand, 0.85)
+        return found
+
+    def candidates(self, query: NormalizedName, limit: int) -> list[int]:
+        """Indices of the `limit` names sharing most weighted evidence with the query name."""
+        arrays: list[np.ndarray] = []
+        weights: list[float] = []
+        keys = list(zip(query.tokens, query.classes, strict=True))
+        if len(query.tokens) > 1 and len(query.compact) >= 4:
+            keys.append((query.compact, TokenClass.NORMAL))
+        for token, cls in keys:
+            class_weight = _RETRIEVAL_CLASS_WEIGHT[cls]
+            for cand, sim in self.neighbours(token).items():
+                start, end = self.postings[cand]
+                arrays.append(self._flat[start:end])
+                weights.append(self.idf(cand) * sim * class_weight)
+        if not arrays:
+            return []
+        idx = np.concatenate(arrays)
+        w = np.repeat(np.asarray(weights, dtype=np.float64), [len(a) for a in arrays])
+        acc = np.bincount(idx, weights=w)
+        # names sharing only a sliver of the best candidate's evidence cannot outscore it
+        nonzero = np.flatnonzero(acc >= acc.max() * MIN_SHARE_OF_BEST)
+        if len(nonzero) > limit:
+            top = nonzero[np.argpartition(-acc[nonzero], limit - 1)[:limit]]
+        else:
+            top = nonzero
+        return [int(i) for i in top[np.argsort(-acc[top], kind="stable")]]
+
+    def by_identifier(self, key: str) -> tuple[tuple[int, Identifier], ...]:
+        return self.ids.get(key, ())
+
+
+QUALITY_FACTOR: dict[NameQuality, float] = {
+    NameQuality.STRONG: 1.0,
+    # Publishers flag weak a.k.a.s as too broad to screen on alone: an exact weak alias scores just under the
+    # default threshold (a visible hit, not a match) unless birth date, country or an identifier corroborate.
+    NameQuality.WEAK: 0.78,
+    NameQuality.LOW: 0.75,
+}

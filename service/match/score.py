@@ -1,0 +1,182 @@
+"""Pure scorers: each returns a score and the evidence a reviewer reads. Query and list values are normalized
+by the same functions (service.normalize) before they meet here.
+
+Name similarity aligns tokens one-to-one (order-free), weighs each token by how rare it is on the lists and by
+its class (legal forms and honorifics barely count, particles and patronymics count little), and charges for
+tokens left unmatched: fully on the query side, partly (UNMATCHED_LIST_COST) on the listed side, because
+whoever types a name often drops middle names and patronymics but rarely adds words that are not in it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from rapidfuzz.distance import OSA
+
+from service.model import DateSpec
+from service.normalize.names import NormalizedName, TokenClass, legal_class, skeleton
+
+# A token pair below this similarity counts as unmatched: "carlos" ~ "nicolas" must not earn partial credit.
+TOKEN_MIN_SIMILARITY = 0.72
+# Same consonant skeleton (transliteration variants: Muhammad/Mohammed, Qaddafi/Gaddafi).
+SKELETON_SIMILARITY = 0.9
+SKELETON_SIMILARITY_SHORT = 0.85  # skeletons of two consonants ("km": Kim/Kam) say less
+# A shared skeleton only counts when the spellings are this close (Putin/Potanin share "ptn" but are not).
+PHONETIC_MIN = 0.6
+PHONETIC_MIN_ABJAD = 0.25
+_VOWELS = re.compile("[aeiouy]")
+INITIAL_SIMILARITY = 0.75  # "N." for "Nicolas"
+# Share of a listed token's weight charged when the query leaves it unmatched (dropped middle names).
+UNMATCHED_LIST_COST = 0.3
+# Joined/split tokens ("ALQAEDA" vs "Al Qa'ida") compared as one string, slightly discounted.
+COMPACT_MIN_SIMILARITY = 0.88
+COMPACT_DISCOUNT = 0.97
+
+CLASS_WEIGHT: dict[TokenClass, float] = {
+    TokenClass.NORMAL: 1.0,
+    TokenClass.PATRONYMIC: 0.5,
+    TokenClass.PARTICLE: 0.3,
+    TokenClass.LEGAL: 0.12,
+    TokenClass.HONORIFIC: 0.08,
+}
+
+Weigher = Callable[[str], float]  # token -> rarity weight (IDF on the loaded lists)
+
+
+def token_similarity(a: str, b: str, ca: TokenClass, cb: TokenClass) -> tuple[float, str]:
+    """Similarity of two normalized tokens and the method that found it ("exact", "fuzzy", "phonetic", ...)."""
+    if a == b:
+        return 1.0, "exact"
+    if TokenClass.LEGAL in (ca, cb):
+        la, lb = legal_class(a), legal_class(b)
+        return (1.0, "legal_form") if la is not None and la == lb else (0.0, "")
+    if len(a) == 1 or len(b) == 1:
+        return (INITIAL_SIMILARITY, "initial") if a[0] == b[0] and a.isalpha() and b.isalpha() else (0.0, "")
+    sim = OSA.normalized_similarity(a, b, score_cutoff=PHONETIC_MIN_ABJAD)
+    if sim == 0.0 or a.isdigit() or b.isdigit():
+        return 0.0, ""  # numbers in names ("Vessel 12") must agree exactly
+    method = "fuzzy"
+    # Abjad transliterations (Arabic, Hebrew, Persian) carry no vowels: "mhmd", "bn", "smh".
+    vowelless = not _VOWELS.search(a) or not _VOWELS.search(b)
+    if sim < 1.0 and (min(len(a), len(b)) >= 3 or vowelless):
+        ska, skb = skeleton(a), skeleton(b)
+        if ska == skb and len(ska) >= 2 and sim >= (PHONETIC_MIN_ABJAD if vowelless else PHONETIC_MIN):
+            floor = SKELETON_SIMILARITY if len(ska) >= 3 else SKELETON_SIMILARITY_SHORT
+            if floor > sim:
+                sim, method = floor, "phonetic"
+    if len(a) <= 3 or len(b) <= 3:
+        # one edit in a three-letter token is a different word ("ali"/"ala"), unless phonetic
+        return (sim, method) if method == "phonetic" else (0.0, "")
+    return (sim, method) if sim >= TOKEN_MIN_SIMILARITY else (0.0, "")
+
+
+@dataclass(frozen=True, slots=True)
+class NameScore:
+    score: float
+    method: str  # "exact", "token_alignment", "compact"
+    detail: str  # the alignment, for the reviewer
+
+
+def score_names(q: NormalizedName, c: NormalizedName, weigh: Weigher) -> NameScore:
+    """Similarity of a query name and a listed name, 0..1, with the token alignment that produced it."""
+    if not q.tokens or not c.tokens:
+        return NameScore(0.0, "none", "")
+    if q.text == c.text:
+        return NameScore(1.0, "exact", "identical after normalization")
+    qw = [weigh(t) * CLASS_WEIGHT[k] for t, k in zip(q.tokens, q.classes, strict=True)]
+    cw = [weigh(t) * CLASS_WEIGHT[k] for t, k in zip(c.tokens, c.classes, strict=True)]
+    pairs: list[tuple[float, int, int, str]] = []
+    for i, (ta, ka) in enumerate(zip(q.tokens, q.classes, strict=True)):
+        for j, (tb, kb) in enumerate(zip(c.tokens, c.classes, strict=True)):
+            sim, method = token_similarity(ta, tb, ka, kb)
+            if sim > 0.0:
+                pairs.append((sim, i, j, method))
+    pairs.sort(key=lambda p: (-p[0], p[1], p[2]))
+    used_q: set[int] = set()
+    used_c: set[int] = set()
+    num = 0.0
+    den = 0.0
+    parts: list[str] = []
+    for sim, i, j, method in pairs:
+        if i in used_q or j in used_c:
+            continue
+        used_q.add(i)
+        used_c.add(j)
+        w = (qw[i] + cw[j]) / 2
+        num += w * sim
+        den += w
+        if method == "exact":
+            parts.append(q.tokens[i])
+        else:
+            parts.append(f"{q.tokens[i]}~{c.tokens[j]} ({method} {sim:.2f})")
+    missing_q = [i for i in range(len(q.tokens)) if i not in used_q]
+    missing_c = [j for j in range(len(c.tokens)) if j not in used_c]
+    den += sum(qw[i] for i in missing_q)
+    den += UNMATCHED_LIST_COST * sum(cw[j] for j in missing_c)
+    aligned = num / den if den > 0 else 0.0
+    if missing_q:
+        parts.append("query only: " + " ".join(q.tokens[i] for i in missing_q))
+    if missing_c:
+        parts.append("list only: " + " ".join(c.tokens[j] for j in missing_c))
+    best = NameScore(aligned, "token_alignment", "; ".join(parts))
+    if len(q.tokens) != len(c.tokens):
+        qc, cc = q.compact, c.compact
+        if len(qc) >= 5 and len(cc) >= 5:
+            sim = OSA.normalized_similarity(qc, cc)
+            if sim >= COMPACT_MIN_SIMILARITY and sim * COMPACT_DISCOUNT > best.score:
+                best = NameScore(sim * COMPACT_DISCOUNT, "compact", f"joined: {qc} ~ {cc} ({sim:.2f})")
+    return best
+
+
+# --- corroborating features ------------------------------------------------------------------------------
+
+BIRTH_DATE_EXACT_BONUS = 0.05
+BIRTH_YEAR_BONUS = 0.02
+BIRTH_DATE_CONTRADICTION = -0.15
+COUNTRY_BONUS = 0.02
+COUNTRY_CONTRADICTION = -0.04
+
+
+def _year(iso: str) -> int | None:
+    try:
+        return int(iso[:4])
+    except ValueError:
+        return None
+
+
+def compare_birth_date(query: str, listed: Sequence[DateSpec]) -> tuple[float, str, DateSpec | None]:
+    """(weight, method, the listed date) for a query birth date against the listed ones; weight 0 when unknown."""
+    qy = _year(query)
+    if qy is None or not listed:
+        return 0.0, "", None
+    best: tuple[float, str, DateSpec | None] = (BIRTH_DATE_CONTRADICTION, "birth_date_differs", listed[0])
+    for spec in listed:
+        if spec.end is None and len(query) >= 10 and spec.start == query[:10]:
+            return BIRTH_DATE_EXACT_BONUS, "birth_date_exact", spec
+        if spec.end is None and len(query) >= 7 and len(spec.start) >= 7 and spec.start[:7] == query[:7]:
+            best = (BIRTH_DATE_EXACT_BONUS / 2, "birth_month_match", spec)
+            continue
+        lo, hi = _year(spec.start), _year(spec.end or spec.start)
+        if lo is None or hi is None:
+            continue
+        slack = 1 if spec.circa else 0
+        if lo - slack <= qy <= hi + slack:
+            if len(spec.start) >= 10 and len(query) >= 10 and spec.end is None:
+                # same year, different day: a typo or another person; neither confirms nor refutes much
+                if best[0] < 0:
+                    best = (0.0, "birth_year_match_day_differs", spec)
+            elif best[0] < BIRTH_YEAR_BONUS:
+                best = (BIRTH_YEAR_BONUS, "birth_year_match", spec)
+        elif (abs(qy - lo) <= 1 or abs(qy - hi) <= 1) and best[0] < 0:
+            best = (0.0, "birth_year_near", spec)
+    return best
+
+
+def compare_countries(query: Sequence[str], listed: Sequence[str]) -> tuple[float, str]:
+    if not query or not listed:
+        return 0.0, ""
+    if set(query) & set(listed):
+        return COUNTRY_BONUS, "country_match"
+    return COUNTRY_CONTRADICTION, "country_differs"

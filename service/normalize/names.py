@@ -1,0 +1,232 @@
+"""Name normalization shared by list values and queries: repair, fold, transliterate, tokenize, classify.
+
+Every name goes through `normalize_name` once (at index build or query time):
+  1. repair mis-encoded text (UTF-8 read as cp1252/Latin-1: "BolÃ­var" -> "Bolívar");
+  2. NFKC, transliterate every script to ASCII (anyascii: Cyrillic, Greek, Arabic, Persian, Hebrew, CJK,
+     Hangul, ...), case-fold; CJK syllables are split ("XiJinPing" -> "xi jin ping");
+  3. canonicalize multi-word company legal forms ("Limited Liability Company", "Obshchestvo s Ogranichennoy
+     Otvetstvennostyu" -> "llc") and drop apostrophes ("Qa'ida" -> "qaida"), other punctuation splits tokens.
+Tokens are then classed: legal forms and honorifics are weak (they neither carry a match nor are dropped),
+particles (al, bin, de, van, ...) and patronymics are light.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from enum import IntEnum
+from functools import lru_cache
+from itertools import groupby
+
+import ftfy
+from anyascii import anyascii
+
+# Characters that almost only occur in mojibake (UTF-8 bytes decoded as cp1252/Latin-1).
+_MOJIBAKE = re.compile(
+    r"[ÃÂÐÑØÙ][\x80-\xbf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013-\u203a\u20ac\u2122]|â€"
+)
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
+_APOSTROPHES = re.compile(r"['’‘`´ʼʻ\u02bc\u02bb\u02be\u02bf]")
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+_DOTTED_INITIALS = re.compile(r"\b(?:[a-z]\.){2,}")
+
+
+class TokenClass(IntEnum):
+    NORMAL = 0
+    PARTICLE = 1  # al, el, bin, ibn, de, van, von, ...: part of the name, little evidence alone
+    PATRONYMIC = 2  # -ovich, -evna, ogly, ...: often dropped by whoever types the name
+    LEGAL = 3  # company legal forms: llc, jsc, ltd, gmbh, ...
+    HONORIFIC = 4  # mr, dr, sheikh, haji, general, ...
+
+
+# Multi-word legal forms -> canonical short form. Order matters: longest phrases first.
+_LEGAL_PHRASES: tuple[tuple[str, str], ...] = (
+    (r"publichn\w* aktsionern\w* obshchestv\w*", "pao"),
+    (r"otkryt\w* aktsionern\w* obshchestv\w*", "oao"),
+    (r"zakryt\w* aktsionern\w* obshchestv\w*", "zao"),
+    (r"nepublichn\w* aktsionern\w* obshchestv\w*", "ao"),
+    (r"aktsionern\w* obshchestv\w*", "ao"),
+    (r"obshchestv\w* s ogranichenn\w* otvetstvennost\w*", "llc"),
+    (r"tovarystv\w* z obmezhen\w* vidpovidalnist\w*", "llc"),
+    (r"public joint[ -]stock company", "pjsc"),
+    (r"open joint[ -]stock company", "ojsc"),
+    (r"closed joint[ -]stock company", "cjsc"),
+    (r"joint[ -]stock company", "jsc"),
+    (r"limited liability company", "llc"),
+    (r"limited liability partnership", "llp"),
+    (r"limited partnership", "lp"),
+    (r"public limited company", "plc"),
+    (r"private limited company", "ltd"),
+    (r"private limited", "ltd"),
+    (r"company limited", "co ltd"),
+    (r"free zone establishment", "fze"),
+    (r"free zone company", "fzco"),
+    (r"gesellschaft mit beschrankter haftung", "gmbh"),
+    (r"societe anonyme", "sa"),
+    (r"sociedad anonima", "sa"),
+    (r"societe a responsabilite limitee", "sarl"),
+    (r"sociedad de responsabilidad limitada", "srl"),
+    (r"societa per azioni", "spa"),
+    (r"besloten vennootschap", "bv"),
+    (r"naamloze vennootschap", "nv"),
+    (r"sanayi ve ticaret", "sanayi ticaret"),
+)
+_LEGAL_RE = re.compile("|".join(rf"\b(?P<g{i}>{p})\b" for i, (p, _) in enumerate(_LEGAL_PHRASES)))
+_LEGAL_REPL = {f"g{i}": r for i, (_, r) in enumerate(_LEGAL_PHRASES)}
+# Cheap pre-check: every phrase above contains one of these stems.
+_LEGAL_STEMS = re.compile(
+    "obshch|tovaryst|stock|limited|partnership|company|zone|gesellschaft|societ|sociedad|vennootschap|sanayi"
+)
+
+
+def _legal_phrase(m: re.Match[str]) -> str:
+    return _LEGAL_REPL[m.lastgroup or ""]
+
+
+# Single-token legal forms and their canonical class (so "ooo" ~ "llc", "oao" ~ "ojsc").
+_LEGAL_TOKENS: dict[str, str] = {
+    **dict.fromkeys(("llc", "ooo", "tov", "too", "mchj", "llp", "lp"), "llc"),
+    **dict.fromkeys(("ltd", "limited", "plc", "pty", "pvt", "pte", "bhd", "sdn"), "ltd"),
+    **dict.fromkeys(("jsc", "ao", "oao", "ojsc", "zao", "cjsc", "pao", "pjsc", "ad", "pat", "prat", "at"), "jsc"),
+    **dict.fromkeys(("inc", "incorporated", "corp", "corporation", "co", "company", "cie", "cia"), "co"),
+    **dict.fromkeys(("gmbh", "ag", "kg", "mbh", "ug", "se"), "gmbh"),
+    **dict.fromkeys(("sa", "sas", "sarl", "srl", "spa", "sl", "sae", "sac", "saic", "sal", "de", "cv"), "sa"),
+    **dict.fromkeys(("bv", "nv", "as", "ab", "oy", "aps", "kft", "zrt", "doo", "dd", "sro", "spzoo"), "bv"),
+    **dict.fromkeys(("fze", "fzco", "fzc", "fz", "fzllc", "fzllc", "dmcc", "est", "establishment"), "fze"),
+    **dict.fromkeys(("group", "holding", "holdings", "enterprise", "enterprises"), "group"),
+    **dict.fromkeys(
+        ("aviakompaniya", "aviakompania", "airlines", "airline", "airways", "aviation", "air", "avia", "aero"),
+        "airline",
+    ),
+    **dict.fromkeys(("shipping", "maritime", "marine", "navigation", "lines"), "shipping"),
+    **dict.fromkeys(("trading", "trade", "import", "export", "general", "international", "intl"), "trading"),
+}
+# "de" and "general" are ambiguous: they are particles / ordinary words in names; keep them out of LEGAL.
+for _ambiguous in ("de", "general", "cv"):
+    _LEGAL_TOKENS.pop(_ambiguous, None)
+
+_PARTICLES = frozenset(
+    "al el ul ad ar as ash at az bin bn ibn bint bent ben abu abd abdel abdul um umm "
+    "de da do dos das del della di du la le van von der den ter zu mac mc st san".split()
+)
+_HONORIFICS = frozenset(
+    "mr mrs ms miss dr prof sir sheikh shaikh shaykh sheik haji hajji hajj mullah mulla maulvi maulavi "
+    "maulana mawlawi qari imam sayyid sayed syed hafiz emir amir prince princess king queen "
+    "colonel col gen lieutenant lt major maj capt captain brigadier admiral marshal sgt".split()
+)
+_PATRONYMIC = re.compile(r"^\w{2,}(?:ovich|evich|ievich|yevich|ich|ovna|evna|ievna|yevna|ichna|ogly|oglu|kyzy|qizi)$")
+
+
+def repair_encoding(text: str) -> str:
+    """Undo UTF-8-read-as-cp1252/Latin-1 mojibake; text without its telltale pairs is returned unchanged."""
+    if _MOJIBAKE.search(text):
+        return str(ftfy.fix_encoding(text))
+    return text
+
+
+@lru_cache(maxsize=65536)
+def fold(text: str) -> str:
+    """Repaired, transliterated, lower-case ASCII with single spaces; punctuation kept (see `normalize_name`)."""
+    s = unicodedata.normalize("NFKC", repair_encoding(text))
+    if not s.isascii():
+        s = anyascii(s)
+        s = _CAMEL.sub(" ", s)  # anyascii joins CJK syllables as "XiJinPing"
+    return " ".join(s.lower().split())
+
+
+@lru_cache(maxsize=65536)
+def normalize_name(text: str) -> str:
+    """The canonical comparable form of a name: tokens of [a-z0-9] separated by single spaces."""
+    s = fold(text)
+    s = _DOTTED_INITIALS.sub(lambda m: m.group(0).replace(".", ""), s)  # "u.s.a." -> "usa"
+    s = _APOSTROPHES.sub("", s)
+    s = _NON_ALNUM.sub(" ", s).strip()
+    if _LEGAL_STEMS.search(s):
+        s = _LEGAL_RE.sub(_legal_phrase, s)
+    return s
+
+
+def tokens(text: str) -> tuple[str, ...]:
+    return tuple(normalize_name(text).split())
+
+
+def legal_class(token: str) -> str | None:
+    """Canonical legal-form class of a token ("ooo" -> "llc"), None for ordinary tokens."""
+    return _LEGAL_TOKENS.get(token)
+
+
+@lru_cache(maxsize=131072)
+def classify(token: str) -> TokenClass:
+    if token in _LEGAL_TOKENS:
+        return TokenClass.LEGAL
+    if token in _HONORIFICS:
+        return TokenClass.HONORIFIC
+    if token in _PARTICLES:
+        return TokenClass.PARTICLE
+    if _PATRONYMIC.match(token):
+        return TokenClass.PATRONYMIC
+    return TokenClass.NORMAL
+
+
+# Transliteration-robust consonant skeleton: digraphs first, then letters that transliterations swap.
+_SKELETON_DIGRAPHS = (
+    ("shch", "s"),
+    ("sch", "s"),
+    ("tch", "c"),
+    ("dzh", "j"),
+    ("zh", "j"),
+    ("dj", "j"),
+    ("kh", "h"),
+    ("gh", "k"),
+    ("ph", "f"),
+    ("th", "t"),
+    ("dh", "d"),
+    ("sh", "s"),
+    ("ch", "c"),
+    ("ck", "k"),
+    ("ks", "x"),
+    ("ts", "c"),
+    ("tz", "c"),
+)
+_SKELETON_LETTERS = str.maketrans({"q": "k", "g": "k", "c": "k", "z": "s", "x": "k"})
+_VOWELS = re.compile(r"[aeiouyw]+")
+
+
+@lru_cache(maxsize=131072)
+def skeleton(token: str) -> str:
+    """Consonant skeleton robust to transliteration: Muhammad/Mohammed/محمد -> "mhmd", Qaddafi/Gaddafi -> "kdf".
+
+    Vowels (and w/y, which Arabic and Cyrillic transliterations use for long vowels) are dropped, letters that
+    systems swap (q/k/g/c, z/s) are merged, doubled letters collapse, and a final h is dropped.
+    """
+    s = token
+    for a, b in _SKELETON_DIGRAPHS:
+        if a in s:
+            s = s.replace(a, b)
+    s = s.translate(_SKELETON_LETTERS)
+    s = _VOWELS.sub("", s)
+    s = "".join(ch for ch, _ in groupby(s))
+    if len(s) > 2 and s.endswith("h"):
+        s = s[:-1]
+    return s or token[:1]
+
+
+@dataclass(frozen=True, slots=True)
+class NormalizedName:
+    text: str  # normalized string
+    tokens: tuple[str, ...]
+    classes: tuple[TokenClass, ...]
+    compact: str  # tokens joined without spaces, minus legal forms and honorifics ("Al Qa'ida" -> "alqaida")
+
+
+_WEAK_CLASSES = (TokenClass.LEGAL, TokenClass.HONORIFIC)
+
+
+@lru_cache(maxsize=65536)
+def analyze(text: str) -> NormalizedName:
+    norm = normalize_name(text)
+    toks = tuple(norm.split())
+    classes = tuple(map(classify, toks))
+    compact = "".join(t for t, c in zip(toks, classes, strict=True) if c not in _WEAK_CLASSES)
+    return NormalizedName(text=norm, tokens=toks, classes=classes, compact=compact)

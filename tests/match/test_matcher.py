@@ -1,0 +1,140 @@
+"""The matcher on the real lists: variations real screening meets, identifiers, links, filters, evidence."""
+
+from __future__ import annotations
+
+import pytest
+
+from service.errors import QueryError
+from service.match.matcher import Matcher
+from service.model import EntityKind, Hit, Query
+
+SDN_MADURO = "us_ofac_sdn:22790"
+SDN_PUTIN = "us_ofac_sdn:35096"
+SDN_BIN_LADIN = "us_ofac_sdn:6365"
+SDN_EP_GOM = "us_ofac_sdn:15431"
+SDN_POUYA_AIR = "us_ofac_sdn:13109"
+SDN_OLYMPIA = "us_ofac_sdn:37445"
+SDN_MAHAN_AIR = "us_ofac_sdn:12927"
+
+
+def _top(hits: list[Hit], entity_id: str) -> Hit:
+    found = [h for h in hits if h.entity_id == entity_id]
+    assert found, f"{entity_id} not among {[(h.entity_id, h.score) for h in hits]}"
+    return found[0]
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Nicolas Maduro Moros",
+        "MADURO MOROS, Nicolas",
+        "Nicolás Maduro Moros",
+        "Nicolas Maduro",
+        "Nicolas Madruo Moros",  # transposition typo
+        "NicolÃ¡s Maduro Moros",  # UTF-8 read as cp1252
+    ],
+)
+def test_screen_finds_maduro_across_variations(real_matcher: Matcher, name: str) -> None:
+    hit = _top(real_matcher.screen(Query(name=name)), SDN_MADURO)
+    assert hit.match, hit
+
+
+@pytest.mark.parametrize("name", ["Vladimir Putin", "Владимир Путин", "Путин Владимир Владимирович", "PUTIN Wladimir"])
+def test_screen_finds_putin_in_latin_and_cyrillic(real_matcher: Matcher, name: str) -> None:
+    assert _top(real_matcher.screen(Query(name=name, kind=EntityKind.PERSON)), SDN_PUTIN).match
+
+
+def test_screen_matches_arabic_script_to_latin_listing(real_matcher: Matcher) -> None:
+    hit = _top(real_matcher.screen(Query(name="أسامة بن لادن")), SDN_BIN_LADIN)
+    assert hit.match
+    assert hit.evidence[0].method == "token_alignment"
+
+
+def test_screen_different_given_name_is_not_a_match(real_matcher: Matcher) -> None:
+    hits = real_matcher.screen(Query(name="Carlos Maduro"))
+    assert all(not h.match for h in hits if h.entity_id == SDN_MADURO)
+
+
+def test_screen_ordinary_name_raises_no_match(real_matcher: Matcher) -> None:
+    for name in ("John Smith", "Maria Garcia Lopez", "Emily Johnson", "Northern Star Logistics LLC"):
+        assert not [h for h in real_matcher.screen(Query(name=name)) if h.match], name
+
+
+def test_screen_legal_form_alone_does_not_carry_a_match(real_matcher: Matcher) -> None:
+    hits = real_matcher.screen(Query(name="Acme Widgets Joint Stock Company"))
+    assert not [h for h in hits if h.match]
+
+
+def test_screen_legal_form_variants_still_match(real_matcher: Matcher) -> None:
+    assert _top(real_matcher.screen(Query(name="Mahan Airlines")), SDN_MAHAN_AIR).match
+
+
+@pytest.mark.parametrize("value", ["EP-GOM", "EPGOM", "ep gom"])
+def test_screen_tail_number_finds_aircraft_with_operator(real_matcher: Matcher, value: str) -> None:
+    hit = _top(real_matcher.screen(Query(identifiers=(value,))), SDN_EP_GOM)
+    assert hit.match and hit.score == 1.0
+    assert hit.kind == EntityKind.AIRCRAFT
+    assert any(link.entity_id == SDN_POUYA_AIR and link.relation == "operator" for link in hit.linked)
+    ev = next(e for e in hit.evidence if e.field == "identifier")
+    assert ev.method == "exact_identifier" and ev.list_normalized == "EPGOM"
+
+
+def test_screen_identifier_typed_in_name_field(real_matcher: Matcher) -> None:
+    hit = _top(real_matcher.screen(Query(name="IMO 1006960")), SDN_OLYMPIA)
+    assert hit.match
+    assert any(link.entity_id == SDN_PUTIN for link in hit.linked)
+
+
+def test_screen_imo_with_wrong_check_digit_finds_nothing(real_matcher: Matcher) -> None:
+    assert not [h for h in real_matcher.screen(Query(identifiers=("IMO 1006961",))) if h.match]
+
+
+def test_screen_operator_surfaces_its_listed_aircraft(real_matcher: Matcher) -> None:
+    hit = _top(real_matcher.screen(Query(name="Pouya Air")), SDN_POUYA_AIR)
+    assert any(link.entity_id == SDN_EP_GOM and link.relation == "operator of" for link in hit.linked)
+
+
+def test_screen_kind_mismatch_lowers_score_visibly(real_matcher: Matcher) -> None:
+    as_any = _top(real_matcher.screen(Query(name="Olympia")), SDN_OLYMPIA)
+    as_person = _top(real_matcher.screen(Query(name="Olympia", kind=EntityKind.PERSON)), SDN_OLYMPIA)
+    assert as_person.score < as_any.score
+    assert any(e.field == "kind" and e.weight < 0 for e in as_person.evidence)
+
+
+def test_screen_birth_date_corroborates_and_contradicts(real_matcher: Matcher) -> None:
+    base = _top(real_matcher.screen(Query(name="Nicolas Maduro")), SDN_MADURO)
+    good = _top(real_matcher.screen(Query(name="Nicolas Maduro", birth_date="1962-11-23")), SDN_MADURO)
+    bad = _top(real_matcher.screen(Query(name="Nicolas Maduro", birth_date="1990-01-01")), SDN_MADURO)
+    assert bad.score < base.score < good.score
+    assert any(e.field == "birth_date" and e.method == "birth_date_exact" for e in good.evidence)
+    assert any(e.field == "birth_date" and e.weight < 0 for e in bad.evidence)
+
+
+def test_screen_filters_lists_kinds_programs_and_exclusions(real_matcher: Matcher) -> None:
+    q = Query(name="Vladimir Putin")
+    assert {h.list_id for h in real_matcher.screen(q, lists=["au_dfat_sanctions"])} == {"au_dfat_sanctions"}
+    assert all(h.kind == EntityKind.VESSEL for h in real_matcher.screen(q, kinds=[EntityKind.VESSEL]))
+    assert SDN_PUTIN not in {h.entity_id for h in real_matcher.screen(q, exclude_ids=[SDN_PUTIN])}
+    progs = real_matcher.screen(q, programs=["RUSSIA-EO14024"])
+    assert progs and all("RUSSIA-EO14024" in h.programs for h in progs)
+
+
+def test_screen_hits_carry_evidence_and_list_version(real_matcher: Matcher) -> None:
+    hit = _top(real_matcher.screen(Query(name="Maduro Moros Nicolas")), SDN_MADURO)
+    ev = hit.evidence[0]
+    assert ev.field == "name" and ev.query_normalized == "maduro moros nicolas"
+    assert ev.list_normalized == "maduro moros nicolas"
+    assert hit.list_version == "test-us_ofac_sdn"
+    assert "VENEZUELA" in hit.programs
+
+
+def test_screen_rejects_empty_query(real_matcher: Matcher) -> None:
+    with pytest.raises(QueryError):
+        real_matcher.screen(Query(name="  "))
+
+
+def test_compare_scores_two_records_with_the_same_scorer(real_matcher: Matcher) -> None:
+    same = real_matcher.compare(Query(name="Nicolas Maduro"), Query(name="MADURO MOROS, Nicolas"))
+    other = real_matcher.compare(Query(name="Nicolas Maduro"), Query(name="Carlos Maduro"))
+    assert same.match and not other.match
+    assert same.evidence[0].field == "name"
