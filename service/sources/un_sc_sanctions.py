@@ -215,8 +215,10 @@ def _document(doc: ET.Element) -> Identifier | None:
         else:
             return None
     id_type = identifier_type(kind_label)
-    if detail and id_type is IdentifierType.OTHER:
-        id_type = identifier_type(detail)
+    # TYPE_OF_DOCUMENT2 refines the type: "National Identification Number" / "Italian Fiscal Code".
+    refined = identifier_type(detail) if detail else IdentifierType.OTHER
+    if id_type is IdentifierType.OTHER or refined in (IdentifierType.TAX_ID, IdentifierType.PASSPORT):
+        id_type = refined if refined is not IdentifierType.OTHER else id_type
     note_parts = []
     if issued := child_text(doc, "DATE_OF_ISSUE"):
         note_parts.append(f"issued {issued}")
