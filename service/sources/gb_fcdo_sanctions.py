@@ -60,6 +60,7 @@ _SHIP_KNOWN = frozenset(
         "CurrentOwnerOperator",
         "PreviousOwnerOperator",
         "CurrentBelievedFlagOfShip",
+        "CurrentFlag",
         "PreviousFlag",
         "TypeOfShip",
         "TonnageOfShip",
@@ -294,10 +295,12 @@ def _ship(
     links.extend(Link("previous_owner", n) for n in texts(ship, ".//PreviousOwnerOperator"))
     for previous in texts(ship, ".//PreviousName"):
         add_name(names, make_name(previous, type=NameType.FKA))
-    flags = texts(ship, ".//CurrentBelievedFlagOfShip")
+    # The published XML says CurrentBelievedFlagOfShip; the CSV/ODS heading (and older drafts) "current flag".
+    flags = texts(ship, ".//CurrentBelievedFlagOfShip") + texts(ship, ".//CurrentFlag")
     countries.extend(c for c in map(country, flags) if c)
+    if flags:
+        properties["flag"] = "; ".join(dict.fromkeys(flags))
     for key, tag in (
-        ("flag", "CurrentBelievedFlagOfShip"),
         ("previous_flags", "PreviousFlag"),
         ("vessel_type", "TypeOfShip"),
         ("tonnage", "TonnageOfShip"),
