@@ -176,17 +176,18 @@ def parse_set(files: Mapping[str, bytes], report: ParseReport, list_id: str, nam
 
 
 def _draft(row: list[str], remarks: str, list_id: str, report: ParseReport) -> EntityDraft:
+    cells = [cell(value) for value in row]
     ent_num = row[0].strip()
-    sdn_type = (cell(row[2]) or "").lower()
+    sdn_type = (cells[2] or "").lower()
     kind = KINDS.get(sdn_type)
     if kind is None:
         report.count("unknown_types")
         report.warn(f"ent_num {ent_num}: unknown SDN_Type {row[2].strip()!r}")
         kind = EntityKind.UNKNOWN
-    full = (cell(row[1]) or "").strip()
+    full = cells[1] or ""
     if not full:
         raise ParseError(f"ent_num {ent_num}: no SDN_Name")
-    fields: dict[str, object] = {col: cell(value) for col, value in zip(PRIMARY_COLUMNS, row, strict=True)}
+    fields: dict[str, object] = dict(zip(PRIMARY_COLUMNS, cells, strict=True))
     fields["Remarks"] = cell(remarks)
     draft = EntityDraft(
         list_id=list_id,
@@ -196,17 +197,17 @@ def _draft(row: list[str], remarks: str, list_id: str, report: ParseReport) -> E
         report=report,
         fields=fields,
     )
-    if program := cell(row[3]):
+    if program := cells[3]:
         draft.programs.extend(split_programs(program))
-    if title := cell(row[4]):
+    if title := cells[4]:
         draft.titles.append(title)
     draft.add_vessel_columns(
-        call_sign=cell(row[5]),
-        vessel_type=cell(row[6]),
-        tonnage=cell(row[7]),
-        grt=cell(row[8]),
-        flag=cell(row[9]),
-        owner=cell(row[10]),
+        call_sign=cells[5],
+        vessel_type=cells[6],
+        tonnage=cells[7],
+        grt=cells[8],
+        flag=cells[9],
+        owner=cells[10],
     )
     if remarks:
         draft.apply_remarks(remarks)

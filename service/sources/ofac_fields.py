@@ -317,7 +317,7 @@ def split_name(full: str, kind: EntityKind, name_type: NameType, quality: NameQu
 
 def split_programs(text: str) -> list[str]:
     """Programme codes from OFAC's "SDGT] [IRGC" style (the CSV drops the outer brackets)."""
-    return [p.strip() for p in re.split(r"[\[\]]", text) if p.strip()]
+    return [p.strip() for p in text.replace("[", "]").split("]") if p.strip()]
 
 
 def name_key(text: str) -> str:
@@ -624,19 +624,21 @@ def finish(drafts: list[EntityDraft], report: ParseReport) -> Iterator[Entity]:
     names: dict[tuple[str, str], str] = {}
     for d in drafts:
         d.finish_aircraft()
+        own_id = d.id
         for n in (d.name, *d.aliases):
             key = name_key(n.full)
             if n is d.name:
-                by_primary[key].add(d.id)
-            by_name[key].add(d.id)
-            names.setdefault((d.id, key), n.full)
+                by_primary[key].add(own_id)
+            by_name[key].add(own_id)
+            names.setdefault((own_id, key), n.full)
     counts: Counter[str] = Counter()
     entities = []
     for d in drafts:
+        own_id = d.id
         links = []
         for link in d.links:
             key = name_key(link.name)
-            targets = by_primary.get(key, set()) - {d.id} or by_name.get(key, set()) - {d.id}
+            targets = by_primary.get(key, set()) - {own_id} or by_name.get(key, set()) - {own_id}
             if len(targets) == 1:
                 target = next(iter(targets))
                 # The matched name as the list spells it (remark texts lose a final "." to the sentence end).
