@@ -19,6 +19,7 @@ from datetime import UTC, date, datetime
 from typing import TypeVar
 from xml.etree.ElementTree import ParseError as XMLParseError
 
+import defusedxml.ElementTree as SafeET
 import openpyxl
 from defusedxml import DefusedXmlException
 
@@ -50,6 +51,9 @@ MAX_XLSX_MEMBERS = 1_000
 MAX_XLSX_UNCOMPRESSED_BYTES = 256 * 1024 * 1024
 MAX_COMPRESSION_RATIO = 200
 _RATIO_MIN_BYTES = 1024 * 1024  # tiny members (rels, props) compress oddly; only big ones are ratio-checked
+
+_CORE_PROPS = "docProps/core.xml"
+_DCTERMS_MODIFIED = "{http://purl.org/dc/terms/}modified"
 
 # Header text (lower case, single spaces) -> our column key. DFAT has renamed "Name" before; both are accepted.
 _COLUMNS = {
@@ -198,20 +202,17 @@ def parse(
             continue
         groups.setdefault(str(int(m[1])), []).append(row)
         report.count("name_rows")
-    control_dates: list[str] = []
-    for base, group in groups.items():
-        entity = _entity(lid, base, group, report)
-        if entity.source is not None and isinstance(cd := entity.source.fields.get("control_date"), str):
-            control_dates.append(cd)
-        report.count(f"kind.{entity.kind.value}")
-        report.count("entities")
-        yield entity
     if modified is not None:
         report.published_at = modified.replace(tzinfo=UTC).isoformat().replace("+00:00", "Z")
         report.count("published_at.docprops_modified")
-    elif control_dates:
-        report.published_at = max(control_dates)
+    elif latest := _latest_date(r.values.get("control_date") for r in rows):
+        report.published_at = latest
         report.count("published_at.latest_control_date")
+    for base, group in groups.items():
+        entity = _entity(lid, base, group, report)
+        report.count(f"kind.{entity.kind.value}")
+        report.count("entities")
+        yield entity
 
 
 # --- workbook -----------------------------------------------------------------------------------------------
@@ -249,7 +250,6 @@ def _read_workbook(data: bytes) -> tuple[list[_Row], datetime | None]:
             if not wb.worksheets:
                 raise ParseError(f"{RESOURCE}: workbook has no worksheet")
             rows = _read_rows(wb.worksheets[0].iter_rows(values_only=True))
-            modified = wb.properties.modified if isinstance(wb.properties.modified, datetime) else None
         finally:
             wb.close()
     except DefusedXmlException as exc:
@@ -269,7 +269,26 @@ def _read_workbook(data: bytes) -> tuple[list[_Row], datetime | None]:
         if any(isinstance(e, DefusedXmlException) for e in _chain(exc)):  # openpyxl re-raises it as ValueError
             raise HostileInputError(f"{RESOURCE}: refused hostile XML inside the workbook") from exc
         raise ParseError(f"{RESOURCE}: damaged workbook: {type(exc).__name__}: {exc}") from exc
-    return rows, modified
+    return rows, _docprops_modified(data)
+
+
+def _docprops_modified(data: bytes) -> datetime | None:
+    """dcterms:modified of docProps/core.xml, read here because openpyxl makes up "now" when the part is missing."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            if _CORE_PROPS not in zf.namelist():
+                return None
+            root = SafeET.fromstring(zf.read(_CORE_PROPS))
+    except DefusedXmlException as exc:
+        raise HostileInputError(f"{RESOURCE}: refused hostile XML in {_CORE_PROPS}") from exc
+    except (zipfile.BadZipFile, zlib.error, XMLParseError) as exc:
+        raise ParseError(f"{RESOURCE}: damaged {_CORE_PROPS}: {exc}") from exc
+    text = (root.findtext(_DCTERMS_MODIFIED) or "").strip()
+    try:
+        stamp = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return stamp.astimezone(UTC).replace(tzinfo=None) if stamp.tzinfo else stamp
 
 
 def _chain(exc: BaseException) -> Iterator[BaseException]:

@@ -142,6 +142,7 @@ def parse(
     data = files[RESOURCE] if RESOURCE in files or len(files) != 1 else next(iter(files.values()))
     index = _collect(require({RESOURCE: data}, RESOURCE), report)
     _fold(index, report)
+    report.published_at = index.published_at
     emitted = {i for i, r in index.records.items() if _is_party_target(r)}
     for ftm_id, record in index.records.items():
         if ftm_id not in emitted:
@@ -154,7 +155,6 @@ def parse(
         report.count(f"kind.{entity.kind.value}")
         report.count("entities")
         yield entity
-    report.published_at = index.published_at
 
 
 def _collect(data: bytes, report: ParseReport) -> _Index:

@@ -262,6 +262,25 @@ def test_au_dfat_sanctions_reads_dob_cells(cell: object, expected: list[tuple[st
     assert [(d.start, d.end, d.circa) for d in e.birth_dates] == expected
 
 
+def test_au_dfat_sanctions_published_at_falls_back_to_the_latest_control_date() -> None:
+    rows = [
+        (1, "A B", "Individual", "Primary Name", None, None, None, None, None, None, None, datetime(2024, 3, 1)),
+        ("1a", "C D", "Individual", "aka", None, None, None, None, None, None, None, datetime(2024, 5, 2)),
+        (2, "E F", "Entity", "Primary Name", None, None, None, None, None, None, None, datetime(2023, 1, 9)),
+    ]
+    data = _workbook(rows)[RESOURCE]
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            if info.filename != "docProps/core.xml":  # no document properties at all
+                dst.writestr(info.filename, src.read(info.filename))
+    report = ParseReport()
+    entities = list(au_dfat_sanctions.parse({RESOURCE: out.getvalue()}, report))
+    assert report.published_at == "2024-05-02"
+    assert report.counts["published_at.latest_control_date"] == 1
+    assert entities[0].properties["control_date"] == "2024-05-02"
+
+
 def test_au_dfat_sanctions_unknown_name_type_is_an_alias_with_a_warning() -> None:
     report = ParseReport()
     entities = list(
