@@ -12,10 +12,10 @@ import re
 from collections.abc import Collection
 from typing import TYPE_CHECKING
 
-from service.model import Hit, Query
+from service.model import EntityKind, Hit, Query
 from service.normalize.countries import to_country_code
 from service.normalize.identifiers import canonical, find_imos, looks_like_tail_number
-from service.normalize.names import TokenClass, analyze, classify, normalize_name
+from service.normalize.names import TokenClass, analyze, classify
 
 if TYPE_CHECKING:
     from service.match.matcher import Matcher, Mention
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 _WORD = re.compile(r"[^\W\d_][\w'’.\-]*[\w]|[^\W\d_]", re.UNICODE)
 _TAIL = re.compile(r"\b([A-Z0-9]{1,2}-[A-Z0-9]{3,5}|(?:RA|EP|UP|YK|UR|EW|EX|EY|EZ|4K)-?\d{4,5})\b")
 MAX_SPAN_WORDS = 6
+_ONE_WORD_KINDS = (EntityKind.ORGANIZATION, EntityKind.UNKNOWN)
 MIN_SINGLE_WORD_LEN = 5
 # One-word mentions must be about as rare as a name that appears on a handful of list entries.
 MIN_SINGLE_WORD_IDF = 6.0
@@ -114,7 +115,9 @@ def find_mentions(
             continue
         hits = _matches(matcher, Query(name=span), threshold, lists)
         if len(norm.tokens) == 1:
-            hits = tuple(h for h in hits if len(normalize_name(h.name).split()) == 1 or _exact_alias(h, norm.text))
+            # one word: only an organization listed under exactly that word (Hamas, Rosneft), never a
+            # person's or vessel's name that is also an ordinary given name or word ("Maria", "Olympia")
+            hits = tuple(h for h in hits if h.kind in _ONE_WORD_KINDS and _exact_alias(h, norm.text))
         if hits:
             scored.append((hits[0].score, start, end, hits))
     # best, then longest, non-overlapping spans win

@@ -74,6 +74,20 @@ _EXTRA: dict[str, str] = {
     "st kitts and nevis": "KN",
     "st lucia": "LC",
     "st vincent and the grenadines": "VC",
+    "state of palestine": "PS",
+    "palestinian": "PS",
+    "cote d ivoire": "CI",
+    "macau": "MO",
+    "macao": "MO",
+    "china hong kong special administrative region": "HK",
+    "hong kong sar": "HK",
+    "man isle of": "IM",
+    "isle of man": "IM",
+    "north macedonia the republic of": "MK",
+    "st kitts nevis": "KN",
+    "congo democratic republic": "CD",
+    "congo republic": "CG",
+    "former soviet union": "SU",
     "soviet union": "SU",
     "ussr": "SU",
     "yugoslavia": "YU",
@@ -120,6 +134,8 @@ def to_country_code(text: str | None) -> str | None:
         return table[key]
     if key.startswith("the "):
         return table.get(key[4:])
+    if key.startswith("region "):  # OFAC: "Region: Crimea"
+        return table.get(key)
     return None
 
 

@@ -22,6 +22,8 @@ def get_parser(fmt: str) -> Parser:
         module = importlib.import_module(f"service.sources.{fmt}")
     except ModuleNotFoundError as exc:
         raise ConfigError(f"no parser for format {fmt!r}") from exc
+    if not callable(getattr(module, "parse", None)):
+        raise ConfigError(f"{fmt!r} is a helper module, not a list format")
     parse: Parser = module.parse
     return parse
 

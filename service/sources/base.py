@@ -2,9 +2,9 @@
 
 A parser module exposes `parse(files, report=None, *, list_id=None) -> Iterator[Entity]` (see `Parser`): bytes
 in, entities out, deterministic, stable ids, no network and no store. `list_id` defaults to the parser's own list;
-generic formats (`ofac_xml`, `ftm`) use it to stamp entity ids for whichever list the manifest declares. It raises ParseError (or
-HostileInputError) when the files are not a complete, well-formed list; oddities it can live with go into the
-report as warnings and counts, never silently dropped.
+generic formats (`ofac_xml`, `ftm`) use it to stamp entity ids for whichever list the manifest declares.
+It raises ParseError (or HostileInputError) when the files are not a complete, well-formed list; oddities it
+can live with go into the report as warnings and counts, never silently dropped.
 """
 
 from __future__ import annotations
