@@ -70,6 +70,20 @@ RELATIONS: Mapping[str, tuple[str, str, str, str]] = {
     "Membership": ("member", "organization", "member_of", "member"),
     "Succession": ("predecessor", "successor", "successor", "predecessor"),
 }
+# Schemata the second pass reads in full, targets or not (vehicles for their owner/operator links).
+_SATELLITES = frozenset(
+    {
+        "Sanction",
+        "Passport",
+        "Identification",
+        "CryptoWallet",
+        "Occupancy",
+        "Position",
+        "Address",
+        *RELATIONS,
+        *_VEHICLES,
+    }
+)
 # Properties of a vehicle pointing at a party: (property, what the vehicle sees, what the party sees).
 _VEHICLE_PARTIES = (("owner", "owner", "owns"), ("operator", "operator", "operates"))
 
@@ -177,7 +191,7 @@ def _collect(data: bytes, report: ParseReport) -> _Index:
         }
         if record["id"] in index.records:
             report.warn(f"line {lineno}: duplicate entity id {record['id']}, the later record wins")
-        index.records[record["id"]] = record
+        index.records[record["id"]] = record if _is_needed(record) else _slim(record)
         for ref in record.get("referents") or ():
             if isinstance(ref, str):
                 index.referents.setdefault(ref, record["id"])
@@ -224,6 +238,22 @@ def _pair(index: _Index, report: ParseReport, refs_a: Any, refs_b: Any, *, a_see
                 continue
             index.links[a].append((a_sees, b))
             index.links[b].append((b_sees, a))
+
+
+def _is_needed(record: Mapping[str, Any]) -> bool:
+    """Whether the second pass reads more of the record than its caption."""
+    return _is_party_target(record) or record["schema"] in _SATELLITES
+
+
+def _slim(record: Mapping[str, Any]) -> dict[str, Any]:
+    # Non-target parties (often half of a dataset) are only ever link names: keep the caption, drop the rest.
+    return {
+        "id": record["id"],
+        "schema": record["schema"],
+        "target": record.get("target"),
+        "caption": _caption(record),
+        "properties": {},
+    }
 
 
 def _is_party_target(record: Mapping[str, Any]) -> bool:
