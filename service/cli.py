@@ -68,11 +68,104 @@ def _build_parser() -> argparse.ArgumentParser:
 
 
 def _cmd_sync(args: argparse.Namespace, settings: Settings) -> int:
-    raise ServiceError("sync is not wired yet")
+    import json
+    import logging
+
+    import structlog
+
+    from service.sources.manifest import load_manifests
+    from service.store import open_store
+    from service.sync.console import print_summary, result_record, sync_progress
+    from service.sync.fetch import Fetcher
+    from service.sync.worker import run_once
+
+    manifests = load_manifests(settings.lists_dir, args.lists or settings.lists or None)  # unknown id: exit 2
+    interactive = sys.stderr.isatty()
+
+    class _Stderr:
+        """Looks sys.stderr up at each write, so log lines go through rich's redirect while bars are drawn."""
+
+        def write(self, text: str) -> int:
+            return sys.stderr.write(text)
+
+        def flush(self) -> None:
+            sys.stderr.flush()
+
+    # On a terminal the bars and the table tell the story: only warnings (retries, failures) are logged there.
+    level = logging.WARNING if interactive else logging.getLevelNamesMapping().get(settings.log_level.upper(), 20)
+    renderer = structlog.processors.JSONRenderer() if settings.log_json else structlog.dev.ConsoleRenderer(colors=False)
+    structlog.configure(
+        processors=[
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            renderer,
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(level),
+        logger_factory=structlog.PrintLoggerFactory(_Stderr()),  # type: ignore[arg-type]
+        cache_logger_on_first_use=False,
+    )
+    store = open_store(settings.data_dir, settings.redis_url, audit_retention=settings.audit_retention)
+    try:
+        with (
+            Fetcher(
+                mirror=settings.mirror,
+                timeout_s=settings.http_timeout_s,
+                retries=settings.http_retries,
+                max_bytes=settings.max_download_bytes,
+            ) as fetcher,
+            sync_progress(list(manifests), interactive=interactive) as progress,
+        ):
+            # A `serve` process may be syncing the same store: wait for it rather than fail at once.
+            results = run_once(
+                manifests.values(),
+                store,
+                fetcher,
+                max_entity_drop=settings.max_entity_drop,
+                lock_wait_s=_SYNC_LOCK_WAIT_S,
+                progress=progress,
+            )
+    finally:
+        store.close()
+    if results is None:
+        print(
+            f"sanctions: error: another sync held the lock for more than {_SYNC_LOCK_WAIT_S:g} s; try again later",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
+    if args.json:
+        print(json.dumps({"lists": [result_record(r) for r in results]}, indent=2, ensure_ascii=False))
+    else:
+        print_summary(results, terminal=sys.stdout.isatty())
+    return EXIT_OK if all(r.is_current for r in results) else EXIT_FAILED
+
+
+_SYNC_LOCK_WAIT_S = 120.0  # longer than a full sync of every list from a mirror (bench/bench_sync.py)
 
 
 def _cmd_lists(args: argparse.Namespace, settings: Settings) -> int:
-    raise ServiceError("lists is not wired yet")
+    import json
+
+    from service.model.codec import status_to_dict
+    from service.sources.manifest import load_manifests
+    from service.store import open_store
+    from service.sync.console import print_statuses
+    from service.sync.worker import list_statuses
+
+    every = load_manifests(settings.lists_dir, sorted(p.stem for p in settings.lists_dir.glob("*.toml")))
+    configured = load_manifests(settings.lists_dir, settings.lists or None)
+    store = open_store(settings.data_dir, settings.redis_url, audit_retention=settings.audit_retention)
+    try:
+        # The configured lists (never-synced ones included), plus any other list the store holds.
+        synced = set(store.all_statuses())
+        chosen = [m for i, m in every.items() if i in configured or i in synced]
+        statuses = list_statuses(store, chosen)
+    finally:
+        store.close()
+    if args.json:
+        print(json.dumps({"lists": [status_to_dict(s) for s in statuses]}, indent=2, ensure_ascii=False))
+    else:
+        print_statuses(statuses, terminal=sys.stdout.isatty())
+    return EXIT_OK
 
 
 def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
