@@ -28,21 +28,24 @@ class LocalScreener:
         store = open_store(data_dir, redis_url)
         try:
             statuses = store.all_statuses()
-            wanted = list(list_ids) or sorted(statuses)
-            snapshots = list(iter_snapshots(store, wanted))
+            # A list counts once a sync succeeded (it has a version); check that before loading anything.
+            synced = sorted(i for i, s in statuses.items() if s.version)
+            wanted = list(list_ids) or synced
+            missing = [i for i in wanted if i not in synced]
+            if list_ids and missing:
+                # An explicitly configured list that was never synced makes the screening incomplete: refuse.
+                raise NoListsError(
+                    f"list(s) {', '.join(missing)} configured (SANCTIONS_LISTS) but never synced: run `sanctions sync`"
+                )
+            snapshots = list(iter_snapshots(store, [i for i in wanted if i in synced]))
         finally:
             store.close()
-        held = {s.list_id for s in snapshots}
         if not snapshots:
             where = f"Redis at {redis_url}" if redis_url else f"data dir {data_dir}"
             raise NoListsError(f"no lists available in the {where}: run `sanctions sync` first")
-        missing = [i for i in wanted if i not in held]
-        if list_ids and missing:
-            # An explicitly configured list that was never synced makes the screening incomplete: refuse.
-            raise NoListsError(
-                f"list(s) {', '.join(missing)} configured (SANCTIONS_LISTS) but never synced: run `sanctions sync`"
-            )
-        for list_id in missing:
+        held = {s.list_id for s in snapshots}
+        never = [i for i in statuses if i not in synced] if not list_ids else []
+        for list_id in sorted({*never, *(i for i in wanted if i not in held)}):
             self.warnings.append(f"list {list_id} has no good snapshot (its sync never succeeded); not screened")
         self._lists = []
         for snap in snapshots:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
@@ -222,26 +223,30 @@ class RemoteScreener:
         return [hits.get(str(i), []) for i in range(len(queries))]
 
     def lists(self) -> list[ListInfo]:
-        if not self._lists:
-            resp = self._request("GET", "/v1/lists")
-            if resp.status_code != 200:
-                raise self._fail(resp, "GET /v1/lists")
-            try:
-                doc = resp.json()
-                rows = doc.get("lists", doc) if isinstance(doc, dict) else doc
-                for li in rows:
-                    if li.get("version"):
-                        self._lists[str(li["id"])] = ListInfo(
-                            id=str(li["id"]),
-                            version=li.get("version"),
-                            entities=li.get("entities"),
-                            published_at=li.get("published_at"),
-                            status=li.get("status"),
-                            title=li.get("title"),
-                        )
-            except (ValueError, KeyError, TypeError, AttributeError) as exc:
-                raise RemoteError(f"GET /v1/lists: unreadable response ({exc})") from None
-        return list(self._lists.values())
+        """The lists the screening used (from the batch answers), with titles and states from GET /v1/lists."""
+        resp = self._request("GET", "/v1/lists")
+        if resp.status_code != 200:
+            raise self._fail(resp, "GET /v1/lists")
+        try:
+            doc = resp.json()
+            rows = doc.get("lists", doc) if isinstance(doc, dict) else doc
+            status = {str(li["id"]): li for li in rows}
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise RemoteError(f"GET /v1/lists: unreadable response ({exc})") from None
+        if not self._lists:  # nothing was screened: report what the service holds
+            self._lists = {
+                i: ListInfo(id=i, version=li.get("version"), entities=li.get("entities"))
+                for i, li in status.items()
+                if li.get("version")
+            }
+        return [
+            replace(
+                info,
+                title=status.get(info.id, {}).get("title") or info.title,
+                status=status.get(info.id, {}).get("status") or info.status,
+            )
+            for info in self._lists.values()
+        ]
 
     def unknown_entities(self, entity_ids: Sequence[str]) -> list[str]:
         unknown = []
