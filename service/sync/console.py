@@ -45,9 +45,7 @@ class _BarProgress:
 
     def __init__(self, progress: Progress, list_ids: Sequence[str]) -> None:
         self.progress = progress
-        self.tasks: dict[str, TaskID] = {
-            i: progress.add_task(i, total=len(STAGES), stage="waiting") for i in list_ids
-        }
+        self.tasks: dict[str, TaskID] = {i: progress.add_task(i, total=len(STAGES), stage="waiting") for i in list_ids}
 
     def __call__(self, list_id: str, stage: str) -> None:
         task = self.tasks[list_id]
@@ -92,7 +90,8 @@ def print_summary(results: Sequence[SyncResult], *, out: IO[str] | None = None, 
         ("time", "right"),
         ("error", "left"),
     ):
-        table.add_column(col, justify=justify)  # type: ignore[arg-type]
+        # Only the error wraps; the other cells stay whole in a narrow terminal.
+        table.add_column(col, justify=justify, no_wrap=col != "error", overflow="fold")  # type: ignore[arg-type]
     for r in results:
         s = r.status
         table.add_row(
