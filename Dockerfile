@@ -15,7 +15,7 @@ COPY pyproject.toml constraints.txt README.md ./
 RUN mkdir -p service \
     && touch service/__init__.py \
     && /opt/build/bin/pip wheel --wheel-dir /wheels -c constraints.txt . \
-    && rm -f /wheels/sanctions_screening-*.whl
+    && rm -rf /wheels/sanctions_screening-*.whl service build ./*.egg-info
 COPY service ./service
 RUN /opt/build/bin/pip wheel --no-deps --wheel-dir /wheels . \
     && python -m venv /opt/venv \
