@@ -122,7 +122,6 @@ class RemoteScreener:
         timeout_s: float = 60.0,
         batch_size: int = MAX_BATCH,
         retries: int = 2,
-        transport: httpx.BaseTransport | None = None,
     ) -> None:
         if not url.startswith(("http://", "https://")):
             raise RemoteError(f"--url {url!r}: expected http://host:port or https://host")
@@ -138,7 +137,6 @@ class RemoteScreener:
             base_url=url.rstrip("/"),
             headers=headers,
             timeout=httpx.Timeout(timeout_s, connect=min(timeout_s, 10.0)),
-            transport=transport,
         )
         self._lists: dict[str, ListInfo] = {}
 
