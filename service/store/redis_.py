@@ -78,8 +78,13 @@ if ARGV[4] ~= '' then
   redis.call('LPUSH', KEYS[4], ARGV[4])
   redis.call('LTRIM', KEYS[4], 0, tonumber(ARGV[5]) - 1)
 end
-local gen = redis.call('INCR', KEYS[2])
-redis.call('PUBLISH', ARGV[7], cjson.encode({list_id = ARGV[1], version = ARGV[9], generation = tostring(gen)}))
+local epoch = redis.call('GET', KEYS[6])
+if not epoch then
+  epoch = ARGV[10]
+  redis.call('SET', KEYS[6], epoch)
+end
+local gen = epoch .. '.' .. redis.call('INCR', KEYS[2])
+redis.call('PUBLISH', ARGV[7], cjson.encode({list_id = ARGV[1], version = ARGV[9], generation = gen}))
 return gen
 """
 
@@ -145,7 +150,8 @@ class Subscription:
 class RedisStore:
     """The Store protocol on Redis. Keys, all under `prefix` (one deployment per prefix or DB number):
 
-    gen                          generation counter, INCR on every publish (`generation()`)
+    gen / epoch                  counter INCR'd on every publish / random token set once: `generation()` is
+                                 "<epoch>.<gen>", so a Redis that lost its data never repeats a generation
     current                      hash list_id -> publish id: THE pointer readers follow
     v:<list>:<pub>:meta          JSON: version, entity count, sha256 and chunk count of the snapshot and raw files,
                                  and every key of this version
@@ -345,6 +351,7 @@ class RedisStore:
                 self._k("status"),
                 self._k("diffs", list_id),
                 self._k("v", list_id, pub, "meta"),
+                self._k("epoch"),
             ],
             args=[
                 list_id,
@@ -356,6 +363,7 @@ class RedisStore:
                 self.channel,
                 self._k("v", list_id, ""),
                 version,
+                secrets.token_hex(4),
             ],
         )
 
@@ -409,8 +417,12 @@ class RedisStore:
 
     def generation(self) -> str:
         with self._errors("generation"):
-            gen = cast(bytes | None, self._r.get(self._k("gen")))
-        return gen.decode() if gen else "0"
+            epoch, gen = cast(list[bytes | None], self._r.mget(self._k("epoch"), self._k("gen")))
+            if epoch is None:
+                # A new or emptied Redis: a fresh epoch, so this generation differs from any served before.
+                self._r.set(self._k("epoch"), secrets.token_hex(4), nx=True)
+                epoch, gen = cast(list[bytes | None], self._r.mget(self._k("epoch"), self._k("gen")))
+        return f"{(epoch or b'').decode()}.{(gen or b'0').decode()}"
 
     def subscribe_changes(self, callback: Callable[[str], None], *, poll_s: float = 1.0) -> Subscription:
         """Call `callback(generation)` on every publish, from a daemon thread, until `stop()`.

@@ -92,7 +92,8 @@ def test_redis_store_chunks_large_values(prefix: str) -> None:
 
 
 def test_redis_store_publish_bumps_generation_and_status(store: RedisStore) -> None:
-    assert store.generation() == "0"
+    g0 = store.generation()
+    assert g0.endswith(".0") and store.generation() == g0  # "<epoch>.<publishes>", stable while nothing happens
     assert store.load_snapshot("a") is None
     publish(store, "a", "v1", 5)
     g1 = store.generation()
@@ -270,12 +271,14 @@ def test_redis_store_notifies_subscribers_of_each_publish(store: RedisStore) -> 
         deadline = time.monotonic() + 5
         while not got and time.monotonic() < deadline:  # the first call reports the current generation
             time.sleep(0.01)
-        assert got == ["0"]
+        epoch = got[0].split(".")[0]
+        assert got == [f"{epoch}.0"]
         publish(store, "a", "v1", 1)
         publish(store, "a", "v2", 2)
         while len(got) < 3 and time.monotonic() < deadline:
             time.sleep(0.01)
-        assert got == ["0", "1", "2"]
+        assert got == [f"{epoch}.0", f"{epoch}.1", f"{epoch}.2"]
+        assert store.generation() == got[-1]
     finally:
         sub.stop()
     assert not sub.alive
@@ -294,9 +297,12 @@ def test_redis_store_subscription_survives_a_redis_restart() -> None:
             time.sleep(0.3)
             server.start()  # same port, empty: this Redis keeps nothing on disk
             publish(store, "a", "v1", 1)  # before or after the subscriber is back: it must learn of it either way
-            while "1" not in got and time.monotonic() < deadline:
+            after = store.generation()
+            while after not in got and time.monotonic() < deadline:
                 time.sleep(0.05)
-            assert got[0] == "0" and "1" in got
+            assert after in got
+            # The emptied Redis started a new epoch: its first publish is not mistaken for one served before.
+            assert after.endswith(".1") and after.split(".")[0] != got[0].split(".")[0]
         finally:
             sub.stop()
 
