@@ -147,6 +147,15 @@ def validate(
             )
 
 
+def check_not_older(published_at: str | None, last_good: str | None) -> None:
+    """Refuse a file whose publisher date is before the last good one's: a stale mirror or CDN copy."""
+    new, old = _parse_time(published_at), _parse_time(last_good)
+    if new is not None and old is not None and new < old:
+        raise ValidationError(
+            f"the publisher's date went backwards: {published_at} is older than the last good version's {last_good}"
+        )
+
+
 class _Stage:
     """Tracks the current stage for the error message and the timings."""
 
@@ -279,6 +288,7 @@ def _sync(
     # The last good count comes from its status: a refused list costs no load of the previous snapshot.
     last_good_count = previous.entities if previous is not None and previous.version is not None else None
     validate(manifest, entities, last_good_count, max_entity_drop)
+    check_not_older(report.published_at, previous.published_at if previous is not None else None)
     version = report.published_at or f"sha256:{content_hash(files)[:12]}"
     entities = [
         replace(e, source=replace(e.source, version=version)) if e.source is not None and not e.source.version else e

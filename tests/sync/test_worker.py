@@ -173,6 +173,9 @@ FAULTS = [
     pytest.param(UN, "consolidated.xml", BILLION_LAUGHS, r"^parse: .*refused hostile XML", id="billion-laughs"),
     pytest.param(UN, "consolidated.xml", XXE, r"^parse: .*refused hostile XML", id="xxe"),
     pytest.param(SDN, "sdn.csv", b"collapsed", rf"^validate: {COLLAPSED}", id="collapsed"),
+    pytest.param(
+        UN, "consolidated.xml", b"older", r"^validate: the publisher's date went backwards: 2026-02-2", id="older"
+    ),
 ]
 
 
@@ -193,6 +196,8 @@ def test_sync_fault_keeps_last_good_snapshot(
     assert before is not None and before.version is not None and before.entities == COUNTS[list_id]
     if fault == b"malformed":
         fault = mirror_file(mirror_dir, UN, name)[:1_000_000]  # the real file cut mid-element
+    elif fault == b"older":  # a stale CDN copy: the real file with an earlier dateGenerated
+        fault = mirror_file(mirror_dir, UN, name).replace(b'dateGenerated="2026-02-27', b'dateGenerated="2026-02-20', 1)
     elif fault == b"collapsed":
         fault = first_rows(mirror_file(mirror_dir, SDN, name), 10)
     if isinstance(fault, bytes):
