@@ -296,7 +296,6 @@ def _sync(
     ]
     old = store.load_snapshot(manifest.id)
     diff = diff_entities(manifest.id, old, version, entities)
-    del old  # the previous snapshot is no longer needed: let it go before the new one is encoded
 
     stage.enter("publish")
     checked_at = utc_now()
