@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from service.check.report import ListInfo
 from service.errors import ServiceError
 from service.match.matcher import Matcher
-from service.model import Hit, Query
+from service.model import Hit, ListStatus, Query, SyncState
 from service.store import open_store
 from service.store.base import iter_snapshots
+
+# Publishers amend their lists several times a week (OFAC often daily): a copy not confirmed current for a week
+# is probably screening against superseded data, so the check says so.
+STALE_AFTER = timedelta(days=7)
 
 
 class NoListsError(ServiceError):
@@ -21,7 +26,14 @@ class LocalScreener:
     mode = "local"
     threshold: float | None = None  # the caller passes the configured threshold (SANCTIONS_THRESHOLD)
 
-    def __init__(self, data_dir: Path, redis_url: str | None = None, list_ids: Sequence[str] = ()) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        redis_url: str | None = None,
+        list_ids: Sequence[str] = (),
+        *,
+        now: datetime | None = None,
+    ) -> None:
         """Load the last good snapshot of each list. `list_ids` empty = every list the store holds."""
         self.source = "redis" if redis_url else str(data_dir)
         self.warnings: list[str] = []
@@ -56,6 +68,12 @@ class LocalScreener:
                     f"list {snap.list_id}: last sync {state}; screening against version {snap.version}"
                     + (f" ({status.error})" if status and status.error else "")
                 )
+            confirmed = _last_confirmed(status)
+            if confirmed is not None and (now or datetime.now(UTC)) - confirmed > STALE_AFTER:
+                self.warnings.append(
+                    f"list {snap.list_id} was last confirmed current on {confirmed:%Y-%m-%d} "
+                    f"({((now or datetime.now(UTC)) - confirmed).days} days ago): run `sanctions sync`"
+                )
             self._lists.append(
                 ListInfo(
                     id=snap.list_id,
@@ -81,3 +99,17 @@ class LocalScreener:
 
     def close(self) -> None:
         return None
+
+
+def _last_confirmed(status: ListStatus | None) -> datetime | None:
+    """When a sync last found this list current: its last check if that succeeded, else its last download."""
+    if status is None:
+        return None
+    stamp = status.checked_at if status.status in (SyncState.OK, SyncState.UNCHANGED) else status.fetched_at
+    if not stamp:
+        return None
+    try:
+        parsed = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import json
 import shutil
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import jsonschema
@@ -236,3 +236,14 @@ def test_run_cli_field_mapping_and_input_format(check_data_dir: Path, tmp_path: 
     assert "un_sc_sanctions:CDe.004" in matched["V-100"]  # CONGOMET TRADING HOUSE
     assert "us_ofac_sdn:15431" in matched["V-102"]  # EP-GOM, an IL-76 of YAS AIR
     assert "V-101" not in matched
+
+
+def test_run_local_warns_when_lists_not_confirmed_for_a_week(check_data_dir: Path, tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    shutil.copytree(check_data_dir, data_dir, ignore=shutil.ignore_patterns("*.lock", "audit.sqlite3*"))
+    later = datetime.now(UTC) + timedelta(days=30)
+    screener = LocalScreener(data_dir, list_ids=["un_sc_sanctions"], now=later)
+    (warning,) = screener.warnings
+    assert warning.startswith("list un_sc_sanctions was last confirmed current on ")
+    assert "(30 days ago): run `sanctions sync`" in warning or "(29 days ago)" in warning
+    assert LocalScreener(data_dir, list_ids=["un_sc_sanctions"]).warnings == []
