@@ -118,9 +118,10 @@ def render_table(report: CheckReport, *, color: bool = False, width: int = 120, 
     rows = [(r, h) for r in report.results for h in r.hits]
     if rows:
         table = Table(title="Sanctions screening hits", show_lines=True, expand=True)
+        # fold, never truncate: an entity id or a path cut short by an ellipsis is useless to a reviewer
         table.add_column("Location", ratio=2, overflow="fold")
-        table.add_column("Record", ratio=2)
-        table.add_column("Listed entity", ratio=2)
+        table.add_column("Record", ratio=2, overflow="fold")
+        table.add_column("Listed entity", ratio=2, overflow="fold")
         table.add_column("Score", justify="right", no_wrap=True)
         table.add_column("Evidence", ratio=4)
         for r, rh in rows:

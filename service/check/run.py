@@ -7,6 +7,7 @@ Exit codes: 0 no record matches, 1 a record matches (after the allowlist; never 
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -170,7 +171,8 @@ def run_check(
         allowlist=options.allowlist,
     )
     to_terminal = options.output is None and options.format == "table" and _use_color(streams.stdout)
-    width = os.get_terminal_size(streams.stdout.fileno()).columns if to_terminal else 160
+    # A pseudo-terminal may report 0 columns; shutil falls back (and honours $COLUMNS) where os would not.
+    width = max(shutil.get_terminal_size(fallback=(120, 24)).columns, 60) if to_terminal else 160
     text = RENDERERS[options.format](report, cwd=cwd or Path.cwd(), color=to_terminal, width=width)
     if options.output:
         try:
