@@ -5,11 +5,16 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from service import __version__
 from service.errors import ServiceError
 from service.settings import Settings
+
+if TYPE_CHECKING:
+    from service.sources.manifest import ListManifest
+    from service.store import Store
 
 EXIT_OK = 0
 EXIT_FAILED = 1  # sync: a list failed; check: a record matched
@@ -24,6 +29,11 @@ def _build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("sync", help="pull the lists once and print a per-list summary")
     s.add_argument("--list", dest="lists", action="append", metavar="ID", help="list id (repeatable)")
     s.add_argument("--json", action="store_true", help="print the summary as JSON")
+    s.add_argument(
+        "--loop",
+        action="store_true",
+        help="keep syncing every SANCTIONS_SYNC_INTERVAL_S until SIGTERM (the worker of a shared-Redis deployment)",
+    )
 
     s = sub.add_parser("lists", help="per-list status from the store")
     s.add_argument("--json", action="store_true")
@@ -80,7 +90,7 @@ def _cmd_sync(args: argparse.Namespace, settings: Settings) -> int:
     from service.sync.worker import run_once
 
     manifests = load_manifests(settings.lists_dir, args.lists or settings.lists or None)  # unknown id: exit 2
-    interactive = sys.stderr.isatty()
+    interactive = sys.stderr.isatty() and not args.loop
 
     class _Stderr:
         """Looks sys.stderr up at each write, so log lines go through rich's redirect while bars are drawn."""
@@ -105,6 +115,8 @@ def _cmd_sync(args: argparse.Namespace, settings: Settings) -> int:
         cache_logger_on_first_use=False,
     )
     store = open_store(settings.data_dir, settings.redis_url, audit_retention=settings.audit_retention)
+    if args.loop:
+        return _sync_loop(manifests.values(), store, settings)
     try:
         with (
             Fetcher(
@@ -140,6 +152,38 @@ def _cmd_sync(args: argparse.Namespace, settings: Settings) -> int:
 
 
 _SYNC_LOCK_WAIT_S = 120.0  # longer than a full sync of every list from a mirror (bench/bench_sync.py)
+
+
+def _sync_loop(manifests: Iterable[ListManifest], store: Store, settings: Settings) -> int:
+    """`sync --loop`: one cycle now, then one every sync_interval_s, each under the store's sync lock (a cycle
+    another worker holds the lock for is skipped). SIGTERM/SIGINT end it after the list in progress."""
+    import signal
+    import threading
+
+    from service.sync.fetch import Fetcher
+    from service.sync.worker import run_forever
+
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    try:
+        with Fetcher(
+            mirror=settings.mirror,
+            timeout_s=settings.http_timeout_s,
+            retries=settings.http_retries,
+            max_bytes=settings.max_download_bytes,
+        ) as fetcher:
+            run_forever(
+                manifests,
+                store,
+                fetcher,
+                interval_s=settings.sync_interval_s,
+                stop=stop,
+                max_entity_drop=settings.max_entity_drop,
+            )
+    finally:
+        store.close()
+    return EXIT_OK
 
 
 def _cmd_lists(args: argparse.Namespace, settings: Settings) -> int:

@@ -40,8 +40,9 @@ def free_port() -> int:
 class RedisServer:
     """A private redis-server process on a free port that a test may stop, kill and start again."""
 
-    def __init__(self, port: int | None = None) -> None:
+    def __init__(self, port: int | None = None, *, persist: bool = False) -> None:
         self.port = port or free_port()
+        self.persist = persist  # AOF in its own folder: a restart brings the data back, as a production Redis
         self.dir = tempfile.mkdtemp(prefix="sanctions-redis-")
         self.proc: subprocess.Popen[bytes] | None = None
 
@@ -51,13 +52,14 @@ class RedisServer:
 
     def start(self, timeout_s: float = 10.0) -> RedisServer:
         quiet = ["--dir", self.dir, "--daemonize", "no", "--loglevel", "warning"]
+        aof = ["--appendonly", "yes" if self.persist else "no", "--appendfsync", "always"]
         exe = shutil.which("redis-server")
         if exe is None:
             if os.environ.get("CI"):
                 pytest.fail("redis-server not installed; scripts/ensure-redis.sh installs it")
             pytest.skip("redis-server not installed")
         self.proc = subprocess.Popen(
-            [exe, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", *quiet],
+            [exe, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", *quiet, *aof],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
