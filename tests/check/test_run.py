@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import pty
+import re
 import shutil
+import subprocess
+import sys
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -247,3 +252,34 @@ def test_run_local_warns_when_lists_not_confirmed_for_a_week(check_data_dir: Pat
     assert warning.startswith("list un_sc_sanctions was last confirmed current on ")
     assert "(30 days ago): run `sanctions sync`" in warning or "(29 days ago)" in warning
     assert LocalScreener(data_dir, list_ids=["un_sc_sanctions"]).warnings == []
+
+
+def test_run_cli_table_on_a_terminal(check_data_dir: Path) -> None:
+    """On a (pseudo-)terminal the table is drawn in colour at the terminal's width, ids never truncated."""
+    leader, follower = pty.openpty()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SANCTIONS_") and k not in ("NO_COLOR", "COLUMNS")}
+    env.update(SANCTIONS_DATA_DIR=str(check_data_dir), SANCTIONS_LISTS="un_sc_sanctions", PYTHONPATH=str(ROOT))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "service", "check", "tests/fixtures/check/counterparties.jsonl"],
+        cwd=ROOT,
+        env=env,
+        stdout=follower,
+        stderr=follower,
+    )
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            data = os.read(leader, 65536)
+        except OSError:  # the child closed the terminal
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(leader)
+    assert proc.wait(timeout=120) == 1
+    text = b"".join(chunks).decode()
+    assert "\x1b[" in text  # colour codes: rich saw a terminal
+    plain = re.sub(r"\x1b\[[0-9;]*m", "", text)
+    assert "CONGOMET" in plain and "FAIL: 3 record(s)" in plain
+    assert "…" not in plain
