@@ -246,7 +246,18 @@ def _cmd_check(args: argparse.Namespace, settings: Settings) -> int:
 
         return LocalScreener(settings.data_dir, settings.redis_url, settings.lists)
 
-    return run_check(options, make_screener)
+    try:
+        return run_check(options, make_screener)
+    except ServiceError:
+        raise
+    except Exception:
+        # Boundary: an unexpected crash would exit 1, which a pipeline reads as "a record matched"; a check
+        # that could not run is exit 2.
+        import traceback
+
+        traceback.print_exc()
+        print("sanctions: error: the check crashed (traceback above); nothing was screened", file=sys.stderr)
+        return EXIT_USAGE
 
 
 _COMMANDS = {
