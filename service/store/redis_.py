@@ -422,6 +422,12 @@ class RedisStore:
                 # A new or emptied Redis: a fresh epoch, so this generation differs from any served before.
                 self._r.set(self._k("epoch"), secrets.token_hex(4), nx=True)
                 epoch, gen = cast(list[bytes | None], self._r.mget(self._k("epoch"), self._k("gen")))
+        if self._audit_pending:
+            # Replicas poll this every few seconds: Redis is back, so write what the outage left in memory
+            # even if no screening comes to do it.
+            with suppress(redis.RedisError):
+                self._flush_audit()
+                self._audit_retry_at = 0.0  # and audit writes go straight to Redis again
         return f"{(epoch or b'').decode()}.{(gen or b'0').decode()}"
 
     def subscribe_changes(self, callback: Callable[[str], None], *, poll_s: float = 1.0) -> Subscription:
