@@ -213,7 +213,13 @@ def _cmd_lists(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
-    raise ServiceError("serve is not wired yet")
+    from service.api.server import serve  # imported here: the other commands need no web stack
+
+    if args.workers < 1 or not 0 < args.port < 65536:
+        print("sanctions: error: --workers must be >= 1 and --port within 1..65535", file=sys.stderr)
+        return EXIT_USAGE
+    serve(settings, host=args.host, port=args.port, workers=args.workers)
+    return EXIT_OK
 
 
 def _cmd_screen(args: argparse.Namespace, settings: Settings) -> int:

@@ -1,0 +1,121 @@
+"""Audit records of screenings: who (key id), when, a hash of what, against which list versions, with what hits.
+
+Records go through one writer thread, and a screening is answered only once its record is stored, so every
+screening id a client holds can be looked up. The query itself is kept only when SANCTIONS_AUDIT_QUERIES is on;
+otherwise the SHA-256 of its canonical JSON lets a team prove what was screened without storing personal data.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import queue
+import threading
+import uuid
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import orjson
+import structlog
+
+from service.errors import StoreError
+from service.model import Hit
+from service.store.base import Store
+
+log = structlog.get_logger("service.api")
+
+
+def new_screening_id() -> str:
+    return str(uuid.uuid4())
+
+
+def canonical_sha256(query: Mapping[str, Any]) -> str:
+    """SHA-256 of the query as canonical JSON (sorted keys, no whitespace, UTF-8)."""
+    return hashlib.sha256(orjson.dumps(query, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+def audit_hits(hits: Sequence[Hit], span: tuple[int, int] | None = None) -> list[dict[str, Any]]:
+    out = []
+    for h in hits:
+        d: dict[str, Any] = {"entity_id": h.entity_id, "score": round(h.score, 4), "match": h.match}
+        if span is not None:
+            d["span"] = [span[0], span[1]]
+        out.append(d)
+    return out
+
+
+def audit_item(
+    query: Mapping[str, Any], hits: list[dict[str, Any]], *, keep_query: bool, ref: str | None = None
+) -> dict[str, Any]:
+    return {
+        "ref": ref,
+        "query_sha256": canonical_sha256(query),
+        "query": dict(query) if keep_query else None,
+        "hits": hits,
+    }
+
+
+def screening_record(
+    *, kind: str, screening_id: str, at: str, key_id: str, threshold: float, versions: Mapping[str, str]
+) -> dict[str, Any]:
+    """A new audit record; the route appends one item per screened party."""
+    return {
+        "screening_id": screening_id,
+        "screened_at": at,
+        "kind": kind,
+        "api_key_id": key_id,
+        "threshold": threshold,
+        "lists": dict(versions),
+        "items": [],
+    }
+
+
+_STOP = object()
+
+
+class AuditWriter:
+    """Serialises `store.write_audit` in one thread; `await write(record)` returns once it is stored."""
+
+    def __init__(self, store: Store, on_failure: Any = None) -> None:
+        self._store = store
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._on_failure = on_failure
+        self._thread = threading.Thread(target=self._run, name="sanctions-audit", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is _STOP:
+                return
+            record, loop, future = item
+            try:
+                self._store.write_audit(record)
+            except Exception as exc:
+                # Boundary: report to the waiting request (it answers 503) and keep the writer alive.
+                log.error("audit.write_failed", screening_id=record.get("screening_id"), error=str(exc))
+                if self._on_failure is not None:
+                    self._on_failure()
+                err = exc if isinstance(exc, StoreError) else StoreError(f"cannot write the audit record: {exc}")
+                loop.call_soon_threadsafe(_settle, future, err)
+            else:
+                loop.call_soon_threadsafe(_settle, future, None)
+
+    async def write(self, record: Mapping[str, Any]) -> None:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[None] = loop.create_future()
+        self._queue.put((record, loop, future))
+        await future
+
+    def close(self, timeout_s: float = 10.0) -> None:
+        self._queue.put(_STOP)
+        self._thread.join(timeout_s)
+
+
+def _settle(future: asyncio.Future[None], error: BaseException | None) -> None:
+    if future.done():  # the request was cancelled (client went away); the record is stored all the same
+        return
+    if error is None:
+        future.set_result(None)
+    else:
+        future.set_exception(error)

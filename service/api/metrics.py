@@ -1,0 +1,91 @@
+"""Prometheus metrics: request latency by route, screenings, hits, matches, sync outcomes, list age and size.
+
+With several uvicorn workers each process counts on its own; `sanctions serve --workers N` sets
+PROMETHEUS_MULTIPROC_DIR so that /metrics (answered by any worker) adds up every process's counters.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterator, Mapping
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+# Latency buckets (seconds): a screening is expected in single-digit milliseconds, a 1,000-query batch in
+# seconds; the buckets resolve both ends.
+LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+
+
+ListGauges = Callable[[], Mapping[str, tuple[float | None, int]]]
+"""What the list gauges read at scrape time: {list id: (fetched_at as unix seconds or None, entities)}."""
+
+
+class _ListCollector(Collector):
+    def __init__(self, source: ListGauges) -> None:
+        self._source = source
+
+    def describe(self) -> Iterator[GaugeMetricFamily]:
+        # Names only: registering must not read the (not yet started) runtime.
+        yield GaugeMetricFamily("sanctions_list_age_seconds", "", labels=["list"])
+        yield GaugeMetricFamily("sanctions_list_entities", "", labels=["list"])
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        age = GaugeMetricFamily(
+            "sanctions_list_age_seconds", "Seconds since the served version of a list was fetched", labels=["list"]
+        )
+        size = GaugeMetricFamily("sanctions_list_entities", "Entities in the served version of a list", labels=["list"])
+        now = time.time()
+        for list_id, (fetched_at, entities) in sorted(self._source().items()):
+            if fetched_at is not None:
+                age.add_metric([list_id], max(0.0, now - fetched_at))
+            size.add_metric([list_id], entities)
+        yield age
+        yield size
+
+
+class Metrics:
+    """One set of metric objects per app, registered on the app's own registry (tests build many apps)."""
+
+    def __init__(self, source: ListGauges) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        self._source = source
+        r = self.registry
+        self.request_seconds = Histogram(
+            "sanctions_http_request_duration_seconds",
+            "HTTP request latency by route template, method and status",
+            ["route", "method", "status"],
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.screenings = Counter("sanctions_screenings", "Screening requests answered, by kind", ["kind"], registry=r)
+        self.queries = Counter(
+            "sanctions_screened_queries", "Parties screened (a batch counts each query), by kind", ["kind"], registry=r
+        )
+        self.hits = Counter("sanctions_hits", "Hits returned, by list", ["list"], registry=r)
+        self.matches = Counter("sanctions_matches", "Hits at or above the threshold, by list", ["list"], registry=r)
+        self.sync_outcomes = Counter(
+            "sanctions_sync_outcomes", "Sync attempts by list and outcome", ["list", "status"], registry=r
+        )
+        self.matcher_reloads = Counter(
+            "sanctions_matcher_reloads", "Matcher rebuilds, by outcome", ["outcome"], registry=r
+        )
+        self.audit_failures = Counter("sanctions_audit_write_failures", "Audit write failures", registry=r)
+        self.registry.register(_ListCollector(source))
+
+    def render(self) -> bytes:
+        multiproc_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+        if not multiproc_dir:
+            return generate_latest(self.registry)
+        from prometheus_client import multiprocess
+
+        # Counters and histograms come from every worker's files; the list gauges from this worker's state
+        # (every worker serves the same store generation within one poll interval).
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry, path=multiproc_dir)  # type: ignore[no-untyped-call]
+        registry.register(_ListCollector(self._source))
+        return generate_latest(registry)

@@ -1,0 +1,47 @@
+"""Liveness, readiness and Prometheus metrics: open routes (no API key), for orchestrators and scrapers."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+
+from service.api.deps import Ctx, json_response
+from service.api.metrics import CONTENT_TYPE
+from service.api.schemas import HealthResponse, ReadyResponse
+
+router = APIRouter(tags=["operations"])
+
+
+@router.get("/healthz", response_model=HealthResponse, summary="Liveness: 200 while the process serves")
+async def healthz() -> Response:
+    return json_response({"status": "ok"})
+
+
+@router.get(
+    "/readyz",
+    response_model=ReadyResponse,
+    summary="Readiness: 200 once a matcher with at least one list is loaded, else 503 with the reason",
+    responses={503: {"model": ReadyResponse, "description": "not ready; `reason` says why"}},
+)
+async def readyz(ctx: Ctx) -> Response:
+    runtime = ctx.runtime
+    loaded = runtime.loaded if runtime is not None else None
+    if loaded is None or not loaded.lists:
+        reason = (runtime.last_error if runtime is not None else None) or "no list loaded yet"
+        return json_response({"status": "not_ready", "reason": reason, "detail": reason}, 503)
+    return json_response(
+        {
+            "status": "ready",
+            "lists": {k: v.version for k, v in sorted(loaded.lists.items())},
+            "entities": len(loaded.matcher),
+        }
+    )
+
+
+@router.get(
+    "/metrics",
+    summary="Prometheus metrics",
+    response_class=Response,
+    responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}, "description": "exposition format"}},
+)
+async def metrics(ctx: Ctx) -> Response:
+    return Response(ctx.metrics.render(), media_type=CONTENT_TYPE)

@@ -1,0 +1,241 @@
+"""What a running server holds: the store, the current matcher (swapped in one assignment), the sync loop.
+
+A background thread polls `store.generation()`; when it changes, a new Matcher is built from the store's
+snapshots off the request path and replaces the old one in a single assignment, so every request sees one
+consistent set of list versions. The sync loop (optional) pulls the lists on an interval in another thread.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+import structlog
+
+from service.errors import ServiceError
+from service.match.matcher import Matcher
+from service.model import ListStatus
+from service.sources.manifest import ListManifest
+from service.store.base import Store, iter_snapshots
+from service.sync.worker import list_statuses
+
+log = structlog.get_logger("service.api")
+
+# How often a replica checks the store for a newly published snapshot. Cheap (one file stat or one Redis GET);
+# it bounds how long two replicas may serve different versions.
+RELOAD_POLL_S = 2.0
+
+SyncFn = Callable[[list[str] | None], Mapping[str, str]]
+"""Runs one sync of the given lists (None = all configured) and returns {list id: outcome}."""
+
+
+@dataclass(frozen=True, slots=True)
+class ListInfo:
+    id: str
+    version: str
+    published_at: str | None
+    fetched_at: str | None
+    entities: int
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "version": self.version,
+            "published_at": self.published_at,
+            "fetched_at": self.fetched_at,
+            "entities": self.entities,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    """One immutable serving state: the matcher and the list versions it was built from."""
+
+    matcher: Matcher
+    lists: dict[str, ListInfo]
+    generation: str
+    loaded_at: float  # time.time()
+
+
+def iso_to_unix(iso: str | None) -> float | None:
+    if not iso:
+        return None
+    try:
+        return datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None
+
+
+class SyncRunner:
+    """One sync at a time in this process: on an interval, and on demand (POST /v1/sync)."""
+
+    def __init__(
+        self,
+        sync: SyncFn,
+        *,
+        interval_s: float,
+        on_outcome: Callable[[Mapping[str, str]], None] = lambda _: None,
+    ) -> None:
+        self._sync = sync
+        self._interval_s = interval_s
+        self._on_outcome = on_outcome
+        self._busy = threading.Lock()
+        self._stop = threading.Event()
+        self._loop: threading.Thread | None = None
+        self._threads: list[threading.Thread] = []
+
+    @property
+    def running(self) -> bool:
+        return self._busy.locked()
+
+    def _run_locked(self, lists: list[str] | None) -> None:
+        try:
+            outcome = self._sync(lists)
+        except ServiceError as exc:
+            log.error("sync.failed", error=str(exc))
+            return
+        except Exception:
+            # Boundary: a sync bug must not kill the serving process; the last good snapshots stay in service.
+            log.exception("sync.crashed")
+            return
+        finally:
+            self._busy.release()
+        self._on_outcome(outcome)
+
+    def trigger(self, lists: list[str] | None = None) -> bool:
+        """Start one sync in the background; False when one is already running in this process."""
+        if not self._busy.acquire(blocking=False):
+            return False
+        t = threading.Thread(target=self._run_locked, args=(lists,), name="sanctions-sync-once", daemon=True)
+        self._threads = [x for x in self._threads if x.is_alive()]
+        self._threads.append(t)
+        t.start()
+        return True
+
+    def _loop_body(self) -> None:
+        while not self._stop.is_set():
+            if self._busy.acquire(blocking=False):
+                self._run_locked(None)
+            self._stop.wait(self._interval_s)
+
+    def start_loop(self) -> None:
+        self._loop = threading.Thread(target=self._loop_body, name="sanctions-sync-loop", daemon=True)
+        self._loop.start()
+
+    def stop(self, timeout_s: float = 5.0) -> None:
+        self._stop.set()
+        # A sync in progress is not interrupted (it publishes atomically or not at all); we wait briefly and
+        # leave it as a daemon thread if it is slow, so shutdown stays prompt.
+        for t in [self._loop, *self._threads]:
+            if t is not None:
+                t.join(timeout_s)
+
+
+class Runtime:
+    """The store, the serving state and the threads that keep it fresh."""
+
+    def __init__(
+        self,
+        store: Store,
+        manifests: Mapping[str, ListManifest],
+        *,
+        poll_s: float = RELOAD_POLL_S,
+        on_reload: Callable[[str], None] = lambda _: None,
+    ) -> None:
+        self.store = store
+        self.manifests = dict(manifests)
+        self.list_ids = list(manifests)
+        self.loaded: Loaded | None = None  # replaced, never mutated: readers take one reference
+        self.sync: SyncRunner | None = None
+        self.last_error: str | None = None
+        self._poll_s = poll_s
+        self._on_reload = on_reload
+        self._reload_lock = threading.Lock()
+        self._stop = threading.Event()
+        self._poller: threading.Thread | None = None
+
+    # --- loading ----------------------------------------------------------------------------------------------
+    def reload(self, *, force: bool = False) -> bool:
+        """Build a new matcher when the store's generation changed; True when a new one was swapped in."""
+        with self._reload_lock:
+            # The generation is read before the snapshots: a publish in between makes us load again next
+            # time, never miss a version.
+            generation = self.store.generation()
+            current = self.loaded
+            if current is not None and current.generation == generation and not force:
+                return False
+            started = time.perf_counter()
+            snapshots = list(iter_snapshots(self.store, self.list_ids))
+            if not snapshots:
+                self.last_error = "no snapshot in the store for any configured list; run `sanctions sync`"
+                return False
+            matcher = Matcher.build(snapshots)
+            lists = {
+                s.list_id: ListInfo(s.list_id, s.version, s.published_at, s.fetched_at, len(s.entities))
+                for s in snapshots
+            }
+            self.loaded = Loaded(matcher, lists, generation, time.time())  # the one swap
+            self.last_error = None
+        log.info(
+            "matcher.loaded",
+            lists={k: v.version for k, v in lists.items()},
+            entities=len(matcher),
+            build_s=round(time.perf_counter() - started, 3),
+        )
+        return True
+
+    def _reload_safely(self) -> None:
+        try:
+            changed = self.reload()
+        except ServiceError as exc:
+            self.last_error = f"loading the lists failed: {exc}"
+            log.error("matcher.load_failed", error=str(exc))
+            self._on_reload("failed")
+            return
+        except Exception:
+            # Boundary: a bad snapshot must not stop the poller; the previous matcher keeps serving.
+            self.last_error = "loading the lists failed (see the log)"
+            log.exception("matcher.load_crashed")
+            self._on_reload("failed")
+            return
+        if changed:
+            self._on_reload("ok")
+
+    def _poll(self) -> None:
+        while not self._stop.is_set():
+            self._reload_safely()
+            self._stop.wait(self._poll_s)
+
+    # --- life cycle -------------------------------------------------------------------------------------------
+    def start(self, sync: SyncRunner | None = None, *, sync_loop: bool = False) -> None:
+        self.sync = sync
+        self._poller = threading.Thread(target=self._poll, name="sanctions-reload", daemon=True)
+        self._poller.start()
+        if sync is not None and sync_loop:
+            sync.start_loop()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self.sync is not None:
+            self.sync.stop()
+        if self._poller is not None:
+            self._poller.join(10.0)
+
+    def after_sync(self, outcome: Mapping[str, str]) -> None:
+        """Pick up what a sync in this process published without waiting for the next poll."""
+        if any(status == "ok" for status in outcome.values()):
+            self._reload_safely()
+
+    # --- views ------------------------------------------------------------------------------------------------
+    def list_gauges(self) -> dict[str, tuple[float | None, int]]:
+        loaded = self.loaded
+        if loaded is None:
+            return {}
+        return {k: (iso_to_unix(v.fetched_at), v.entities) for k, v in loaded.lists.items()}
+
+    def statuses(self) -> list[ListStatus]:
+        """The records of `sanctions lists --json`: `never` for lists not synced, `stale` for overdue ones."""
+        return list_statuses(self.store, self.manifests.values())

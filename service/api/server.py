@@ -1,0 +1,93 @@
+"""`sanctions serve`: uvicorn with one or more worker processes.
+
+Run one worker per CPU core (`--workers 2` on a 2-core machine): screening is CPU-bound Python, so a process
+per core is what scales; each worker holds its own matcher (memory grows with the worker count). With several
+workers the parent process runs the sync loop once for all of them (they pick new snapshots up from the store
+within a few seconds) and /metrics adds up every worker's counters.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from fastapi import FastAPI
+
+from service.settings import Settings
+
+if TYPE_CHECKING:
+    from service.api.runtime import SyncRunner
+    from service.store import Store
+
+
+def app_factory() -> FastAPI:
+    """What each uvicorn worker process calls: settings from the environment, then the app."""
+    from service.api.app import create_app
+    from service.api.logs import configure_logging
+
+    settings = Settings()
+    configure_logging(settings.log_level, json=settings.log_json)
+    return create_app(settings)
+
+
+def serve(settings: Settings, *, host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
+    import uvicorn
+
+    from service.api.logs import configure_logging
+
+    configure_logging(settings.log_level, json=settings.log_json)
+    common = {
+        "host": host,
+        "port": port,
+        "access_log": False,  # RequestGuard logs every request without the query string
+        "log_level": settings.log_level.lower(),
+        "timeout_graceful_shutdown": 10,
+        "server_header": False,
+    }
+    if workers <= 1:
+        from service.api.app import create_app
+
+        uvicorn.run(create_app(settings), **common)  # type: ignore[arg-type]
+        return
+
+    # Must be set before this process or the workers first import prometheus_client.
+    metrics_dir = tempfile.mkdtemp(prefix="sanctions-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
+    runner = None
+    store = None
+    if settings.sync_on_start:
+        os.environ["SANCTIONS_SYNC_ON_START"] = "false"  # the workers serve; this process syncs
+        runner, store = _parent_sync(settings)
+    try:
+        uvicorn.run("service.api.server:app_factory", factory=True, workers=workers, **common)  # type: ignore[arg-type]
+    finally:
+        if runner is not None:
+            runner.stop()
+        if store is not None:
+            store.close()
+        shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+def _parent_sync(settings: Settings) -> tuple[SyncRunner, Store]:
+    from service.api.app import make_sync_fn
+    from service.api.metrics import Metrics
+    from service.sources.manifest import load_manifests
+    from service.store import open_store
+
+    manifests = load_manifests(settings.lists_dir, settings.lists or None)
+    store = open_store(settings.data_dir, settings.redis_url, audit_retention=settings.audit_retention)
+    sync_fn = make_sync_fn(settings, store, manifests)
+    metrics = Metrics(dict)
+
+    def on_outcome(outcome: Mapping[str, str]) -> None:
+        for list_id, status in outcome.items():
+            metrics.sync_outcomes.labels(list_id, status).inc()
+
+    from service.api.runtime import SyncRunner
+
+    runner = SyncRunner(sync_fn, interval_s=settings.sync_interval_s, on_outcome=on_outcome)
+    runner.start_loop()
+    return runner, store
