@@ -234,12 +234,15 @@ def resolve_mapping(
     return mapping
 
 
-def _cell_values(value: Any) -> list[str]:
-    """A cell as strings: lists stay lists, numbers lose a spurious '.0', None and blanks vanish."""
+def _cell_values(value: Any, *, nested: bool = False) -> list[str]:
+    """A cell as strings: lists stay lists, numbers lose a spurious '.0', None and blanks vanish.
+
+    One level of list only: YAML aliases can nest a small file into billions of items ("billion laughs").
+    """
     if value is None:
         return []
     if isinstance(value, list | tuple):
-        return [s for v in value for s in _cell_values(v)]
+        return [] if nested else [s for v in value for s in _cell_values(v, nested=True)]
     if isinstance(value, bool):
         return [str(value).lower()]
     if isinstance(value, float) and value.is_integer():

@@ -205,3 +205,15 @@ def test_readers_bom_and_tab_delimiter(tmp_path: Path) -> None:
 )
 def test_readers_sniff_delimiter_from_header(header: str, delimiter: str) -> None:
     assert sniff_delimiter(header) == delimiter
+
+
+def test_readers_yaml_alias_bomb_does_not_expand(tmp_path: Path) -> None:
+    levels = ['a0: &a0 ["IMO 9187655", "IMO 9187655", "IMO 9187655", "IMO 9187655", "IMO 9187655"]']
+    levels += [f"a{i}: &a{i} [*a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}]" for i in range(1, 12)]
+    path = tmp_path / "bomb.yaml"
+    path.write_text("records:\n- name: X\n  identifiers: *a11\n" + "\n".join(levels) + "\n", encoding="utf-8")
+    with pytest.raises(InputError):  # anchors must precede aliases: the bomb as written is refused...
+        read_file(str(path))
+    path.write_text("\n".join(levels) + "\nrecords:\n- name: X\n  identifiers: *a11\n", encoding="utf-8")
+    (rec,) = read_file(str(path)).records  # ...and written properly it does not expand 5**12 strings
+    assert rec.query.identifiers == ()
