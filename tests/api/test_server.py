@@ -1,0 +1,93 @@
+"""`sanctions serve` as a user runs it: a real process on a free port, screened over real HTTP, then stopped."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.api.conftest import KEYS
+
+pytestmark = pytest.mark.slow
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def _wait_ready(base: str, proc: subprocess.Popen[bytes], timeout_s: float = 120.0) -> dict:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, f"server exited early with {proc.returncode}"
+        try:
+            r = httpx.get(f"{base}/readyz", timeout=2.0)
+            if r.status_code == 200:
+                return r.json()
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError("server not ready in time")
+
+
+def test_serve_process_screens_real_name_and_stops(tmp_path: Path, synced_dir: Path) -> None:
+    data_dir = tmp_path / "data"
+    shutil.copytree(synced_dir, data_dir, ignore=shutil.ignore_patterns("audit.sqlite3*"))
+    port = _free_port()
+    env = {
+        **os.environ,
+        "SANCTIONS_DATA_DIR": str(data_dir),
+        "SANCTIONS_LISTS": "un_sc_sanctions",
+        "SANCTIONS_API_KEYS": ",".join(KEYS),
+        "SANCTIONS_SYNC_ON_START": "false",
+        "SANCTIONS_LOG_JSON": "true",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "service", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        ready = _wait_ready(base, proc)
+        assert list(ready["lists"]) == ["un_sc_sanctions"] and ready["entities"] == 1003
+        r = httpx.post(
+            f"{base}/v1/screen",
+            json={"name": "Ayman al-Zawahiri", "birth_date": "1951-06-19"},
+            headers={"Authorization": f"Bearer {KEYS[0]}"},
+            timeout=10.0,
+        )
+        assert r.status_code == 200, r.text
+        body = r.json()
+        top = body["hits"][0]
+        assert top["entity_id"] == "un_sc_sanctions:QDi.006" and top["match"] is True
+        assert {e["field"] for e in top["evidence"]} >= {"name", "birth_date"}
+        assert body["lists"][0]["version"] == ready["lists"]["un_sc_sanctions"] == top["list_version"]
+        assert httpx.post(f"{base}/v1/screen", json={"name": "x"}, timeout=5.0).status_code == 401
+        audit = httpx.get(f"{base}/v1/screenings/{body['screening_id']}", headers={"X-API-Key": KEYS[1]}, timeout=5.0)
+        assert audit.status_code == 200 and audit.json()["items"][0]["hits"][0]["entity_id"] == top["entity_id"]
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            _, stderr = proc.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            raise
+    log = stderr.decode("utf-8", errors="replace")
+    # uvicorn shuts down gracefully, then re-raises SIGTERM so the exit status tells how it ended.
+    assert proc.returncode in (0, -signal.SIGTERM), log[-2000:]
+    assert '"event":"server.stopped"' in log
+    assert '"event":"http.request"' in log and '"route":"/v1/screen"' in log
+    # The request log carries route, status and latency; never the screened name or a key.
+    assert "Zawahiri" not in log and KEYS[0] not in log and KEYS[1] not in log
