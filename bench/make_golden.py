@@ -236,7 +236,7 @@ def person_parts(n: Name) -> tuple[list[str], list[str], bool] | None:
 
 
 TRANSLIT_INDEX: dict[str, list[tuple[str, ...]]] = defaultdict(list)
-for _g in pools.TRANSLIT_GROUPS:
+for _g in (*pools.TRANSLIT_GROUPS, *pools.NAME_EQUIVALENTS):
     for _m in _g:
         TRANSLIT_INDEX[_m].append(_g)
 
@@ -648,7 +648,7 @@ class Builder:
         if letters < (8 if count == 1 else 12):
             return None
         words = re.split(r"(\W+)", n.full)
-        min_len = 4 if count == 1 else 5
+        min_len = 5  # a slip in a 3-4 letter word leaves too little to tell names apart
         idxs = [
             i
             for i, w in enumerate(words)
@@ -780,7 +780,7 @@ class Builder:
                 if lw in group:
                     options += [(i, match_case(alt, w), f"{lw}->{alt}") for alt in group if alt != lw]
             for pattern, repl, culture in pools.TRANSLIT_RULES:
-                if culture in cultures and re.search(pattern, lw):
+                if lw not in PARTICLES and culture in cultures and re.search(pattern, lw):
                     new = re.sub(pattern, repl, lw, count=1)
                     if new != lw:
                         options.append((i, match_case(new, w), f"{lw}->{new}"))

@@ -329,6 +329,42 @@ TRANSLIT_GROUPS: tuple[tuple[str, ...], ...] = (
     ("konstantin", "constantin"),
     ("kim", "gim"),
     ("jong", "chong"),
+    ("bin", "ben"),
+)
+
+# The same given name across languages (Mikhail = Michael). Not spelling variants, so the golden set never
+# writes one for the other; but a "hard negative" must not pair a listed surname with the equivalent given name.
+NAME_EQUIVALENTS: tuple[tuple[str, ...], ...] = (
+    ("mikhail", "michael", "michel", "miguel", "mikael", "mihail", "mykhailo"),
+    ("aleksandr", "alexander", "alejandro", "alessandro", "alexandre", "oleksandr", "sasha"),
+    ("pavel", "paul", "pablo", "paolo", "pavlo"),
+    ("pyotr", "peter", "pedro", "pierre", "petr", "piotr", "petro"),
+    ("nikolay", "nicholas", "nicolas", "nikolaos", "mykola", "nicola"),
+    ("andrey", "andrew", "andres", "andreas", "andre", "andriy"),
+    ("sergey", "serge", "sergio", "serhiy"),
+    ("georgiy", "george", "jorge", "georges", "giorgi", "yuriy", "yuri", "egor", "yegor"),
+    ("fyodor", "theodore", "fedor", "teodoro"),
+    ("yakov", "jacob", "jakub", "jacques", "yaakov", "yacoub", "yaqub"),
+    ("grigoriy", "gregory", "gregorio", "grigory"),
+    ("ivan", "john", "juan", "jean", "johann", "giovanni", "yahya", "ioann"),
+    ("iosif", "joseph", "jose", "yusuf", "josef", "giuseppe", "youssef"),
+    ("ibrahim", "abraham", "avraham"),
+    ("musa", "moses", "moshe"),
+    ("isa", "jesus"),
+    ("sulayman", "solomon", "suleiman"),
+    ("dawud", "david", "davud", "daoud"),
+    ("yekaterina", "catherine", "katerina", "catalina", "caterina", "kateryna"),
+    ("yelena", "helen", "helena", "elena", "olena"),
+    ("mariya", "maria", "mary", "marie", "mariam", "maryam"),
+    ("anna", "ann", "anne", "hanna", "hannah", "ana"),
+    ("natalya", "natalie", "natalia"),
+    ("viktor", "victor", "vittorio"),
+    ("stepan", "stephen", "stefan", "esteban", "stephane"),
+    ("konstantin", "constantine", "costantino"),
+    ("vasiliy", "basil", "vasyl"),
+    ("mattias", "matthew", "mateo", "matvey", "matthias"),
+    ("lev", "leo", "leon", "levan"),
+    ("filipp", "philip", "felipe", "philippe"),
 )
 
 # Sub-token rewrites (regex on the lower-cased token, replacement, culture): each changes the spelling, not the
