@@ -1,0 +1,272 @@
+"""Matcher performance with every mirrored list loaded: index build time, p50/p99 latency of one screening (a mix
+of golden queries), batch throughput, RSS, and in the same run a brute-force rapidfuzz scan over all names as the
+baseline; then the same on a synthetic corpus `--scale` times larger, to show how latency and memory grow.
+Run: python -m bench.bench_matcher [--scale 10] [--baseline-queries 300]
+Each corpus is measured in its own child process so that RSS figures do not mix.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+if __package__ in (None, ""):  # run as a script: make `bench` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import rapidfuzz
+from rapidfuzz import fuzz, process, utils
+
+from bench.common import GOLDEN_CSV, MIRROR, all_entities, load_snapshots, read_golden
+from service.match.matcher import Matcher
+from service.model import Query
+from service.settings import DEFAULT_THRESHOLD
+
+SEED = 11
+WARMUP = 200  # screenings before timing: first-touch costs (caches, lazy tables) are not steady state
+LIMIT = 10  # hits per screening, the API's default
+AIMS = {"p50_ms": 1.0, "p99_ms": 5.0, "batch_per_s": 5000, "build_s": 10.0, "rss_mb": 400, "growth_10x": 3.0}
+
+_SHARED: dict[str, Matcher] = {}  # the built matcher, inherited by forked batch workers (copy-on-write)
+
+
+def rss_mb() -> tuple[float, float]:
+    """(current, peak) resident set size of this process in MB, from /proc."""
+    cur = peak = 0.0
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmRSS:"):
+                    cur = int(line.split()[1]) / 1024
+                elif line.startswith("VmHWM:"):
+                    peak = int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return cur, peak
+
+
+def machine() -> dict[str, Any]:
+    model = platform.processor() or "unknown"
+    try:
+        with open("/proc/cpuinfo") as fh:
+            model = next((ln.split(":", 1)[1].strip() for ln in fh if ln.startswith("model name")), model)
+    except OSError:
+        pass
+    return {
+        "nproc": os.cpu_count(),
+        "usable_cpus": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
+        "cpu": model,
+        "python": platform.python_version(),
+        "rapidfuzz": rapidfuzz.__version__,
+        "load_avg": os.getloadavg() if hasattr(os, "getloadavg") else None,
+    }
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    i = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
+    return ordered[i]
+
+
+def golden_queries() -> list[Query]:
+    """Every golden query (names, identifiers, names with birth dates...), in a fixed shuffled order."""
+    queries = [c.query for c in read_golden(GOLDEN_CSV)]
+    random.Random(SEED).shuffle(queries)
+    return queries
+
+
+def time_queries(matcher: Matcher, queries: Sequence[Query]) -> list[float]:
+    out = []
+    for q in queries:
+        t0 = time.perf_counter()
+        matcher.screen(q, threshold=DEFAULT_THRESHOLD, limit=LIMIT)
+        out.append(time.perf_counter() - t0)
+    return out
+
+
+def _batch_worker(chunk: Sequence[Query]) -> int:
+    matcher = _SHARED["matcher"]
+    for q in chunk:
+        matcher.screen(q, threshold=DEFAULT_THRESHOLD, limit=LIMIT)
+    return len(chunk)
+
+
+def batch_throughput(matcher: Matcher, queries: Sequence[Query], workers: int) -> float:
+    """Screenings per second: in this process for workers=1, else forked processes sharing the built index."""
+    if workers == 1:
+        t0 = time.perf_counter()
+        _ = [matcher.screen(q, threshold=DEFAULT_THRESHOLD, limit=LIMIT) for q in queries]
+        return len(queries) / (time.perf_counter() - t0)
+    _SHARED["matcher"] = matcher
+    import multiprocessing
+
+    chunks = [queries[i::workers] for i in range(workers)]
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        list(pool.map(_batch_worker, [c[:10] for c in chunks]))  # start the workers before timing
+        t0 = time.perf_counter()
+        done = sum(pool.map(_batch_worker, chunks))
+        return done / (time.perf_counter() - t0)
+
+
+def brute_force(names: list[str], queries: Sequence[Query], n: int) -> dict[str, float]:
+    """The naive alternative: rapidfuzz WRatio of the query against every name, best 10 kept. Choices are
+    pre-processed once, as a careful brute-force implementation would."""
+    choices = [utils.default_process(s) for s in names]
+    name_queries = [q.name for q in queries if q.name][:n]
+    times = []
+    for name in name_queries:
+        t0 = time.perf_counter()
+        process.extract(utils.default_process(name), choices, scorer=fuzz.WRatio, processor=None, limit=LIMIT)
+        times.append(time.perf_counter() - t0)
+    return {
+        "queries": len(times),
+        "p50_ms": 1000 * statistics.median(times),
+        "p99_ms": 1000 * percentile(times, 0.99),
+    }
+
+
+def child(corpus: str, scale: int, baseline_queries: int, mirror: Path) -> dict[str, Any]:
+    """Measure one corpus in this process; returns the figures (printed as JSON by the caller)."""
+    log = sys.stderr
+    rss_start, _ = rss_mb()
+    t0 = time.perf_counter()
+    snapshots, skipped = load_snapshots(mirror, strict=True)
+    parse_s = time.perf_counter() - t0
+    real = all_entities(snapshots)
+    if corpus == "synthetic":
+        from bench.synth import synthetic_snapshot
+
+        t0 = time.perf_counter()
+        snapshots.append(synthetic_snapshot(real, scale))
+        print(f"[{corpus}] synthesized {len(snapshots[-1].entities)} entities in {time.perf_counter() - t0:.1f} s",
+              file=log)  # fmt: skip
+    entities = all_entities(snapshots)
+    names = [n.full for e in entities for n in e.all_names()]
+    rss_data, _ = rss_mb()
+    print(f"[{corpus}] {len(entities)} entities, {len(names)} names; building the matcher...", file=log)
+    t0 = time.perf_counter()
+    matcher = Matcher.build(snapshots)
+    build_s = time.perf_counter() - t0
+    rss_built, _ = rss_mb()
+
+    queries = golden_queries()
+    time_queries(matcher, queries[:WARMUP])
+    lat = time_queries(matcher, queries)
+    name_lat = [t for t, q in zip(lat, queries, strict=True) if q.name]
+    _, peak_after = rss_mb()
+    print(f"[{corpus}] timed {len(lat)} screenings; batch throughput...", file=log)
+    batch1 = batch_throughput(matcher, queries, 1)
+    batch2 = batch_throughput(matcher, queries, 2)
+    print(f"[{corpus}] brute-force baseline over {len(names)} names ({baseline_queries} queries)...", file=log)
+    base = brute_force(names, queries, baseline_queries)
+    return {
+        "corpus": corpus,
+        "entities": len(entities),
+        "names": len(names),
+        "parse_s": parse_s,
+        "build_s": build_s,
+        "queries": len(lat),
+        "mean_ms": 1000 * statistics.fmean(lat),
+        "p50_ms": 1000 * statistics.median(lat),
+        "p90_ms": 1000 * percentile(lat, 0.90),
+        "p99_ms": 1000 * percentile(lat, 0.99),
+        "max_ms": 1000 * max(lat),
+        "name_p50_ms": 1000 * statistics.median(name_lat),
+        "name_p99_ms": 1000 * percentile(name_lat, 0.99),
+        "batch1_per_s": batch1,
+        "batch2_per_s": batch2,
+        "rss_start_mb": rss_start,
+        "rss_entities_mb": rss_data,
+        "rss_built_mb": rss_built,
+        "rss_peak_mb": peak_after,
+        "index_mb": rss_built - rss_data,
+        "baseline": base,
+        "skipped": skipped,
+    }
+
+
+def run_child(corpus: str, args: argparse.Namespace) -> dict[str, Any] | None:
+    cmd = [sys.executable, "-m", "bench.bench_matcher", "--child", corpus, "--scale", str(args.scale),
+           "--baseline-queries", str(args.baseline_queries if corpus == "real" else args.baseline_queries_scaled),
+           "--mirror", str(args.mirror)]  # fmt: skip
+    root = Path(__file__).resolve().parent.parent
+    proc = subprocess.run(cmd, cwd=root, stdout=subprocess.PIPE, text=True, check=False)
+    if proc.returncode != 0:
+        print(f"\n== {corpus}: the measuring process failed (exit {proc.returncode}); see its error above")
+        return None
+    result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return result
+
+
+def report(r: dict[str, Any]) -> None:
+    b = r["baseline"]
+    print(f"\n== {r['corpus']}: {r['entities']:,} entities, {r['names']:,} names")
+    print(f"  parse lists            {r['parse_s']:8.2f} s")
+    print(f"  index build            {r['build_s']:8.2f} s     (aim <= {AIMS['build_s']:.0f} s for the real lists)")
+    print(
+        f"  screening latency      mean {r['mean_ms']:.3f} ms  p50 {r['p50_ms']:.3f} ms  p90 {r['p90_ms']:.3f} ms  "
+        f"p99 {r['p99_ms']:.3f} ms  max {r['max_ms']:.1f} ms over {r['queries']} golden queries "
+        "(aim p50 <= 1 ms, p99 <= 5 ms)"
+    )
+    print(f"  name queries only      p50 {r['name_p50_ms']:.3f} ms  p99 {r['name_p99_ms']:.3f} ms")
+    print(f"  batch throughput       {r['batch1_per_s']:,.0f} names/s in 1 process, {r['batch2_per_s']:,.0f} names/s "
+          f"in 2 forked processes (aim >= 5,000)")  # fmt: skip
+    print(f"  RSS                    {r['rss_built_mb']:.0f} MB after build (entities loaded {r['rss_entities_mb']:.0f}"
+          f" MB, index +{r['index_mb']:.0f} MB), peak {r['rss_peak_mb']:.0f} MB (aim <= 400 MB)")  # fmt: skip
+    print(f"  brute-force WRatio     p50 {b['p50_ms']:.1f} ms  p99 {b['p99_ms']:.1f} ms over {b['queries']} name "
+          f"queries: {b['p50_ms'] / r['name_p50_ms']:.0f}x the matcher's p50")  # fmt: skip
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--scale", type=int, default=10, help="synthetic corpus size as a multiple of the real lists")
+    ap.add_argument("--baseline-queries", type=int, default=100, help="brute-force scans on the real lists")
+    ap.add_argument("--baseline-queries-scaled", type=int, default=20, help="brute-force scans on the big corpus")
+    ap.add_argument("--skip-synthetic", action="store_true")
+    ap.add_argument("--mirror", type=Path, default=MIRROR)
+    ap.add_argument("--child", choices=["real", "synthetic"], help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.child:
+        print(json.dumps(child(args.child, args.scale, args.baseline_queries, args.mirror)))
+        return 0
+
+    m = machine()
+    print(f"machine: {m['nproc']} CPUs ({m['usable_cpus']} usable), {m['cpu']}; Python {m['python']}, "
+          f"rapidfuzz {m['rapidfuzz']}; load average {m['load_avg']}")  # fmt: skip
+    print("figures are medians/percentiles of one run on a shared machine: treat them as noisy")
+    real = run_child("real", args)
+    if real is None:
+        return 1
+    report(real)
+    if args.skip_synthetic:
+        return 0
+    syn = run_child("synthetic", args)
+    if syn is None:
+        return 1
+    report(syn)
+    growth = syn["entities"] / real["entities"]
+    print(f"\n== growth at {growth:.1f}x the entities")
+    print(f"  build time   {syn['build_s'] / real['build_s']:.1f}x")
+    print(f"  latency p50  {syn['p50_ms'] / real['p50_ms']:.2f}x   p99 {syn['p99_ms'] / real['p99_ms']:.2f}x   "
+          f"(aim <= {AIMS['growth_10x']:.0f}x)")  # fmt: skip
+    print(f"  throughput   {syn['batch1_per_s'] / real['batch1_per_s']:.2f}x (1 process)")
+    print(f"  RSS          {syn['rss_built_mb'] / real['rss_built_mb']:.1f}x ({real['rss_built_mb']:.0f} -> "
+          f"{syn['rss_built_mb']:.0f} MB); index alone {syn['index_mb'] / max(real['index_mb'], 1):.1f}x")  # fmt: skip
+    print(f"  brute force  p50 {syn['baseline']['p50_ms'] / real['baseline']['p50_ms']:.1f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
