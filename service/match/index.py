@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from rapidfuzz.distance import OSA
 
+from service.match.score import token_weights
 from service.model import Entity, Identifier, Name, NameQuality
 from service.normalize.identifiers import comparable
 from service.normalize.names import NormalizedName, TokenClass, analyze, skeleton
@@ -24,10 +25,10 @@ from service.normalize.names import NormalizedName, TokenClass, analyze, skeleto
 NEIGHBOUR_MIN_SIMILARITY = 0.7
 MIN_DELETE_TOKEN_LEN = 4  # shorter tokens have too many one-edit neighbours to be worth following
 MAX_DELETE_TOKEN_LEN = 20
-MIN_SHARE_OF_BEST = 0.15  # retrieval evidence a name needs, relative to the best name, to be scored
+MIN_SHARE_OF_BEST = 0.25  # retrieval evidence a name needs, relative to the best name, to be scored
 MIN_SKELETON_LEN = 3
 MAX_COMPACT_LEN = 30  # joined forms ("alqaida") are indexed for names up to this length
-_VOWELS = re.compile("[aeiouy]")
+_VOWELS = re.compile("[aeiou]")
 _RETRIEVAL_CLASS_WEIGHT = {
     TokenClass.NORMAL: 1.0,
     TokenClass.PATRONYMIC: 0.5,
@@ -42,6 +43,7 @@ class IndexedName:
     entity: int  # index into Index.entities
     name: Name
     norm: NormalizedName
+    weights: tuple[float, ...] = ()  # token weights (score.token_weights), set once the IDF is known
 
 
 def deletions(token: str) -> list[str]:
@@ -94,6 +96,10 @@ class Index:
         n = max(len(self.names), 1)
         self._idf: dict[str, float] = {t: math.log(1 + n / len(p)) for t, p in postings.items()}
         self.max_idf = math.log(1 + n)
+        self.names = [IndexedName(x.entity, x.name, x.norm, token_weights(x.norm, self.idf)) for x in self.names]
+        self._name_weight = np.fromiter(
+            (max(1e-9, self._retrieval_weight(x.norm)) for x in self.names), dtype=np.float64, count=len(self.names)
+        )
         by_skeleton: dict[str, list[str]] = defaultdict(list)
         by_deletion: dict[str, list[str]] = defaultdict(list)
         for token in postings:
@@ -116,6 +122,9 @@ class Index:
     def idf(self, token: str) -> float:
         """Rarity of a token on the loaded lists: log(1 + names / names containing it); unseen = rarest."""
         return self._idf.get(token, self.max_idf)
+
+    def _retrieval_weight(self, norm: NormalizedName) -> float:
+        return sum(self.idf(t) * _RETRIEVAL_CLASS_WEIGHT[c] for t, c in zip(norm.tokens, norm.classes, strict=True))
 
     # --- links -------------------------------------------------------------------------------------------
     def _resolve_links(self) -> None:
@@ -144,6 +153,10 @@ class Index:
         found: dict[str, float] = {}
         if token in self.postings:
             found[token] = 1.0
+        if len(token) == MIN_DELETE_TOKEN_LEN - 1 and token.isalpha():
+            # a three-letter query token may be a longer listed token missing a letter ("koi" for "koti")
+            for cand in self.by_deletion.get(token, ()):
+                found.setdefault(cand, OSA.normalized_similarity(token, cand))
         if len(token) >= MIN_DELETE_TOKEN_LEN and not token.isdigit():
             keys = [token, *deletions(token)]
             for key in keys:
@@ -155,10 +168,11 @@ class Index:
             for cand in self.postings.keys() & {*keys} - found.keys():
                 found[cand] = OSA.normalized_similarity(token, cand)
         sk = skeleton(token)
-        # abjad transliterations ("smh" for Usama) have short skeletons: follow them anyway
-        if len(sk) >= MIN_SKELETON_LEN or (len(sk) == 2 and not _VOWELS.search(token)):
+        abjad = not _VOWELS.search(token)
+        # abjad transliterations ("smh" for Usama) have short skeletons, and the skeleton is how they match
+        if len(sk) >= MIN_SKELETON_LEN or (len(sk) == 2 and abjad):
             for cand in self.by_skeleton.get(sk, ()):
-                found.setdefault(cand, 0.85)
+                found.setdefault(cand, 1.0 if abjad else 0.85)
         return found
 
     def candidates(self, query: NormalizedName, limit: int) -> list[int]:
@@ -181,11 +195,14 @@ class Index:
         acc = np.bincount(idx, weights=w)
         # names sharing only a sliver of the best candidate's evidence cannot outscore it
         nonzero = np.flatnonzero(acc >= acc.max() * MIN_SHARE_OF_BEST)
+        # rank by shared evidence times the square root of how much of the listed name it covers, so that among
+        # names sharing common tokens ("Ahmad Ali") the ones made mostly of them come first
+        shared = acc[nonzero]
+        rank = shared * np.sqrt(shared / self._name_weight[nonzero])
         if len(nonzero) > limit:
-            top = nonzero[np.argpartition(-acc[nonzero], limit - 1)[:limit]]
-        else:
-            top = nonzero
-        return [int(i) for i in top[np.argsort(-acc[top], kind="stable")]]
+            keep = np.argpartition(-rank, limit - 1)[:limit]
+            nonzero, rank = nonzero[keep], rank[keep]
+        return [int(i) for i in nonzero[np.argsort(-rank, kind="stable")]]
 
     def by_identifier(self, key: str) -> tuple[tuple[int, Identifier], ...]:
         return self.ids.get(key, ())

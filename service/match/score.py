@@ -12,26 +12,31 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rapidfuzz.distance import OSA
 
 from service.model import DateSpec
-from service.normalize.names import NormalizedName, TokenClass, legal_class, skeleton
+from service.normalize.names import NormalizedName, TokenClass, fold_vowels, legal_class, skeleton
 
 # A token pair below this similarity counts as unmatched: "carlos" ~ "nicolas" must not earn partial credit.
 TOKEN_MIN_SIMILARITY = 0.72
 # Same consonant skeleton (transliteration variants: Muhammad/Mohammed, Qaddafi/Gaddafi).
-SKELETON_SIMILARITY = 0.9
+SKELETON_SIMILARITY = 0.85
 SKELETON_SIMILARITY_SHORT = 0.85  # skeletons of two consonants ("km": Kim/Kam) say less
 # A shared skeleton only counts when the spellings are this close (Putin/Potanin share "ptn" but are not).
-PHONETIC_MIN = 0.6
+PHONETIC_MIN = 0.65
+LEGAL_EQUIVALENT_SIMILARITY = 0.85
+VOWEL_FOLD_DISCOUNT = 0.95  # Yevgeny ~ Evgenii once vowels are folded: near-equal, not equal
 PHONETIC_MIN_ABJAD = 0.25
-_VOWELS = re.compile("[aeiouy]")
+_VOWELS = re.compile("[aeiou]")
 INITIAL_SIMILARITY = 0.75  # "N." for "Nicolas"
 # Share of a listed token's weight charged when the query leaves it unmatched (dropped middle names).
-UNMATCHED_LIST_COST = 0.3
+UNMATCHED_LIST_COST = 0.25
 # Joined/split tokens ("ALQAEDA" vs "Al Qa'ida") compared as one string, slightly discounted.
 COMPACT_MIN_SIMILARITY = 0.88
+# Ceiling of a name score when the query covers a share c of the listed name's distinctive weight: BASE + (1-BASE)c.
+COVERAGE_BASE = 0.6
 COMPACT_DISCOUNT = 0.97
 
 CLASS_WEIGHT: dict[TokenClass, float] = {
@@ -45,30 +50,50 @@ CLASS_WEIGHT: dict[TokenClass, float] = {
 Weigher = Callable[[str], float]  # token -> rarity weight (IDF on the loaded lists)
 
 
+@lru_cache(maxsize=1 << 18)  # pairs recur across aliases and queries; a hit costs a hash, a miss ~5 us
 def token_similarity(a: str, b: str, ca: TokenClass, cb: TokenClass) -> tuple[float, str]:
     """Similarity of two normalized tokens and the method that found it ("exact", "fuzzy", "phonetic", ...)."""
     if a == b:
         return 1.0, "exact"
-    if TokenClass.LEGAL in (ca, cb):
+    if ca == TokenClass.LEGAL and cb == TokenClass.LEGAL:
         la, lb = legal_class(a), legal_class(b)
-        return (1.0, "legal_form") if la is not None and la == lb else (0.0, "")
+        if la is not None and la == lb:
+            # "ooo" ~ "llc" is the same form; "navigation" ~ "shipping" only the same kind of word
+            return LEGAL_EQUIVALENT_SIMILARITY, "legal_form"
     if len(a) == 1 or len(b) == 1:
         return (INITIAL_SIMILARITY, "initial") if a[0] == b[0] and a.isalpha() and b.isalpha() else (0.0, "")
     sim = OSA.normalized_similarity(a, b, score_cutoff=PHONETIC_MIN_ABJAD)
     if sim == 0.0 or a.isdigit() or b.isdigit():
         return 0.0, ""  # numbers in names ("Vessel 12") must agree exactly
     method = "fuzzy"
-    # Abjad transliterations (Arabic, Hebrew, Persian) carry no vowels: "mhmd", "bn", "smh".
+    if sim < 1.0:
+        fa, fb = fold_vowels(a), fold_vowels(b)
+        if fa != a or fb != b:
+            folded = OSA.normalized_similarity(fa, fb) * VOWEL_FOLD_DISCOUNT
+            if folded > sim:
+                sim, method = folded, "vowel_variant"
+    # Abjad transliterations (Arabic, Hebrew, Persian) carry no vowels: "mhmd", "bn", "smh", "ly".
     vowelless = not _VOWELS.search(a) or not _VOWELS.search(b)
     if sim < 1.0 and (min(len(a), len(b)) >= 3 or vowelless):
         ska, skb = skeleton(a), skeleton(b)
-        if ska == skb and len(ska) >= 2 and sim >= (PHONETIC_MIN_ABJAD if vowelless else PHONETIC_MIN):
+        # one-consonant skeletons (Ali/Aly, Aziz/Azeez) need the spellings themselves to be close
+        long_enough = (
+            len(ska) >= 2
+            or (vowelless and sim >= PHONETIC_MIN_ABJAD)
+            or (min(len(a), len(b)) >= 3 and sim >= PHONETIC_MIN)
+        )
+        if ska == skb and long_enough and sim >= (PHONETIC_MIN_ABJAD if vowelless else PHONETIC_MIN):
             floor = SKELETON_SIMILARITY if len(ska) >= 3 else SKELETON_SIMILARITY_SHORT
             if floor > sim:
                 sim, method = floor, "phonetic"
     if len(a) <= 3 or len(b) <= 3:
-        # one edit in a three-letter token is a different word ("ali"/"ala"), unless phonetic
-        return (sim, method) if method == "phonetic" else (0.0, "")
+        # one substitution in a three-letter token is a different word ("ali"/"ala"); a letter dropped from a
+        # longer one is a typo ("koi"/"koti")
+        if method in ("phonetic", "vowel_variant") or (
+            min(len(a), len(b)) == 3 and abs(len(a) - len(b)) == 1 and sim >= 0.75
+        ):
+            return sim, method
+        return 0.0, ""
     return (sim, method) if sim >= TOKEN_MIN_SIMILARITY else (0.0, "")
 
 
@@ -79,14 +104,28 @@ class NameScore:
     detail: str  # the alignment, for the reviewer
 
 
-def score_names(q: NormalizedName, c: NormalizedName, weigh: Weigher) -> NameScore:
-    """Similarity of a query name and a listed name, 0..1, with the token alignment that produced it."""
+def token_weights(n: NormalizedName, weigh: Weigher) -> tuple[float, ...]:
+    """Each token's weight in a name: its rarity times its class weight."""
+    return tuple(weigh(t) * CLASS_WEIGHT[k] for t, k in zip(n.tokens, n.classes, strict=True))
+
+
+def score_names(
+    q: NormalizedName,
+    c: NormalizedName,
+    weigh: Weigher,
+    qw: Sequence[float] | None = None,
+    cw: Sequence[float] | None = None,
+) -> NameScore:
+    """Similarity of a query name and a listed name, 0..1, with the token alignment that produced it.
+
+    `qw`/`cw` are the names' token weights when the caller has them precomputed (see `token_weights`).
+    """
     if not q.tokens or not c.tokens:
         return NameScore(0.0, "none", "")
     if q.text == c.text:
         return NameScore(1.0, "exact", "identical after normalization")
-    qw = [weigh(t) * CLASS_WEIGHT[k] for t, k in zip(q.tokens, q.classes, strict=True)]
-    cw = [weigh(t) * CLASS_WEIGHT[k] for t, k in zip(c.tokens, c.classes, strict=True)]
+    qw = qw if qw is not None else token_weights(q, weigh)
+    cw = cw if cw is not None else token_weights(c, weigh)
     pairs: list[tuple[float, int, int, str]] = []
     for i, (ta, ka) in enumerate(zip(q.tokens, q.classes, strict=True)):
         for j, (tb, kb) in enumerate(zip(c.tokens, c.classes, strict=True)):
@@ -116,6 +155,14 @@ def score_names(q: NormalizedName, c: NormalizedName, weigh: Weigher) -> NameSco
     den += sum(qw[i] for i in missing_q)
     den += UNMATCHED_LIST_COST * sum(cw[j] for j in missing_c)
     aligned = num / den if den > 0 else 0.0
+    # A match must be carried by the listed name's distinctive words: "Silver Maritime Co" shares one word
+    # with "SILVER BRIDGE SHIPPING CO" and may not score as if the rest were just dropped middle names.
+    normal = [j for j, k in enumerate(c.classes) if k == TokenClass.NORMAL]
+    if normal:
+        total = sum(cw[j] for j in normal)
+        covered = sum(cw[j] for j in normal if j in used_c)
+        if total > 0:
+            aligned = min(aligned, COVERAGE_BASE + (1 - COVERAGE_BASE) * covered / total)
     if missing_q:
         parts.append("query only: " + " ".join(q.tokens[i] for i in missing_q))
     if missing_c:

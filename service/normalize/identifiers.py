@@ -55,7 +55,11 @@ def looks_like_tail_number(value: str) -> bool:
         return False
     if "-" in v:
         return True
-    return any(v.startswith(p) and len(v) - len(p) >= 3 for p in _TAIL_PREFIXES if not p[0].isdigit() or True)
+    # without a hyphen, a one-letter prefix (N, G, D, ...) would make every word a registration: US N-numbers
+    # and the like must go on with a digit
+    return any(
+        v.startswith(p) and len(v) - len(p) >= 3 and (len(p) >= 2 or v[len(p)].isdigit()) for p in _TAIL_PREFIXES
+    )
 
 
 def guess_types(value: str) -> tuple[IdentifierType, ...]:
@@ -85,9 +89,33 @@ def find_imos(text: str) -> list[tuple[int, int, str]]:
 
 
 def is_identifier_like(value: str) -> bool:
-    """A name-field value that is really an identifier: has digits and few letters-only words."""
+    """A name-field value that may be an identifier: a registration mark (G-VSSH typed "GVSSH"), or a short
+    code with digits. Generous on purpose: such a value is only looked up exactly, and still screened as a name."""
+    words = value.split()
+    if len(words) == 1 and (looks_like_tail_number(value) or _TAIL.match(value.strip().upper())):
+        return True
     c = canonical(value)
     if len(c) < 5 or not any(ch.isdigit() for ch in c):
         return False
-    words = value.split()
     return len(words) <= 3
+
+
+_SEVEN_DIGITS = re.compile(r"[(\[]?\b(\d{7})\b[)\]]?")
+_TAIL_IN_TEXT = re.compile(r"\b[A-Z0-9]{1,2}-[A-Z0-9]{2,5}\b", re.IGNORECASE)
+
+
+def split_identifiers(name: str) -> tuple[str, list[str]]:
+    """A name with identifiers typed into it ("LIBERTY IMO 9339325", "Il-76 RA-78765") -> (name, identifiers)."""
+    found: list[str] = []
+    rest = name
+    for start, end, digits in reversed(find_imos(name)):
+        found.append(digits)
+        rest = rest[:start] + " " + rest[end:]
+    for m in reversed(list(_SEVEN_DIGITS.finditer(rest))):  # "TERIBERKA (8931748)": an IMO without its prefix
+        if imo_check_digit_ok(m.group(1)):
+            found.append(m.group(1))
+            rest = rest[: m.start()] + " " + rest[m.end() :]
+    for m in _TAIL_IN_TEXT.finditer(rest):
+        if any(ch.isdigit() for ch in m.group(0)) or looks_like_tail_number(m.group(0)):
+            found.append(m.group(0))
+    return " ".join(rest.split()), found

@@ -27,6 +27,7 @@ _MOJIBAKE = re.compile(
     r"[ÃÂÐÑØÙ][\x80-\xbf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013-\u203a\u20ac\u2122]|â€"
 )
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
+_ARABIC_ARTICLE = re.compile(r"(?<![\w\u0600-\u06ff])\u0627\u0644(?=[\u0621-\u064a]{2})")
 _APOSTROPHES = re.compile(r"['’‘`´ʼʻ\u02bc\u02bb\u02be\u02bf]")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _DOTTED_INITIALS = re.compile(r"\b(?:[a-z]\.){2,}")
@@ -73,6 +74,9 @@ _LEGAL_PHRASES: tuple[tuple[str, str], ...] = (
     (r"sanayi ve ticaret", "sanayi ticaret"),
 )
 _LEGAL_RE = re.compile("|".join(rf"\b(?P<g{i}>{p})\b" for i, (p, _) in enumerate(_LEGAL_PHRASES)))
+# "Abd al-Hakim", "Abdel Hakim", "Abd-ul Hakim", abjad "bd al hkym": one form, as most listings write it
+_ABDUL = re.compile(r"\b(?:abd|bd)(?:\s?(?:al|el|ul|u|l))?\b|\babd(?:el|al)\b")
+_ALLAH = re.compile(r"\b([a-z]+) (?:al )?allah\b")
 _LEGAL_REPL = {f"g{i}": r for i, (_, r) in enumerate(_LEGAL_PHRASES)}
 # Cheap pre-check: every phrase above contains one of these stems.
 _LEGAL_STEMS = re.compile(
@@ -129,8 +133,13 @@ def repair_encoding(text: str) -> str:
 def fold(text: str) -> str:
     """Repaired, transliterated, lower-case ASCII with single spaces; punctuation kept (see `normalize_name`)."""
     s = unicodedata.normalize("NFKC", repair_encoding(text))
+    s = _CAMEL.sub(" ", s)  # "KingRoyal" -> "King Royal" (ASCII letters only)
     if not s.isascii():
-        s = anyascii(s)
+        # the Arabic article is written joined to its noun ("المجيد"); Latin listings separate it ("al-Majid")
+        s = s.replace("\u0627\u0644\u0644\u0647", " allah ")  # الله is a word, not al- + lh
+        s = _ARABIC_ARTICLE.sub("al ", s)
+        # lower-case first: anyascii writes "ОБЩЕСТВО" as "OBShchESTVO", which must not split at "hchE"
+        s = anyascii(s.lower())
         s = _CAMEL.sub(" ", s)  # anyascii joins CJK syllables as "XiJinPing"
     return " ".join(s.lower().split())
 
@@ -144,6 +153,10 @@ def normalize_name(text: str) -> str:
     s = _NON_ALNUM.sub(" ", s).strip()
     if _LEGAL_STEMS.search(s):
         s = _LEGAL_RE.sub(_legal_phrase, s)
+    if "allah" in s:
+        s = _ALLAH.sub(r"\1allah", s)  # "Khayr Allah" / "خير الله" -> "khayrallah", as most listings write it
+    if "bd" in s:
+        s = _ABDUL.sub("abdul", s)
     return s
 
 
@@ -182,8 +195,10 @@ _SKELETON_DIGRAPHS = (
     ("ph", "f"),
     ("th", "t"),
     ("dh", "d"),
+    ("v", "b"),  # Hebrew bet/vet ("Ben" ~ "vn"), Spanish b/v
+    ("p", "f"),  # Hebrew pe/fe ("Pazi" ~ "fzy"); Arabic has no p
     ("sh", "s"),
-    ("ch", "c"),
+    ("ch", "h"),  # German/Dutch "Achmed", Russian "Chernov" (both sides alike): closer to kh than to k
     ("ck", "k"),
     ("ks", "x"),
     ("ts", "c"),
@@ -212,15 +227,31 @@ def skeleton(token: str) -> str:
     return s or token[:1]
 
 
+_VOWEL_FOLDS = (("ee", "i"), ("oo", "u"), ("ou", "u"), ("ii", "i"), ("ae", "a"))
+
+
+@lru_cache(maxsize=131072)
+def fold_vowels(token: str) -> str:
+    """Transliteration-neutral vowels: Yevgeny/Evgenii -> "evgeni", Areef/Arif -> "arif", Saeed/Sayd -> "said".
+
+    y is a vowel after the first letter, doubled and digraph vowels collapse, a leading "ye" is "e".
+    """
+    s = token
+    if s.startswith("ye") and len(s) > 3:
+        s = s[1:]
+    s = s[:1] + s[1:].replace("y", "i")
+    for a, b in _VOWEL_FOLDS:
+        if a in s:
+            s = s.replace(a, b)
+    return s
+
+
 @dataclass(frozen=True, slots=True)
 class NormalizedName:
     text: str  # normalized string
     tokens: tuple[str, ...]
     classes: tuple[TokenClass, ...]
-    compact: str  # tokens joined without spaces, minus legal forms and honorifics ("Al Qa'ida" -> "alqaida")
-
-
-_WEAK_CLASSES = (TokenClass.LEGAL, TokenClass.HONORIFIC)
+    compact: str  # tokens joined without spaces, minus honorifics ("Al Qa'ida" -> "alqaida")
 
 
 @lru_cache(maxsize=65536)
@@ -228,5 +259,5 @@ def analyze(text: str) -> NormalizedName:
     norm = normalize_name(text)
     toks = tuple(norm.split())
     classes = tuple(map(classify, toks))
-    compact = "".join(t for t, c in zip(toks, classes, strict=True) if c not in _WEAK_CLASSES)
+    compact = "".join(t for t, c in zip(toks, classes, strict=True) if c != TokenClass.HONORIFIC)
     return NormalizedName(text=norm, tokens=toks, classes=classes, compact=compact)

@@ -27,7 +27,7 @@ def test_score_names_dissimilar_tokens_earn_nothing() -> None:
 
 def test_score_names_legal_form_cannot_carry_a_match() -> None:
     assert score_names(analyze("Acme Corp"), analyze("Globex Corp"), _flat).score < 0.2
-    assert score_names(analyze("Pobeda OOO"), analyze("Pobeda LLC"), _flat).score == 1.0
+    assert score_names(analyze("Pobeda OOO"), analyze("Pobeda LLC"), _flat).score > 0.95
 
 
 def test_score_names_joined_tokens() -> None:
@@ -36,7 +36,7 @@ def test_score_names_joined_tokens() -> None:
 
 
 def test_token_similarity_phonetic_needs_close_spelling() -> None:
-    assert token_similarity("mohammed", "muhammad", TokenClass.NORMAL, TokenClass.NORMAL)[0] >= 0.9
+    assert token_similarity("mohammed", "muhammad", TokenClass.NORMAL, TokenClass.NORMAL)[0] >= 0.85
     assert token_similarity("putin", "potanin", TokenClass.NORMAL, TokenClass.NORMAL)[0] == 0.0
 
 
