@@ -156,7 +156,7 @@ class RemoteScreener:
             if attempt >= self._retries:
                 raise RemoteError(error)
             attempt += 1
-            time.sleep(0.5 * 2**attempt)  # 1 s, 2 s: rides out a restart, not an outage
+            time.sleep(0.5 * 2 ** (attempt - 1))  # 0.5 s, 1 s: rides out a blip, not an outage
 
     def _fail(self, resp: httpx.Response, what: str) -> RemoteError:
         code = resp.status_code
