@@ -139,3 +139,31 @@ def test_integrations_gitlab_example_writes_the_junit_report_it_publishes() -> N
     assert "--format junit --output sanctions-junit.xml" in script
     assert job["artifacts"]["reports"]["junit"] == "sanctions-junit.xml"
     assert job["artifacts"]["when"] == "always"
+
+
+def test_integrations_action_sync_step_then_check(mirror_dir: Path, tmp_path: Path) -> None:
+    """Local mode as the action runs it: its Sync step fills an empty data dir from a mirror, then the check runs."""
+    step = _action_step("Sync the lists")
+    data_dir = tmp_path / "sanctions-data"
+    env = _env(
+        SANCTIONS_DATA_DIR=str(data_dir),
+        SANCTIONS_LISTS_DIR=str(ROOT / "lists"),  # ${{ github.action_path }}/lists
+        SANCTIONS_LISTS="un_sc_sanctions",
+        SANCTIONS_MIRROR=str(mirror_dir),
+    )
+    assert set(step["env"]) == {"SANCTIONS_DATA_DIR", "SANCTIONS_LISTS_DIR", "SANCTIONS_LISTS", "SANCTIONS_MIRROR"}
+    proc = subprocess.run(
+        ["bash", "-e", "-c", step["run"]],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "::warning" not in proc.stdout  # every list synced
+    proc, outputs = _run_check_step(
+        tmp_path, data_dir, files="tests/fixtures/check/counterparties.jsonl", lists="un_sc_sanctions"
+    )
+    assert outputs["exit-code"] == "1", proc.stderr
