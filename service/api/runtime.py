@@ -12,10 +12,11 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import structlog
 
-from service.errors import ServiceError
+from service.errors import ServiceError, StoreError
 from service.match.matcher import Matcher
 from service.model import ListStatus
 from service.sources.manifest import ListManifest
@@ -151,10 +152,14 @@ class Runtime:
         self.loaded: Loaded | None = None  # replaced, never mutated: readers take one reference
         self.sync: SyncRunner | None = None
         self.last_error: str | None = None
+        # Set while the store cannot be read (Redis down): the loaded matcher keeps serving; /readyz says so.
+        self.store_error: str | None = None
         self._poll_s = poll_s
         self._on_reload = on_reload
         self._reload_lock = threading.Lock()
         self._stop = threading.Event()
+        self._wake = threading.Event()  # set by the store's change notification (Redis pub/sub) and by stop()
+        self._subscription: Any = None
         self._poller: threading.Thread | None = None
 
     # --- loading ----------------------------------------------------------------------------------------------
@@ -191,6 +196,8 @@ class Runtime:
         try:
             changed = self.reload()
         except ServiceError as exc:
+            if isinstance(exc, StoreError):
+                self.store_error = str(exc)
             self.last_error = f"loading the lists failed: {exc}"
             log.error("matcher.load_failed", error=str(exc))
             self._on_reload("failed")
@@ -201,24 +208,33 @@ class Runtime:
             log.exception("matcher.load_crashed")
             self._on_reload("failed")
             return
+        self.store_error = None
         if changed:
             self._on_reload("ok")
 
     def _poll(self) -> None:
         while not self._stop.is_set():
             self._reload_safely()
-            self._stop.wait(self._poll_s)
+            self._wake.wait(self._poll_s)
+            self._wake.clear()
 
     # --- life cycle -------------------------------------------------------------------------------------------
     def start(self, sync: SyncRunner | None = None, *, sync_loop: bool = False) -> None:
         self.sync = sync
         self._poller = threading.Thread(target=self._poll, name="sanctions-reload", daemon=True)
         self._poller.start()
+        subscribe = getattr(self.store, "subscribe_changes", None)
+        if subscribe is not None:
+            # Shared (Redis) store: any worker's publish wakes the poller at once rather than within poll_s.
+            self._subscription = subscribe(lambda _generation: self._wake.set())
         if sync is not None and sync_loop:
             sync.start_loop()
 
     def stop(self) -> None:
         self._stop.set()
+        self._wake.set()
+        if self._subscription is not None:
+            self._subscription.stop()
         if self.sync is not None:
             self.sync.stop()
         if self._poller is not None:

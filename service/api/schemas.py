@@ -309,6 +309,10 @@ class ReadyResponse(_Out):
     entities: int = 0
     reason: str | None = None
     detail: str | None = None
+    store: Literal["ok", "degraded"] = Field(
+        "ok", description="degraded: the store (Redis) cannot be read; the loaded lists keep being served"
+    )
+    store_error: str | None = None
 
 
 # --- OpenSanctions yente compatibility (POST /match/{dataset}) -----------------------------------------------

@@ -27,14 +27,22 @@ async def readyz(ctx: Ctx) -> Response:
     loaded = runtime.loaded if runtime is not None else None
     if loaded is None or not loaded.lists:
         reason = (runtime.last_error if runtime is not None else None) or "no list loaded yet"
-        return json_response({"status": "not_ready", "reason": reason, "detail": reason}, 503)
+        return json_response({"status": "not_ready", "reason": reason, "detail": reason, **_store(ctx)}, 503)
+    # Still 200 when the store is degraded (Redis down): the loaded matcher answers correctly, and a 503 from
+    # every replica at once would turn a store outage into a full one. `store` tells monitoring.
     return json_response(
         {
             "status": "ready",
             "lists": {k: v.version for k, v in sorted(loaded.lists.items())},
             "entities": len(loaded.matcher),
+            **_store(ctx),
         }
     )
+
+
+def _store(ctx: Ctx) -> dict[str, str]:
+    error = ctx.runtime.store_error if ctx.runtime is not None else None
+    return {"store": "degraded", "store_error": error} if error else {"store": "ok"}
 
 
 @router.get(
