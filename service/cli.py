@@ -56,10 +56,18 @@ def _build_parser() -> argparse.ArgumentParser:
     s.add_argument("--list", dest="lists", action="append", metavar="ID")
     s.add_argument("--json", action="store_true")
 
-    s = sub.add_parser("check", help="CI hook: screen a file of counterparties; exit 1 when any matches")
-    s.add_argument("files", nargs="+", metavar="FILE")
-    s.add_argument("--format", default=None, choices=["table", "json", "junit", "sarif", "github"])
-    s.add_argument("--output", default=None, metavar="PATH")
+    s = sub.add_parser(
+        "check",
+        help="CI hook: screen a file of counterparties; exit 1 when any matches",
+        description="Screen counterparty files against the synced lists (or a service with --url).",
+        epilog="exit status: 0 no record matches, 1 a record matches, 2 usage or data error (nothing passes "
+        "unscreened: no lists, unreadable file, unknown column, service unreachable). See README, CI screening hook.",
+    )
+    s.add_argument("files", nargs="+", metavar="FILE", help="counterparty files: .csv/.tsv, .json, .jsonl, .yaml")
+    s.add_argument(
+        "--format", default=None, choices=["table", "json", "junit", "sarif", "github"], help="report (default table)"
+    )
+    s.add_argument("--output", default=None, metavar="PATH", help="write the report to PATH instead of stdout")
     s.add_argument("--url", default=None, help="screen against a running service instead of local lists")
     s.add_argument("--api-key", default=None, help="API key for --url (default: $SANCTIONS_API_KEY)")
     s.add_argument("--timeout", type=float, default=60.0, metavar="S", help="per-request timeout for --url")
@@ -72,8 +80,16 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     s.add_argument("--allowlist", default=None, metavar="FILE", help="reviewed false positives (YAML or JSON)")
     s.add_argument("--limit", type=int, default=10, help="hits reported per record")
-    s.add_argument("--field", action="append", default=[], metavar="ROLE=COLUMN", help="map a column to a role")
-    s.add_argument("--input-format", default=None, choices=["csv", "json", "jsonl", "yaml"])
+    s.add_argument(
+        "--field",
+        action="append",
+        default=[],
+        metavar="ROLE=COLUMN",
+        help="read ROLE (name, kind, identifiers, birth_date, country, aliases, id) from COLUMN; repeatable",
+    )
+    s.add_argument(
+        "--input-format", default=None, choices=["csv", "json", "jsonl", "yaml"], help="when the extension does not say"
+    )
     return p
 
 
