@@ -7,12 +7,13 @@ on `RedisStore`; the README's deployment section says how to run it.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import secrets
 import threading
 import time
 import zlib
 from collections import deque
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import Any, cast
@@ -54,6 +55,7 @@ DEFAULT_AUDIT_BUFFER = 10_000
 # After a connection failure, audit writes go straight to the buffer for this long instead of each
 # screening waiting for a connect timeout.
 RETRY_AFTER_S = 1.0
+FLUSH_BATCH = 500  # buffered audit records written per round trip once Redis is back
 ZLIB_LEVEL = 6  # measured: level 9 is ~3x slower for ~3% smaller snapshots
 
 # Flip one list's pointer to a fully written version, atomically with its status, diff and the generation
@@ -219,6 +221,7 @@ class RedisStore:
         self._snap_cache: dict[str, tuple[str, Snapshot]] = {}  # list_id -> (publish id, decoded snapshot)
         self._audit_pending: deque[tuple[str, bytes]] = deque(maxlen=audit_buffer)
         self._audit_retry_at = 0.0
+        self._flush_lock = threading.Lock()
         self.audit_dropped = 0
 
     # --- keys ------------------------------------------------------------------------------------------
@@ -482,50 +485,68 @@ class RedisStore:
         return [decode_diff(d) for d in raw]
 
     # --- audit -----------------------------------------------------------------------------------------
-    def _audit_one(self, sid: str, rec: bytes) -> None:
-        self._audit(
-            keys=[self._k("audit"), self._k("audit", "index")],
-            args=[sid, rec, self.audit_retention, self._audit_batch],
-        )
+    def _audit_many(self, items: Sequence[tuple[str, bytes]]) -> None:
+        """Append records in one round trip (a pipeline of the audit script); raises RedisError on failure."""
+        keys = [self._k("audit"), self._k("audit", "index")]
+        if len(items) == 1:
+            self._audit(keys=keys, args=[items[0][0], items[0][1], self.audit_retention, self._audit_batch])
+            return
+        pipe = self._r.pipeline(transaction=False)
+        for sid, rec in items:
+            self._audit(keys=keys, args=[sid, rec, self.audit_retention, self._audit_batch], client=pipe)
+        pipe.execute()
 
     def _flush_audit(self) -> None:
-        while True:
-            with self._lock:
-                if not self._audit_pending:
+        with self._flush_lock:  # the poller and the audit writer may both try: one writes, the other waits
+            while True:
+                with self._lock:
+                    head = list(itertools.islice(self._audit_pending, FLUSH_BATCH))
+                if not head:
                     return
-                sid, rec = self._audit_pending[0]
-            self._audit_one(sid, rec)  # raises on failure: the record stays at the head of the buffer
-            with self._lock:
-                if self._audit_pending and self._audit_pending[0][0] == sid:
-                    self._audit_pending.popleft()
+                # Raises on failure: the records stay in the buffer. A record of a batch cut off mid-way may be
+                # written twice; the index then names the later copy, and the lookup is unchanged.
+                self._audit_many(head)
+                with self._lock:
+                    for item in head:  # by identity: the buffer may have dropped its oldest meanwhile
+                        if self._audit_pending and self._audit_pending[0] is item:
+                            self._audit_pending.popleft()
 
-    def _buffer_audit(self, sid: str, rec: bytes, error: str) -> None:
+    def _buffer_audit(self, items: Sequence[tuple[str, bytes]], error: str) -> None:
         with self._lock:
-            full = len(self._audit_pending) == self._audit_pending.maxlen
-            if full:
-                self.audit_dropped += 1
-            self._audit_pending.append((sid, rec))
+            dropped = max(0, len(self._audit_pending) + len(items) - (self._audit_pending.maxlen or 0))
+            self.audit_dropped += dropped
+            was_empty = not self._audit_pending
+            self._audit_pending.extend(items)
             buffered = len(self._audit_pending)
-        if full:
+        if dropped:
             log.error("store.audit_dropped", dropped=self.audit_dropped, buffered=buffered)
-        elif buffered == 1:
+        elif was_empty:
             log.warning("store.audit_buffering", error=error)
 
     def write_audit(self, record: Mapping[str, Any]) -> None:
-        sid = record.get("screening_id")
-        if not isinstance(sid, str) or not sid:
-            raise StoreError("an audit record needs a 'screening_id'")
-        rec = dumps(dict(record))
+        self.write_audits([record])
+
+    def write_audits(self, records: Sequence[Mapping[str, Any]]) -> None:
+        """Append audit records in one round trip (the API's group commit). While Redis is unreachable they
+        wait in memory (see the class docstring) instead of failing the screenings they record."""
+        items = []
+        for record in records:
+            sid = record.get("screening_id")
+            if not isinstance(sid, str) or not sid:
+                raise StoreError("an audit record needs a 'screening_id'")
+            items.append((sid, dumps(dict(record))))
+        if not items:
+            return
         if time.monotonic() < self._audit_retry_at:
-            self._buffer_audit(sid, rec, "redis unavailable")
+            self._buffer_audit(items, "redis unavailable")
             return
         try:
             if self._audit_pending:
                 self._flush_audit()
-            self._audit_one(sid, rec)
+            self._audit_many(items)
         except redis.RedisError as exc:
             self._audit_retry_at = time.monotonic() + RETRY_AFTER_S
-            self._buffer_audit(sid, rec, type(exc).__name__)
+            self._buffer_audit(items, type(exc).__name__)
 
     def read_audit(self, screening_id: str) -> dict[str, Any] | None:
         with self._lock:

@@ -459,3 +459,26 @@ def test_redis_store_snapshot_cache_follows_the_pointer(store: RedisStore) -> No
     publish(store, "a", "v1", 2)  # same version re-published: a new publish id, a new read
     again = store.load_snapshot("a")
     assert again == first and again is not first
+
+
+def test_redis_store_writes_a_group_of_audit_records_in_one_call(store: RedisStore) -> None:
+    records = [{"screening_id": f"g{i}", "items": [{"hits": []}]} for i in range(300)]
+    store.write_audits(records)
+    assert store.audit_count() == 300
+    assert store.read_audit("g0") == records[0] and store.read_audit("g299") == records[299]
+    with pytest.raises(StoreError):
+        store.write_audits([{"screening_id": "ok"}, {"no": "id"}])
+    assert store.read_audit("ok") is None  # a bad record refuses the whole group before anything is written
+
+
+def test_redis_store_flushes_a_large_outage_buffer_in_batches() -> None:
+    with RedisServer() as server:
+        store = RedisStore(server.url, connect_timeout_s=0.3, timeout_s=1)
+        server.stop()
+        store.write_audits([{"screening_id": f"b{i}"} for i in range(1200)])  # > 2 flush batches
+        assert store.health()["audit_buffered"] == 1200
+        server.start()
+        store.generation()
+        assert store.health()["audit_buffered"] == 0
+        assert store.audit_count() == 1200
+        assert store.read_audit("b1199") == {"screening_id": "b1199"}
