@@ -13,6 +13,7 @@ import os
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
 from urllib.parse import quote
 
@@ -84,7 +85,7 @@ def render_json(report: CheckReport, **_: object) -> str:
         "min_score": report.min_score,
         "fail_on": report.fail_on.value,
         "allowlist": report.allowlist,
-        "lists": [{k: v for k, v in vars_of(li).items() if v is not None} for li in report.lists],
+        "lists": [{k: v for k, v in asdict(li).items() if v is not None} for li in report.lists],
         "summary": report.summary(),
         "results": [
             {
@@ -101,10 +102,6 @@ def render_json(report: CheckReport, **_: object) -> str:
         "warnings": list(report.warnings),
     }
     return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
-
-
-def vars_of(obj: object) -> dict[str, object]:
-    return {name: getattr(obj, name) for name in getattr(obj, "__slots__", ())}
 
 
 # --- table -----------------------------------------------------------------------------------------------------
