@@ -1,0 +1,275 @@
+"""HTTP API under load: a real `sanctions serve` and a load generator on loopback.
+
+Prints requests/s and p50/p99 latency of POST /v1/screen at concurrency 1, 16 and 64 (a rotating mix of listed
+names, near misses and invented names, with an API key, audit records written as in production), then the time
+of one 1,000-query batch. The load generator is wrk when installed (`apt-get install wrk`), else an asyncio
+httpx client; either shares the machine's cores with the server, so the figures are a floor.
+
+    python -m bench.bench_api [--workers 2] [--duration 10] [--data-dir DIR] [--lists un_sc_sanctions,...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+if __package__ in (None, ""):  # run as a script: make `service` and `bench` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import httpx
+
+from bench.common import MIRROR, OUT_DIR, ROOT
+
+KEY = "bench-key"
+LISTS = ["us_ofac_sdn", "un_sc_sanctions", "us_ofac_cons", "eu_fsf", "gb_fcdo_sanctions", "au_dfat_sanctions"]
+QUERIES: list[dict[str, Any]] = [
+    {"name": "Ayman al-Zawahiri"},
+    {"name": "Nicolas Maduro Moros", "birth_date": "1962-11-23", "type": "person"},
+    {"name": "Olympia", "type": "vessel"},
+    {"identifiers": ["IMO 1006960"]},
+    {"name": "EP-GOM", "type": "aircraft"},
+    {"name": "Harbour Nordic Logistics GmbH", "type": "organization"},
+    {"name": "Maria Jensen", "birth_date": "1984-02-11"},
+    {"name": "Banco Nacional de Cuba"},
+    {"name": "Vladimir Vladimirovich Putin", "countries": ["RU"]},
+    {"name": "Granite Meadow Trading Ltd"},
+    {"name": "Mohammad Hassan Akhund"},
+    {"name": "Cedar Falcon Consulting LLC"},
+]
+CONCURRENCY = (1, 16, 64)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def _sync(data_dir: Path, mirror: Path, lists: list[str]) -> list[str]:
+    from service.settings import DEFAULT_LISTS_DIR
+    from service.sources.manifest import load_manifests
+    from service.store.embedded import EmbeddedStore
+    from service.sync.fetch import Fetcher
+    from service.sync.worker import run_once
+
+    store = EmbeddedStore(data_dir)
+    try:
+        with Fetcher(mirror=str(mirror)) as fetcher:
+            results = run_once(list(load_manifests(DEFAULT_LISTS_DIR, lists).values()), store, fetcher) or []
+    finally:
+        store.close()
+    return [r.list_id for r in results if r.is_current]
+
+
+def _start(data_dir: Path, lists: list[str], port: int, workers: int, log_path: Path) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "SANCTIONS_DATA_DIR": str(data_dir),
+        "SANCTIONS_LISTS": ",".join(lists),
+        "SANCTIONS_API_KEYS": KEY,
+        "SANCTIONS_SYNC_ON_START": "false",
+        "SANCTIONS_LOG_JSON": "true",
+    }
+    cmd = [sys.executable, "-m", "service", "serve", "--port", str(port), "--workers", str(workers)]
+    return subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=log_path.open("wb"), cwd=ROOT)
+
+
+def _wait_ready(base: str, proc: subprocess.Popen[bytes], workers: int, timeout_s: float = 300.0) -> dict[str, Any]:
+    """Ready when /readyz answers 200 several times in a row (each worker builds its own matcher)."""
+    deadline = time.monotonic() + timeout_s
+    streak = 0
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"server exited with {proc.returncode}")
+        try:
+            r = httpx.get(f"{base}/readyz", timeout=2.0)
+            streak = streak + 1 if r.status_code == 200 else 0
+            if streak >= 4 * workers:
+                body: dict[str, Any] = r.json()
+                return body
+        except httpx.TransportError:
+            streak = 0
+        time.sleep(0.25)
+    raise SystemExit("server not ready in time")
+
+
+_WRK_SCRIPT = """
+local bodies = {BODIES}
+local i = 0
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer {KEY}"
+request = function()
+  i = i % #bodies + 1
+  return wrk.format(nil, "/v1/screen", nil, bodies[i])
+end
+"""
+
+
+def _wrk(base: str, concurrency: int, duration_s: float, script: Path) -> dict[str, float]:
+    cmd = [
+        "wrk",
+        "-t1",  # one generator thread: leaves the cores to the server
+        f"-c{concurrency}",
+        f"-d{int(duration_s)}s",
+        "--latency",
+        "--timeout",
+        "10s",
+        "-s",
+        str(script),
+        base,
+    ]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+
+    def latency_ms(label: str) -> float:
+        m = re.search(rf"^\s*{label}\s+([\d.]+)(us|ms|s)\s*$", out, re.MULTILINE)
+        if m is None:
+            raise RuntimeError(f"no {label} latency in wrk output:\n{out}")
+        value, unit = float(m.group(1)), m.group(2)
+        return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    total = re.search(r"(\d+) requests in", out)
+    return {
+        "requests": float(total.group(1)) if total else 0.0,
+        "rps": float(rps.group(1)) if rps else 0.0,
+        "p50_ms": latency_ms("50%"),
+        "p99_ms": latency_ms("99%"),
+        "errors": float(non2xx.group(1)) if non2xx else 0.0,
+    }
+
+
+async def _httpx_load(base: str, concurrency: int, duration_s: float, max_requests: int = 200_000) -> dict[str, float]:
+    latencies: list[float] = []
+    errors = 0
+    deadline = time.perf_counter() + duration_s
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=10.0) as client:
+
+        async def worker(offset: int) -> None:
+            nonlocal errors
+            i = offset
+            while time.perf_counter() < deadline and len(latencies) < max_requests:
+                body = QUERIES[i % len(QUERIES)]
+                i += 1
+                started = time.perf_counter()
+                r = await client.post("/v1/screen", json=body, headers={"Authorization": f"Bearer {KEY}"})
+                latencies.append(time.perf_counter() - started)
+                errors += r.status_code != 200
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker(n) for n in range(concurrency)))
+        elapsed = time.perf_counter() - started
+    latencies.sort()
+    return {
+        "requests": float(len(latencies)),
+        "rps": len(latencies) / elapsed,
+        "p50_ms": latencies[len(latencies) // 2] * 1000,
+        "p99_ms": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000,
+        "errors": float(errors),
+    }
+
+
+def _batch_times(base: str, repeats: int = 3) -> tuple[float, int]:
+    queries = [{"ref": f"r{i}", **QUERIES[i % len(QUERIES)]} for i in range(1000)]
+    times = []
+    hits = 0
+    with httpx.Client(base_url=base, timeout=300.0) as client:
+        for _ in range(repeats):
+            started = time.perf_counter()
+            r = client.post("/v1/screen/batch", json={"queries": queries}, headers={"X-API-Key": KEY})
+            times.append(time.perf_counter() - started)
+            r.raise_for_status()
+            hits = sum(len(x["hits"]) for x in r.json()["results"])
+    return statistics.median(times), hits
+
+
+def _commit() -> str:
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], check=False, capture_output=True, text=True, cwd=ROOT
+        )
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "service"], check=False, capture_output=True, text=True, cwd=ROOT
+        )
+        return out.stdout.strip() + (" (+ uncommitted changes in service/)" if dirty.stdout.strip() else "")
+    except OSError:
+        return "unknown"
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="uvicorn worker processes")
+    p.add_argument("--duration", type=float, default=10.0, help="seconds per concurrency level")
+    p.add_argument("--data-dir", type=Path, default=None, help="a synced data folder (default: sync the mirror)")
+    p.add_argument("--mirror", type=Path, default=MIRROR)
+    p.add_argument("--lists", default=",".join(LISTS))
+    p.add_argument("--generator", choices=["auto", "wrk", "httpx"], default="auto")
+    args = p.parse_args(argv)
+
+    lists = [x for x in args.lists.split(",") if x]
+    tmp = Path(tempfile.mkdtemp(prefix="bench-api-"))
+    data_dir = args.data_dir or tmp / "data"
+    if args.data_dir is None:
+        print(f"syncing {', '.join(lists)} from {args.mirror} ...", flush=True)
+        lists = _sync(data_dir, args.mirror, lists)
+    OUT_DIR.mkdir(parents=True, exist_ok=True)
+    log_path = OUT_DIR / "bench_api_server.log"
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    use_wrk = args.generator == "wrk" or (args.generator == "auto" and shutil.which("wrk") is not None)
+    proc = _start(data_dir, lists, port, args.workers, log_path)
+    results: dict[str, Any] = {}
+    try:
+        ready = _wait_ready(base, proc, args.workers)
+        print(
+            f"server: {args.workers} worker process(es), {ready['entities']} entities in {len(ready['lists'])} lists; "
+            f"generator: {'wrk (1 thread)' if use_wrk else 'httpx asyncio'}; commit {_commit()}; "
+            f"{os.cpu_count()} cores, load average before {os.getloadavg()[0]:.2f}",
+            flush=True,
+        )
+        script = tmp / "screen.lua"
+        bodies = "{" + ", ".join(json.dumps(json.dumps(q)) for q in QUERIES) + "}"
+        script.write_text(_WRK_SCRIPT.replace("{BODIES}", bodies).replace("{KEY}", KEY))
+        # Warm-up: first requests fill caches and the connection pools.
+        _wrk(base, 4, 2, script) if use_wrk else asyncio.run(_httpx_load(base, 4, 2.0))
+        print(f"{'concurrency':>11} {'requests':>9} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'non-200':>8}")
+        for c in CONCURRENCY:
+            r = _wrk(base, c, args.duration, script) if use_wrk else asyncio.run(_httpx_load(base, c, args.duration))
+            results[f"c{c}"] = r
+            print(
+                f"{c:>11} {int(r['requests']):>9} {r['rps']:>8.0f} {r['p50_ms']:>8.2f} {r['p99_ms']:>8.2f} "
+                f"{int(r['errors']):>8}",
+                flush=True,
+            )
+        batch_s, hits = _batch_times(base)
+        results["batch_1000_s"] = batch_s
+        print(f"one 1,000-query batch: {batch_s:.2f} s (median of 3; {hits} hits)")
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        shutil.rmtree(tmp, ignore_errors=True)
+    (OUT_DIR / "bench_api.json").write_text(json.dumps({"workers": args.workers, "commit": _commit(), **results}))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
