@@ -180,6 +180,10 @@ class RemoteScreener:
             half = len(items) // 2
             return self._post_batch(items[:half], threshold, limit) | self._post_batch(items[half:], threshold, limit)
         resp = self._request("POST", "/v1/screen/batch", body)
+        if resp.status_code == 413 and len(items) > 1:
+            # The server's batch or body cap (SANCTIONS_MAX_BATCH, SANCTIONS_MAX_BODY_BYTES) is lower than ours.
+            half = len(items) // 2
+            return self._post_batch(items[:half], threshold, limit) | self._post_batch(items[half:], threshold, limit)
         if resp.status_code != 200:
             raise self._fail(resp, "POST /v1/screen/batch")
         try:

@@ -191,15 +191,28 @@ class _FaultHandler(BaseHTTPRequestHandler):
         return
 
     def do_POST(self) -> None:
-        self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        request = json.loads(self.rfile.read(int(self.headers.get("Content-Length", "0"))))
+        self.server.sizes.append(len(request["queries"]))  # type: ignore[attr-defined]
         if self.server.mode == "slow":  # type: ignore[attr-defined]
             time.sleep(2.0)
+        if self.server.mode == "cap2":  # type: ignore[attr-defined]
+            # A server whose SANCTIONS_MAX_BATCH is 2: larger batches are refused with 413, as the API does.
+            results = [{"ref": q["ref"], "hits": []} for q in request["queries"]]
+            ok = {"threshold": 0.8, "lists": [{"id": "un_sc_sanctions", "version": "v1"}], "results": results}
+            if len(results) > 2:
+                ok = {"detail": f"batch of {len(results)} queries over the cap of 2"}
+            body = json.dumps(ok).encode()
+            self._send(413 if len(results) > 2 else 200, body)
+            return
         status, body = {
             "slow": (200, b'{"results": []}'),
             "error": (500, b'{"detail": "boom"}'),
             "garbage": (200, b"<html>not json</html>"),
             "too_large": (413, b'{"detail": "request body too large"}'),
         }[self.server.mode]  # type: ignore[attr-defined]
+        self._send(status, body)
+
+    def _send(self, status: int, body: bytes) -> None:
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
@@ -211,6 +224,7 @@ class _FaultHandler(BaseHTTPRequestHandler):
 def fault_server() -> Iterator[ThreadingHTTPServer]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), _FaultHandler)
     server.daemon_threads = True
+    server.sizes = []  # type: ignore[attr-defined]
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield server
@@ -248,3 +262,16 @@ def test_remote_cli_exit_2_on_timeout_and_refused_connection(fault_server: Threa
     proc = run_cli("tests/fixtures/check/clean.csv", "--url", f"http://127.0.0.1:{free_port()}")
     assert proc.returncode == 2
     assert "ConnectError" in proc.stderr
+
+
+def test_remote_splits_batches_the_server_refuses_as_too_large(fault_server: ThreadingHTTPServer) -> None:
+    fault_server.mode = "cap2"  # type: ignore[attr-defined]
+    screener = RemoteScreener(f"http://127.0.0.1:{fault_server.server_address[1]}", retries=0)
+    queries = [r.query for f in FILES for r in read_file(str(ROOT / f)).records]
+    try:
+        assert screener.screen(queries, threshold=0.8, limit=10) == [[]] * 11
+    finally:
+        screener.close()
+    sizes = fault_server.sizes  # type: ignore[attr-defined]
+    assert sizes[0] == 11 and max(sizes[1:]) <= 11 // 2 + 1
+    assert sum(n for n in sizes if n <= 2) == 11  # every query answered once, in batches the server accepts
