@@ -273,36 +273,35 @@ class Matcher:
         id_matches: Sequence[tuple[str, Identifier]],
     ) -> tuple[float, list[Evidence]]:
         evidence: list[Evidence] = []
-        best_name: Evidence | None = None
+        best: tuple[int, IndexedName] | None = None  # (query name position, listed name) of the best pair
         name_score = 0.0
         factor = kind_factor(q.kind, e.kind)
-        for (raw, qnorm), qw in zip(q.names, q.weights, strict=True):
+        for qi, ((raw, qnorm), qw) in enumerate(zip(q.names, q.weights, strict=True)):
             for indexed in names:
-                name, cnorm = indexed.name, indexed.norm
-                if e.kind == EntityKind.AIRCRAFT and _is_code(name.full):
-                    # a registration mark is an identifier: one letter off is another aircraft
-                    same = canonical(raw) == canonical(name.full)
-                    ns = NameScore(1.0 if same else 0.0, "exact_code" if same else "code_differs", "")
-                else:
-                    ns = score_names(qnorm, cnorm, self.index.idf, qw, indexed.weights)
-                quality = QUALITY_FACTOR[name.quality]
-                s = ns.score * quality * factor
+                ns = self._name_score(raw, qnorm, qw, indexed, e.kind, explain=False)
+                s = ns.score * QUALITY_FACTOR[indexed.name.quality] * factor
                 if s > name_score:
-                    name_score = s
-                    detail = f"{name.type.value} ({name.quality.value})"
-                    if ns.detail:
-                        detail += f"; {ns.detail}"
-                    best_name = Evidence(
-                        field="name",
-                        query_value=raw,
-                        list_value=name.full,
-                        method=ns.method,
-                        score=round(ns.score, 4),
-                        weight=round(s, 4),
-                        query_normalized=qnorm.text,
-                        list_normalized=cnorm.text,
-                        detail=detail,
-                    )
+                    name_score, best = s, (qi, indexed)
+        best_name: Evidence | None = None
+        if best is not None:
+            # explain only the winning pair: writing alignments out for every candidate doubled the cost
+            (raw, qnorm), qw = q.names[best[0]], q.weights[best[0]]
+            indexed = best[1]
+            ns = self._name_score(raw, qnorm, qw, indexed, e.kind, explain=True)
+            detail = f"{indexed.name.type.value} ({indexed.name.quality.value})"
+            if ns.detail:
+                detail += f"; {ns.detail}"
+            best_name = Evidence(
+                field="name",
+                query_value=raw,
+                list_value=indexed.name.full,
+                method=ns.method,
+                score=round(ns.score, 4),
+                weight=round(name_score, 4),
+                query_normalized=qnorm.text,
+                list_normalized=indexed.norm.text,
+                detail=detail,
+            )
         if best_name is not None:
             evidence.append(best_name)
         if factor < 1.0 and best_name is not None:
@@ -371,7 +370,7 @@ class Matcher:
                         list_normalized=spec.start + (f"..{spec.end}" if spec.end else ""),
                     )
                 )
-        listed_countries = _entity_countries(e)
+        listed_countries = _entity_countries(e) if q.countries else ()
         if q.countries and listed_countries:
             w, method = compare_countries(q.countries, listed_countries)
             if method:
@@ -387,6 +386,22 @@ class Matcher:
                     )
                 )
         return max(0.0, min(1.0, round(score, 4))), evidence
+
+    def _name_score(
+        self,
+        raw: str,
+        qnorm: NormalizedName,
+        qw: tuple[float, ...],
+        indexed: IndexedName,
+        kind: EntityKind,
+        *,
+        explain: bool,
+    ) -> NameScore:
+        if kind == EntityKind.AIRCRAFT and _is_code(indexed.name.full):
+            # a registration mark is an identifier: one letter off is another aircraft
+            same = canonical(raw) == canonical(indexed.name.full)
+            return NameScore(1.0 if same else 0.0, "exact_code" if same else "code_differs", "")
+        return score_names(qnorm, indexed.norm, self.index.idf, qw, indexed.weights, explain=explain)
 
     def _hit(self, ei: int, score: float, threshold: float, evidence: list[Evidence]) -> Hit:
         e = self.index.entities[ei]

@@ -115,10 +115,13 @@ def score_names(
     weigh: Weigher,
     qw: Sequence[float] | None = None,
     cw: Sequence[float] | None = None,
+    *,
+    explain: bool = True,
 ) -> NameScore:
     """Similarity of a query name and a listed name, 0..1, with the token alignment that produced it.
 
-    `qw`/`cw` are the names' token weights when the caller has them precomputed (see `token_weights`).
+    `qw`/`cw` are the names' token weights when the caller has them precomputed (see `token_weights`);
+    `explain=False` skips writing the alignment out (the screening hot path explains only the winners).
     """
     if not q.tokens or not c.tokens:
         return NameScore(0.0, "none", "")
@@ -146,6 +149,8 @@ def score_names(
         w = (qw[i] + cw[j]) / 2
         num += w * sim
         den += w
+        if not explain:
+            continue
         if method == "exact":
             parts.append(q.tokens[i])
         else:
@@ -163,9 +168,9 @@ def score_names(
         covered = sum(cw[j] for j in normal if j in used_c)
         if total > 0:
             aligned = min(aligned, COVERAGE_BASE + (1 - COVERAGE_BASE) * covered / total)
-    if missing_q:
+    if missing_q and explain:
         parts.append("query only: " + " ".join(q.tokens[i] for i in missing_q))
-    if missing_c:
+    if missing_c and explain:
         parts.append("list only: " + " ".join(c.tokens[j] for j in missing_c))
     best = NameScore(aligned, "token_alignment", "; ".join(parts))
     if len(q.tokens) != len(c.tokens):
