@@ -13,6 +13,7 @@ from service.errors import ServiceError
 from service.settings import Settings
 
 if TYPE_CHECKING:
+    from service.model import Hit
     from service.sources.manifest import ListManifest
     from service.store import Store
 
@@ -239,7 +240,69 @@ def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_screen(args: argparse.Namespace, settings: Settings) -> int:
-    raise ServiceError("screen is not wired yet")
+    """One screening against the locally synced lists; `--json` prints the body of POST /v1/screen."""
+    import json
+    import uuid
+    from datetime import UTC, datetime
+
+    from service.api.convert import hit_dict
+    from service.check.local import LocalScreener
+    from service.model import EntityKind, Query
+
+    name = args.name.strip() if args.name else None
+    identifiers = tuple(i.strip() for i in args.identifier if i.strip())
+    if not name and not identifiers:
+        print("sanctions: error: give a NAME or at least one --identifier", file=sys.stderr)
+        return EXIT_USAGE
+    threshold = settings.threshold if args.threshold is None else args.threshold
+    if not 0.0 <= threshold <= 1.0 or not 1 <= args.limit <= 100:
+        print("sanctions: error: --threshold must be within 0..1 and --limit within 1..100", file=sys.stderr)
+        return EXIT_USAGE
+    query = Query(
+        name=name,
+        kind=None if args.kind == "any" else EntityKind(args.kind),
+        identifiers=identifiers,
+        birth_date=args.birth_date,
+        countries=tuple(args.country),
+    )
+    screener = LocalScreener(settings.data_dir, settings.redis_url, args.lists or settings.lists)
+    hits = screener.screen([query], threshold=threshold, limit=args.limit)[0]
+    for warning in screener.warnings:
+        print(f"sanctions: warning: {warning}", file=sys.stderr)
+    body = {
+        "screening_id": f"cli_{uuid.uuid4().hex}",
+        "screened_at": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+        "query": {
+            "name": name,
+            "type": args.kind,
+            "identifiers": list(identifiers),
+            "birth_date": args.birth_date,
+            "countries": list(args.country),
+        },
+        "threshold": threshold,
+        "lists": [{"id": li.id, "version": li.version, "entities": li.entities} for li in screener.lists()],
+        "hits": [hit_dict(h) for h in hits],
+    }
+    if args.json:
+        print(json.dumps(body, ensure_ascii=False, indent=2))
+    else:
+        _print_hits(hits)
+    return EXIT_OK
+
+
+def _print_hits(hits: Sequence[Hit]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    if not hits:
+        print("no hits")
+        return
+    table = Table("score", "match", "entity", "type", "name", "why", show_lines=True)
+    for h in hits:
+        why = "\n".join(f"{e.field}: {e.query_value} ~ {e.list_value} [{e.method} {e.score:.2f}]" for e in h.evidence)
+        linked = "".join(f"\n{lk.relation}: {lk.name} ({lk.entity_id})" for lk in h.linked[:5])
+        table.add_row(f"{h.score:.3f}", "MATCH" if h.match else "", h.entity_id, h.kind.value, h.name, why + linked)
+    Console().print(table)
 
 
 def _cmd_check(args: argparse.Namespace, settings: Settings) -> int:
