@@ -405,6 +405,23 @@ class Matcher:
 
     def _hit(self, ei: int, score: float, threshold: float, evidence: list[Evidence]) -> Hit:
         e = self.index.entities[ei]
+        linked = self.linked(ei)
+        if e.kind in (EntityKind.AIRCRAFT, EntityKind.VESSEL):
+            # who flies or owns it is part of why the hit matters: say so in the evidence itself
+            evidence = evidence + [
+                Evidence(
+                    field="link",
+                    query_value="",
+                    list_value=link.name,
+                    method=link.relation,
+                    score=1.0,
+                    weight=0.0,
+                    list_normalized=link.entity_id,
+                    detail=f"{e.kind.value} {link.relation} {link.name} ({link.entity_id})",
+                )
+                for link in linked
+                if not link.relation.endswith(" of")
+            ]
         return Hit(
             entity_id=e.id,
             list_id=e.list_id,
@@ -414,7 +431,7 @@ class Matcher:
             match=score >= threshold,
             programs=e.programs,
             evidence=tuple(evidence),
-            linked=self.linked(ei),
+            linked=linked,
             list_version=self.versions.get(e.list_id, ""),
         )
 
