@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-DEFAULT_LISTS_DIR = Path(__file__).resolve().parent.parent / "lists"
+
+def _default_lists_dir() -> Path:
+    """lists/ beside the package in a source checkout, else the copy a wheel installs under the prefix."""
+    source = Path(__file__).resolve().parent.parent / "lists"
+    installed = Path(sys.prefix) / "share" / "sanctions-screening" / "lists"
+    return source if source.is_dir() or not installed.is_dir() else installed
+
+
+DEFAULT_LISTS_DIR = _default_lists_dir()
 
 # Calibrated on tests/match/golden.csv and bench/eval_matcher.py (see the matcher issue's closing note).
 DEFAULT_THRESHOLD = 0.80
