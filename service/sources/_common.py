@@ -8,13 +8,14 @@ from __future__ import annotations
 import re
 import unicodedata
 import xml.etree.ElementTree as ET
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable, Iterable, Iterator
 from datetime import datetime
 from typing import TypeVar
 
-from service.model import Address, DateSpec, IdentifierType, Name, NameQuality, NameType
+from service.model import Address, DateSpec, Entity, IdentifierType, Name, NameQuality, NameType
 from service.normalize.countries import to_country_code
 from service.normalize.scripts import detect_script
+from service.sources.base import ParseReport
 
 T = TypeVar("T", bound=Hashable)
 
@@ -198,3 +199,18 @@ def slug(text: str) -> str:
     """Lowercase ASCII letters and digits joined by single hyphens ("1, Part 1" -> "1-part-1")."""
     folded = unicodedata.normalize("NFKD", text).casefold().encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "-", folded).strip("-")
+
+
+def unique_entities(entities: Iterable[Entity | None], report: ParseReport, id_label: str) -> Iterator[Entity]:
+    """Entities in file order, each id once: a later record reusing an id is skipped and reported; kinds counted."""
+    seen: set[str] = set()
+    for entity in entities:
+        if entity is None:
+            continue
+        if entity.id in seen:
+            report.warn(f"duplicate {id_label} {entity.upstream_id}: later record skipped")
+            report.count("skipped")
+            continue
+        seen.add(entity.id)
+        report.count(entity.kind.value)
+        yield entity

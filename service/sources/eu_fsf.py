@@ -42,6 +42,7 @@ from service.sources._common import (
     make_address,
     make_name,
     unique_dates,
+    unique_entities,
 )
 from service.sources.base import ParseReport, parse_xml, require, strip_namespaces
 
@@ -83,18 +84,7 @@ def parse(
     report.published_at = iso_timestamp(root.get("generationDate"))
     if report.published_at is None:
         report.warn(f"{RESOURCE}: generationDate missing or not ISO: {root.get('generationDate')!r}")
-    seen: set[str] = set()
-    for el in records:
-        entity = _entity(el, list_id, report)
-        if entity is None:
-            continue
-        if entity.id in seen:
-            report.warn(f"duplicate logicalId {entity.upstream_id}: later record skipped")
-            report.count("skipped")
-            continue
-        seen.add(entity.id)
-        report.count(entity.kind.value)
-        yield entity
+    yield from unique_entities((_entity(el, list_id, report) for el in records), report, "logicalId")
 
 
 def _attr(el: ET.Element, name: str) -> str | None:

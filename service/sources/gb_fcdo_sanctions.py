@@ -44,6 +44,7 @@ from service.sources._common import (
     make_name,
     texts,
     unique_dates,
+    unique_entities,
 )
 from service.sources.base import ParseReport, parse_xml, require, strip_namespaces
 
@@ -89,18 +90,7 @@ def parse(
     if report.published_at is None or len(report.published_at) != 10:
         report.warn(f"{RESOURCE}: DateGenerated missing or not dd/mm/yyyy: {generated!r}")
         report.published_at = None
-    seen: set[str] = set()
-    for el in records:
-        entity = _entity(el, list_id, report)
-        if entity is None:
-            continue
-        if entity.id in seen:
-            report.warn(f"duplicate UniqueID {entity.upstream_id}: later record skipped")
-            report.count("skipped")
-            continue
-        seen.add(entity.id)
-        report.count(entity.kind.value)
-        yield entity
+    yield from unique_entities((_entity(el, list_id, report) for el in records), report, "UniqueID")
 
 
 def _entity(el: ET.Element, list_id: str, report: ParseReport) -> Entity | None:

@@ -42,6 +42,7 @@ from service.sources._common import (
     make_name,
     texts,
     unique_dates,
+    unique_entities,
 )
 from service.sources.base import ParseReport, parse_xml, require, strip_namespaces
 
@@ -74,18 +75,7 @@ def parse(
     report.published_at = iso_timestamp(root.get("dateGenerated"))
     if report.published_at is None:
         report.warn(f"{RESOURCE}: dateGenerated missing or not ISO: {root.get('dateGenerated')!r}")
-    seen: set[str] = set()
-    for el in records:
-        entity = _entity(el, list_id, report)
-        if entity is None:
-            continue
-        if entity.id in seen:
-            report.warn(f"duplicate REFERENCE_NUMBER {entity.upstream_id}: later record skipped")
-            report.count("skipped")
-            continue
-        seen.add(entity.id)
-        report.count(entity.kind.value)
-        yield entity
+    yield from unique_entities((_entity(el, list_id, report) for el in records), report, "REFERENCE_NUMBER")
 
 
 def _entity(el: ET.Element, list_id: str, report: ParseReport) -> Entity | None:
