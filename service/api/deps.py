@@ -52,7 +52,9 @@ class AppContext:
         return self.settings.threshold if requested is None else requested
 
 
-def get_ctx(request: Request) -> AppContext:
+# Dependencies are `async def` on purpose: FastAPI runs plain `def` dependencies in its thread pool, a thread
+# hop per dependency per request that cost more than the screening itself.
+async def get_ctx(request: Request) -> AppContext:
     ctx: AppContext = request.app.state.ctx
     return ctx
 
@@ -68,7 +70,7 @@ class Unauthorized(HTTPException):
         super().__init__(status_code=401, detail=detail, headers={"WWW-Authenticate": 'Bearer realm="sanctions"'})
 
 
-def require_key(
+async def require_key(
     ctx: Ctx,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)],
     x_api_key: Annotated[str | None, Security(_api_key)],
