@@ -91,3 +91,50 @@ def test_serve_process_screens_real_name_and_stops(tmp_path: Path, synced_dir: P
     assert '"event":"http.request"' in log and '"route":"/v1/screen"' in log
     # The request log carries route, status and latency; never the screened name or a key.
     assert "Zawahiri" not in log and KEYS[0] not in log and KEYS[1] not in log
+
+
+def test_serve_with_two_workers_syncs_once_and_sums_metrics(tmp_path: Path, mirror_dir: Path) -> None:
+    port = _free_port()
+    env = {
+        **os.environ,
+        "SANCTIONS_DATA_DIR": str(tmp_path / "data"),
+        "SANCTIONS_LISTS": "eu_fsf,gb_fcdo_sanctions",
+        "SANCTIONS_MIRROR": str(mirror_dir),
+        "SANCTIONS_SYNC_ON_START": "true",
+        "SANCTIONS_LOG_JSON": "true",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "service", "serve", "--port", str(port), "--workers", "2"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        ready = _wait_ready(base, proc)
+        assert set(ready["lists"]) == {"eu_fsf", "gb_fcdo_sanctions"}
+        # Each worker loads the snapshots on its own; the requests below may reach either.
+        deadline = time.monotonic() + 60
+        with httpx.Client(base_url=base, timeout=10.0) as client:
+            streak = 0
+            while streak < 8:
+                assert time.monotonic() < deadline, "both workers never became ready"
+                streak = streak + 1 if client.get("/readyz").status_code == 200 else 0
+            for _ in range(6):
+                r = client.post("/v1/screen", json={"identifiers": ["IMO9562233"]})
+                assert r.status_code == 200, r.text
+            metrics = client.get("/metrics").text
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            _, stderr = proc.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            raise
+    log = stderr.decode("utf-8", errors="replace")
+    # The parent process syncs once for both workers: one outcome per list, not one per worker.
+    assert log.count('"event":"sync.finished"') == 1, log[-3000:]
+    assert 'sanctions_sync_outcomes_total{list="eu_fsf",status="ok"} 1.0' in metrics
+    # /metrics adds up both workers' counters, whichever worker answers the scrape.
+    assert 'sanctions_screenings_total{kind="screen"} 6.0' in metrics
+    assert log.count('"event":"server.started"') == 2
