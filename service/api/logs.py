@@ -25,14 +25,15 @@ def configure_logging(level: str = "INFO", *, json: bool = False, only_if_unset:
         structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]
     factory: Callable[..., Any]
+    renderer: structlog.typing.Processor
     if json:
+        renderer = structlog.processors.JSONRenderer()
         processors += [structlog.processors.format_exc_info, structlog.processors.JSONRenderer(serializer=orjson.dumps)]
         factory = structlog.BytesLoggerFactory(sys.stderr.buffer)
     else:
         # Plain tracebacks: the default pretty one prints local variables, which hold screened names.
-        processors.append(
-            structlog.dev.ConsoleRenderer(colors=False, exception_formatter=structlog.dev.plain_traceback)
-        )
+        renderer = structlog.dev.ConsoleRenderer(colors=False, exception_formatter=structlog.dev.plain_traceback)
+        processors.append(renderer)
         factory = structlog.PrintLoggerFactory(sys.stderr)
     structlog.configure(
         processors=processors,
@@ -40,5 +41,19 @@ def configure_logging(level: str = "INFO", *, json: bool = False, only_if_unset:
         logger_factory=factory,
         cache_logger_on_first_use=True,
     )
-    # Libraries that log through the standard library (uvicorn's start-up lines) follow the same level.
-    logging.basicConfig(level=numeric, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Libraries that log through the standard library (uvicorn's start-up and shutdown lines) render the same way,
+    # so a JSON log stays JSON from the first line.
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=[structlog.stdlib.add_log_level, structlog.processors.TimeStamper(fmt="iso", utc=True)],
+            processors=[
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                *([structlog.processors.format_exc_info] if json else []),
+                renderer,
+            ],
+        )
+    )
+    root = logging.getLogger()
+    root.handlers = [handler]
+    root.setLevel(numeric)

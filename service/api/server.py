@@ -46,6 +46,7 @@ def serve(settings: Settings, *, host: str = "127.0.0.1", port: int = 8000, work
         "log_level": settings.log_level.lower(),
         "timeout_graceful_shutdown": 10,
         "server_header": False,
+        "log_config": None,  # uvicorn's loggers propagate to the root handler set by configure_logging
     }
     if workers <= 1:
         from service.api.app import create_app
