@@ -9,8 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from service.api.schemas import PartyIn
-from service.model import Comparison, Entity, EntityKind, Evidence, Hit, Query
-from service.model.codec import entity_to_dict
+from service.model import Comparison, EntityKind, Evidence, Hit, Query
 
 
 def to_query(p: PartyIn) -> Query:
@@ -75,8 +74,3 @@ def comparison_dict(c: Comparison, threshold: float) -> dict[str, Any]:
         "threshold": threshold,
         "evidence": [evidence_dict(e) for e in c.evidence],
     }
-
-
-def entity_dict(e: Entity) -> dict[str, Any]:
-    """The entity as parsed (codec form: empty fields left out), with its id, list, programmes and source."""
-    return entity_to_dict(e)

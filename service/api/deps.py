@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -28,7 +28,6 @@ class AppContext:
     metrics: Metrics
     runtime: Runtime | None = None
     audit: AuditWriter | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def loaded(self) -> Loaded:
         runtime = self.runtime
@@ -78,7 +77,7 @@ async def require_key(
     """The caller's key id; 401 when keys are configured and the request carries none or a wrong one."""
     if not ctx.keys.enabled:
         return "anonymous"
-    token = presented_key(f"Bearer {bearer.credentials}" if bearer else None, x_api_key)
+    token = presented_key(f"{bearer.scheme} {bearer.credentials}" if bearer else None, x_api_key)
     if token is None:
         raise Unauthorized("an API key is required: send `Authorization: Bearer <key>` or `X-API-Key: <key>`")
     kid = ctx.keys.identify(token)

@@ -8,7 +8,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, HTTPException, Path, Response
 from starlette.concurrency import run_in_threadpool
 
-from service.api.convert import entity_dict
 from service.api.deps import Ctx, KeyId, json_response
 from service.api.runtime import iso_to_unix
 from service.api.schemas import (
@@ -20,7 +19,7 @@ from service.api.schemas import (
     SyncResponse,
 )
 from service.errors import NotFoundError, QueryError
-from service.model.codec import status_to_dict
+from service.model.codec import entity_to_dict, status_to_dict
 
 router = APIRouter(prefix="/v1", tags=["records"])
 
@@ -58,7 +57,7 @@ async def entity(ctx: Ctx, key_id: KeyId, entity_id: Annotated[str, Path(min_len
     found = loaded.matcher.get(entity_id)
     if found is None or found.list_id not in loaded.lists:
         raise NotFoundError(f"no entity {entity_id!r} in the served lists")
-    return json_response({"entity": entity_dict(found), "list": loaded.lists[found.list_id].as_dict()})
+    return json_response({"entity": entity_to_dict(found), "list": loaded.lists[found.list_id].as_dict()})
 
 
 @router.get(
