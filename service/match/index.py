@@ -25,6 +25,7 @@ from service.normalize.names import NormalizedName, TokenClass, analyze, skeleto
 NEIGHBOUR_MIN_SIMILARITY = 0.7
 MIN_DELETE_TOKEN_LEN = 4  # shorter tokens have too many one-edit neighbours to be worth following
 MAX_DELETE_TOKEN_LEN = 20
+NEIGHBOUR_CACHE_SIZE = 100_000
 MIN_SHARE_OF_BEST = 0.25  # retrieval evidence a name needs, relative to the best name, to be scored
 MIN_SKELETON_LEN = 3
 MAX_COMPACT_LEN = 30  # joined forms ("alqaida") are indexed for names up to this length
@@ -114,6 +115,7 @@ class Index:
                     by_deletion[d].append(token)
         self.by_skeleton = {k: tuple(v) for k, v in by_skeleton.items()}
         self.by_deletion = {k: tuple(v) for k, v in by_deletion.items()}
+        self._neighbours: dict[str, dict[str, float]] = {}
         self.linked_from: dict[int, list[tuple[int, str]]] = defaultdict(list)  # target -> (source, relation)
         self.links_to: dict[int, list[tuple[int, str, str]]] = defaultdict(list)  # source -> (target, rel, name)
         self._resolve_links()
@@ -149,7 +151,20 @@ class Index:
 
     # --- retrieval ---------------------------------------------------------------------------------------
     def neighbours(self, token: str) -> dict[str, float]:
-        """Indexed tokens a query token may stand for, with their similarity (exact, one edit, skeleton)."""
+        """Indexed tokens a query token may stand for, with their similarity (exact, one edit, skeleton).
+
+        Memoized per index: screening traffic repeats tokens (given names, legal forms, countries' words).
+        """
+        cached = self._neighbours.get(token)
+        if cached is not None:
+            return cached
+        found = self._find_neighbours(token)
+        if len(self._neighbours) >= NEIGHBOUR_CACHE_SIZE:
+            self._neighbours.clear()  # crude but bounded; a dict write is atomic under the GIL
+        self._neighbours[token] = found
+        return found
+
+    def _find_neighbours(self, token: str) -> dict[str, float]:
         found: dict[str, float] = {}
         if token in self.postings:
             found[token] = 1.0

@@ -129,23 +129,27 @@ def score_names(
         return NameScore(1.0, "exact", "identical after normalization")
     qw = qw if qw is not None else token_weights(q, weigh)
     cw = cw if cw is not None else token_weights(c, weigh)
+    # the hot loop of every screening: plain indexes and a native tuple sort (negated similarity first)
     pairs: list[tuple[float, int, int, str]] = []
-    for i, (ta, ka) in enumerate(zip(q.tokens, q.classes, strict=True)):
-        for j, (tb, kb) in enumerate(zip(c.tokens, c.classes, strict=True)):
-            sim, method = token_similarity(ta, tb, ka, kb)
+    qt, qk, ct, ck = q.tokens, q.classes, c.tokens, c.classes
+    nq, nc = len(qt), len(ct)
+    for i in range(nq):
+        ta, ka = qt[i], qk[i]
+        for j in range(nc):
+            sim, method = token_similarity(ta, ct[j], ka, ck[j])
             if sim > 0.0:
-                pairs.append((sim, i, j, method))
-    pairs.sort(key=lambda p: (-p[0], p[1], p[2]))
-    used_q: set[int] = set()
-    used_c: set[int] = set()
+                pairs.append((-sim, i, j, method))
+    pairs.sort()
+    used_q = [False] * nq
+    used_c = [False] * nc
     num = 0.0
     den = 0.0
     parts: list[str] = []
-    for sim, i, j, method in pairs:
-        if i in used_q or j in used_c:
+    for neg_sim, i, j, method in pairs:
+        if used_q[i] or used_c[j]:
             continue
-        used_q.add(i)
-        used_c.add(j)
+        sim = -neg_sim
+        used_q[i] = used_c[j] = True
         w = (qw[i] + cw[j]) / 2
         num += w * sim
         den += w
@@ -155,8 +159,8 @@ def score_names(
             parts.append(q.tokens[i])
         else:
             parts.append(f"{q.tokens[i]}~{c.tokens[j]} ({method} {sim:.2f})")
-    missing_q = [i for i in range(len(q.tokens)) if i not in used_q]
-    missing_c = [j for j in range(len(c.tokens)) if j not in used_c]
+    missing_q = [i for i in range(nq) if not used_q[i]]
+    missing_c = [j for j in range(nc) if not used_c[j]]
     den += sum(qw[i] for i in missing_q)
     den += UNMATCHED_LIST_COST * sum(cw[j] for j in missing_c)
     aligned = num / den if den > 0 else 0.0
@@ -165,7 +169,7 @@ def score_names(
     normal = [j for j, k in enumerate(c.classes) if k == TokenClass.NORMAL]
     if normal:
         total = sum(cw[j] for j in normal)
-        covered = sum(cw[j] for j in normal if j in used_c)
+        covered = sum(cw[j] for j in normal if used_c[j])
         if total > 0:
             aligned = min(aligned, COVERAGE_BASE + (1 - COVERAGE_BASE) * covered / total)
     if missing_q and explain:
