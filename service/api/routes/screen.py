@@ -64,6 +64,8 @@ async def screen(body: ScreenRequest, ctx: Ctx, key_id: KeyId) -> Response:
     loaded = ctx.loaded()
     lists = select_lists(ctx, loaded, body.lists)
     threshold = ctx.threshold(body.threshold)
+    # Inline on the event loop: one screening is about a millisecond of CPU, less than a hop to the thread pool
+    # costs, and the GIL would serialise it anyway. Batches and texts, which take longer, go to the pool.
     hits = loaded.matcher.screen(
         to_query(body),
         threshold=threshold,
