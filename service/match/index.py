@@ -26,10 +26,12 @@ NEIGHBOUR_MIN_SIMILARITY = 0.7
 MIN_DELETE_TOKEN_LEN = 4  # shorter tokens have too many one-edit neighbours to be worth following
 MAX_DELETE_TOKEN_LEN = 20
 NEIGHBOUR_CACHE_SIZE = 100_000
+MOST_SHARED = 8  # names kept by raw shared evidence on top of the coverage-ranked ones
 MIN_SHARE_OF_BEST = 0.25  # retrieval evidence a name needs, relative to the best name, to be scored
 MIN_SKELETON_LEN = 3
 MAX_COMPACT_LEN = 30  # joined forms ("alqaida") are indexed for names up to this length
 _VOWELS = re.compile("[aeiou]")
+_ARTICLES = ("al", "el")
 _RETRIEVAL_CLASS_WEIGHT = {
     TokenClass.NORMAL: 1.0,
     TokenClass.PATRONYMIC: 0.5,
@@ -103,7 +105,10 @@ class Index:
         )
         by_skeleton: dict[str, list[str]] = defaultdict(list)
         by_deletion: dict[str, list[str]] = defaultdict(list)
+        by_unarticled: dict[str, list[str]] = defaultdict(list)
         for token in postings:
+            if len(token) > 4 and token[:2] in _ARTICLES:
+                by_unarticled[token[2:]].append(token)
             if token.isdigit():
                 continue
             sk = skeleton(token)
@@ -114,8 +119,9 @@ class Index:
                 for d in deletions(token):
                     by_deletion[d].append(token)
         self.by_skeleton = {k: tuple(v) for k, v in by_skeleton.items()}
+        self.by_unarticled = {k: tuple(v) for k, v in by_unarticled.items()}
         self.by_deletion = {k: tuple(v) for k, v in by_deletion.items()}
-        self._neighbours: dict[str, dict[str, float]] = {}
+        self._neighbours: dict[tuple[str, bool], dict[str, float]] = {}
         self.linked_from: dict[int, list[tuple[int, str]]] = defaultdict(list)  # target -> (source, relation)
         self.links_to: dict[int, list[tuple[int, str, str]]] = defaultdict(list)  # source -> (target, rel, name)
         self._resolve_links()
@@ -150,21 +156,22 @@ class Index:
         return None
 
     # --- retrieval ---------------------------------------------------------------------------------------
-    def neighbours(self, token: str) -> dict[str, float]:
+    def neighbours(self, token: str, abjad: bool = False) -> dict[str, float]:
         """Indexed tokens a query token may stand for, with their similarity (exact, one edit, skeleton).
 
         Memoized per index: screening traffic repeats tokens (given names, legal forms, countries' words).
         """
-        cached = self._neighbours.get(token)
+        key = (token, abjad)
+        cached = self._neighbours.get(key)
         if cached is not None:
             return cached
-        found = self._find_neighbours(token)
+        found = self._find_neighbours(token, abjad)
         if len(self._neighbours) >= NEIGHBOUR_CACHE_SIZE:
             self._neighbours.clear()  # crude but bounded; a dict write is atomic under the GIL
-        self._neighbours[token] = found
+        self._neighbours[key] = found
         return found
 
-    def _find_neighbours(self, token: str) -> dict[str, float]:
+    def _find_neighbours(self, token: str, abjad: bool) -> dict[str, float]:
         found: dict[str, float] = {}
         if token in self.postings:
             found[token] = 1.0
@@ -182,8 +189,12 @@ class Index:
                             found[cand] = sim
             for cand in self.postings.keys() & {*keys} - found.keys():
                 found[cand] = OSA.normalized_similarity(token, cand)
+        if len(token) > 4 and token[:2] in _ARTICLES and token[2:] in self.postings:
+            found.setdefault(token[2:], 0.9)  # "elhalim" for "el halim" / "halim"
+        for cand in self.by_unarticled.get(token, ()):
+            found.setdefault(cand, 0.9)  # "halim" for "elhalim"
         sk = skeleton(token)
-        abjad = not _VOWELS.search(token)
+        abjad = abjad or not _VOWELS.search(token)
         # abjad transliterations ("smh" for Usama) have short skeletons, and the skeleton is how they match
         if len(sk) >= MIN_SKELETON_LEN or (len(sk) == 2 and abjad):
             for cand in self.by_skeleton.get(sk, ()):
@@ -195,11 +206,12 @@ class Index:
         arrays: list[np.ndarray] = []
         weights: list[float] = []
         keys = list(zip(query.tokens, query.classes, strict=True))
+        abjad = query.abjad
         if len(query.tokens) > 1 and len(query.compact) >= 4:
             keys.append((query.compact, TokenClass.NORMAL))
         for token, cls in keys:
             class_weight = _RETRIEVAL_CLASS_WEIGHT[cls]
-            for cand, sim in self.neighbours(token).items():
+            for cand, sim in self.neighbours(token, abjad).items():
                 start, end = self.postings[cand]
                 arrays.append(self._flat[start:end])
                 weights.append(self.idf(cand) * sim * class_weight)
@@ -216,6 +228,10 @@ class Index:
         rank = shared * np.sqrt(shared / self._name_weight[nonzero])
         if len(nonzero) > limit:
             keep = np.argpartition(-rank, limit - 1)[:limit]
+            # plus the few names with the most shared evidence outright, however long: a full name with two
+            # extra middle names ranks below short namesakes made of common tokens, and must still be scored
+            most = np.argpartition(-shared, MOST_SHARED - 1)[:MOST_SHARED]
+            keep = np.union1d(keep, most)
             nonzero, rank = nonzero[keep], rank[keep]
         return [int(i) for i in nonzero[np.argsort(-rank, kind="stable")]]
 

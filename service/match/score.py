@@ -30,6 +30,8 @@ LEGAL_EQUIVALENT_SIMILARITY = 0.85
 VOWEL_FOLD_DISCOUNT = 0.95  # Yevgeny ~ Evgenii once vowels are folded: near-equal, not equal
 PHONETIC_MIN_ABJAD = 0.25
 _VOWELS = re.compile("[aeiou]")
+_ARTICLES = ("al", "el")
+ARTICLE_SIMILARITY = 0.9
 INITIAL_SIMILARITY = 0.75  # "N." for "Nicolas"
 # Share of a listed token's weight charged when the query leaves it unmatched (dropped middle names).
 UNMATCHED_LIST_COST = 0.25
@@ -51,8 +53,12 @@ Weigher = Callable[[str], float]  # token -> rarity weight (IDF on the loaded li
 
 
 @lru_cache(maxsize=1 << 18)  # pairs recur across aliases and queries; a hit costs a hash, a miss ~5 us
-def token_similarity(a: str, b: str, ca: TokenClass, cb: TokenClass) -> tuple[float, str]:
-    """Similarity of two normalized tokens and the method that found it ("exact", "fuzzy", "phonetic", ...)."""
+def token_similarity(a: str, b: str, ca: TokenClass, cb: TokenClass, abjad: bool = False) -> tuple[float, str]:
+    """Similarity of two normalized tokens and the method that found it ("exact", "fuzzy", "phonetic", ...).
+
+    `abjad`: one of the names was written in Arabic, Hebrew or Persian script, whose transliteration carries
+    few or no vowels ("bhja" for Bahaji), so the consonant skeleton is the evidence and spelling distance isn't.
+    """
     if a == b:
         return 1.0, "exact"
     if ca == TokenClass.LEGAL and cb == TokenClass.LEGAL:
@@ -66,6 +72,14 @@ def token_similarity(a: str, b: str, ca: TokenClass, cb: TokenClass) -> tuple[fl
     if sim == 0.0 or a.isdigit() or b.isdigit():
         return 0.0, ""  # numbers in names ("Vessel 12") must agree exactly
     method = "fuzzy"
+    if (
+        sim < 1.0
+        and len(a) > 4
+        and len(b) > 4
+        and (a[2:] == b or b[2:] == a)
+        and (a[:2] in _ARTICLES or b[:2] in _ARTICLES)
+    ):
+        return ARTICLE_SIMILARITY, "article"  # "elhalim" ~ "halim", "alansar" ~ "ansar": the article written joined
     if sim < 1.0:
         fa, fb = fold_vowels(a), fold_vowels(b)
         if fa != a or fb != b:
@@ -73,7 +87,7 @@ def token_similarity(a: str, b: str, ca: TokenClass, cb: TokenClass) -> tuple[fl
             if folded > sim:
                 sim, method = folded, "vowel_variant"
     # Abjad transliterations (Arabic, Hebrew, Persian) carry no vowels: "mhmd", "bn", "smh", "ly".
-    vowelless = not _VOWELS.search(a) or not _VOWELS.search(b)
+    vowelless = abjad or not _VOWELS.search(a) or not _VOWELS.search(b)
     if sim < 1.0 and (min(len(a), len(b)) >= 3 or vowelless):
         ska, skb = skeleton(a), skeleton(b)
         # one-consonant skeletons (Ali/Aly, Aziz/Azeez) need the spellings themselves to be close
@@ -133,10 +147,11 @@ def score_names(
     pairs: list[tuple[float, int, int, str]] = []
     qt, qk, ct, ck = q.tokens, q.classes, c.tokens, c.classes
     nq, nc = len(qt), len(ct)
+    abjad = q.abjad or c.abjad
     for i in range(nq):
         ta, ka = qt[i], qk[i]
         for j in range(nc):
-            sim, method = token_similarity(ta, ct[j], ka, ck[j])
+            sim, method = token_similarity(ta, ct[j], ka, ck[j], abjad)
             if sim > 0.0:
                 pairs.append((-sim, i, j, method))
     pairs.sort()

@@ -22,6 +22,8 @@ from itertools import groupby
 import ftfy
 from anyascii import anyascii
 
+from service.normalize.scripts import detect_script
+
 # Characters that almost only occur in mojibake (UTF-8 bytes decoded as cp1252/Latin-1).
 _MOJIBAKE = re.compile(
     r"[ÃÂÐÑØÙ][\x80-\xbf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013-\u203a\u20ac\u2122]|â€"
@@ -227,6 +229,7 @@ def skeleton(token: str) -> str:
     return s or token[:1]
 
 
+_ABJADS = frozenset({"Arab", "Hebr", "Syrc", "Thaa"})
 _VOWEL_FOLDS = (("ee", "i"), ("oo", "u"), ("ou", "u"), ("ii", "i"), ("ae", "a"))
 
 
@@ -252,6 +255,7 @@ class NormalizedName:
     tokens: tuple[str, ...]
     classes: tuple[TokenClass, ...]
     compact: str  # tokens joined without spaces, minus honorifics ("Al Qa'ida" -> "alqaida")
+    abjad: bool = False  # written in a script whose transliteration drops vowels (Arabic, Hebrew, Syriac, Thaana)
 
 
 @lru_cache(maxsize=65536)
@@ -260,4 +264,5 @@ def analyze(text: str) -> NormalizedName:
     toks = tuple(norm.split())
     classes = tuple(map(classify, toks))
     compact = "".join(t for t, c in zip(toks, classes, strict=True) if c != TokenClass.HONORIFIC)
-    return NormalizedName(text=norm, tokens=toks, classes=classes, compact=compact)
+    abjad = not text.isascii() and detect_script(text) in _ABJADS
+    return NormalizedName(text=norm, tokens=toks, classes=classes, compact=compact, abjad=abjad)
