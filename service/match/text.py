@@ -38,7 +38,14 @@ _STOP = frozenset(
 
 def _is_name_word(word: str) -> bool:
     first = word[0]
-    return first.isupper() or (not first.isascii() and first.isalpha() and not first.islower())
+    if first.isupper() or (not first.isascii() and first.isalpha() and not first.islower()):
+        return True
+    # "al-Zawahiri", "bin-Laden", "d'Estaing": a lower-case particle joined to a capitalised name
+    for sep in "-'’":
+        head, _, tail = word.partition(sep)
+        if tail and tail[0].isupper() and head.lower() in _CONNECTORS | {"d", "l"}:
+            return True
+    return False
 
 
 def _spans(text: str) -> list[tuple[int, int]]:

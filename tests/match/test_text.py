@@ -7,7 +7,8 @@ from service.match.matcher import Matcher
 ARTICLE = """MOSCOW, March 3 - An Ilyushin Il-76 with registration EP-GOM, operated by Pouya Air, flew from Tehran
 to Damascus on Tuesday, according to flight tracking data. Minister Vladimir Putin asked Nicolas Maduro for help.
 The tanker OLYMPIA (IMO 1006960) was seen near Cyprus. The Islamic Revolutionary Guard Corps denied it.
-Officials in Washington and London said Mahan Air was discussed. John Smith of Acme Logistics LLC declined
+Officials in Washington and London said Mahan Air was discussed, and so was Ayman al-Zawahiri.
+John Smith of Acme Logistics LLC declined
 to comment. The United Nations and the European Union met in Brussels on Friday."""
 
 
@@ -25,6 +26,7 @@ def test_screen_text_finds_every_listed_mention_with_spans(real_matcher: Matcher
     assert "us_ofac_sdn:22790" in {h.entity_id for h in by_text["Nicolas Maduro"].hits}
     assert "us_ofac_sdn:12927" in {h.entity_id for h in by_text["Mahan Air"].hits}
     assert "Islamic Revolutionary Guard Corps" in by_text
+    assert "Ayman al-Zawahiri" in by_text
 
 
 def test_screen_text_ignores_places_ordinary_words_and_unlisted_parties(real_matcher: Matcher) -> None:
