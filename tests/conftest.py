@@ -43,3 +43,23 @@ def read_list_file(relative: str) -> bytes:
 def read_mirror_files(list_id: str) -> dict[str, bytes]:
     folder = _need(MIRROR / list_id)
     return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+def sync_into(data_dir: Path, mirror: Path, lists: list[str]) -> None:
+    """Sync `lists` from a mirror folder into an embedded store at `data_dir` with the real worker; all must succeed."""
+    from service.settings import Settings
+    from service.sources.manifest import load_manifests
+    from service.store.embedded import EmbeddedStore
+    from service.sync.fetch import Fetcher
+    from service.sync.worker import run_once
+
+    manifests = load_manifests(Settings().lists_dir, lists)
+    store = EmbeddedStore(data_dir)
+    try:
+        with Fetcher(mirror=str(mirror)) as fetcher:
+            results = run_once(list(manifests.values()), store, fetcher)
+        assert results is not None
+        failed = {r.list_id: r.status.error for r in results if not r.is_current}
+        assert not failed, f"sync of the mirror failed: {failed}"
+    finally:
+        store.close()

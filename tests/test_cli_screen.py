@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.check.conftest import sync_into
+from tests.conftest import sync_into
 
 
 @pytest.fixture(scope="module")

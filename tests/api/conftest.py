@@ -17,28 +17,12 @@ from fastapi.testclient import TestClient
 
 from service.api.app import create_app
 from service.settings import Settings
-from service.sources.manifest import load_manifests
-from service.store.embedded import EmbeddedStore
-from service.sync.fetch import Fetcher
-from service.sync.worker import run_once
+from tests.conftest import sync_into
 
 # UN (people and organisations with rich aliases), OFAC SDN (adds vessels and aircraft), EU (a small excerpt).
 API_LISTS = ["un_sc_sanctions", "us_ofac_sdn", "eu_fsf"]
 KEYS = ["test-key-alpha", "test-key-bravo"]
 AUTH = {"Authorization": f"Bearer {KEYS[0]}"}
-
-
-def sync_into(data_dir: Path, mirror: Path, lists: list[str]) -> None:
-    manifests = load_manifests(Settings().lists_dir, lists)
-    store = EmbeddedStore(data_dir)
-    try:
-        with Fetcher(mirror=str(mirror)) as fetcher:
-            results = run_once(list(manifests.values()), store, fetcher)
-        assert results is not None
-        failed = {r.list_id: r.status.error for r in results if not r.is_current}
-        assert not failed, f"sync of the mirror failed: {failed}"
-    finally:
-        store.close()
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,8 @@ from fastapi.testclient import TestClient
 
 from service.api.app import ERROR_STATUS, create_app, status_for
 from service.errors import HostileInputError, LockedError, NotFoundError, ServiceError
-from tests.api.conftest import AUTH, make_settings, sync_into, wait_ready
+from tests.api.conftest import AUTH, make_settings, wait_ready
+from tests.conftest import sync_into
 
 
 def test_readyz_is_503_with_reason_until_a_list_is_published(tmp_path: Path, mirror_dir: Path) -> None:

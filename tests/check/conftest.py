@@ -15,29 +15,11 @@ from pathlib import Path
 import pytest
 
 from service.check.local import LocalScreener
-from service.settings import Settings
-from service.sources.manifest import load_manifests
-from service.store.embedded import EmbeddedStore
-from service.sync.fetch import Fetcher
-from service.sync.worker import run_once
-from tests.conftest import FIXTURES, ROOT
+from tests.conftest import FIXTURES, ROOT, sync_into
 
 CHECK_LISTS = ["us_ofac_sdn", "un_sc_sanctions"]
 CHECK_FIXTURES = FIXTURES / "check"
 SARIF_SCHEMA = FIXTURES / "sarif" / "sarif-schema-2.1.0.json"
-
-
-def sync_into(data_dir: Path, mirror: Path, lists: list[str]) -> None:
-    manifests = load_manifests(Settings().lists_dir, lists)
-    store = EmbeddedStore(data_dir)
-    try:
-        with Fetcher(mirror=str(mirror)) as fetcher:
-            results = run_once(list(manifests.values()), store, fetcher)
-        assert results is not None
-        failed = {r.list_id: r.status.error for r in results if not r.is_current}
-        assert not failed, f"sync of the mirror failed: {failed}"
-    finally:
-        store.close()
 
 
 @pytest.fixture(scope="session")
