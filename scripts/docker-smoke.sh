@@ -25,13 +25,15 @@ die() { printf 'docker-smoke: %s\n' "$*" >&2; exit 1; }
 
 cleanup() {
   if [ "${KEEP:-0}" != 1 ] && [ -n "${ENGINE:-}" ]; then
-    $ENGINE rm -f "$NAME" >/dev/null 2>&1 || true
+    $ENGINE rm -f -v "$NAME" >/dev/null 2>&1 || true
     if [ -n "${COMPOSE:-}" ]; then $COMPOSE down -v --remove-orphans >/dev/null 2>&1 || true; fi
   fi
+  if [ -n "${HEALTH_LOOP_PID:-}" ]; then kill "$HEALTH_LOOP_PID" 2>/dev/null || true; fi
   if [ -n "${PODMAN_SERVICE_PID:-}" ]; then kill "$PODMAN_SERVICE_PID" 2>/dev/null || true; fi
   rm -rf "$WORK"
 }
 trap cleanup EXIT
+trap 'exit 143' TERM INT  # run the cleanup on a kill too
 
 [ -d "$MIRROR_DIR" ] || die "mirror folder $MIRROR_DIR not found (set MIRROR_DIR)"
 
@@ -200,7 +202,7 @@ else
   echo "HEALTHCHECK: $h"
 fi
 echo "whoami in the container: $($ENGINE exec "$NAME" id)"
-$ENGINE rm -f "$NAME" >/dev/null
+$ENGINE rm -f -v "$NAME" >/dev/null
 
 # --- optional: the Compose stack ----------------------------------------------------------------------------------
 if [ "${STACK:-0}" = 1 ]; then
@@ -216,16 +218,35 @@ if [ "${STACK:-0}" = 1 ]; then
     image_exists "$LOCAL_REDIS" || build_local_redis
     export REDIS_IMAGE=$LOCAL_REDIS
   fi
-  export SANCTIONS_IMAGE=$IMAGE API_REPLICAS=2 SANCTIONS_MIRROR_DIR=$MIRROR_DIR API_PORTS="127.0.0.1:$((PORT + 1))-$((PORT + 2))"
+  export SANCTIONS_IMAGE=$IMAGE API_REPLICAS=2 SANCTIONS_MIRROR_DIR=$MIRROR_DIR
+  # Each replica on its own free loopback port: podman's Docker API takes no host port range, and a free
+  # port never clashes with anything else on this host.
+  printf 'services:\n  api:\n    ports: !override\n      - "127.0.0.1::8000"\n' >"$WORK/compose.smoke.yml"
   COMPOSE="docker-compose -p sanctions-smoke-$$ -f docker-compose.yml -f docker-compose.mirror.yml"
-  say "compose stack: redis, worker, $API_REPLICAS API replicas (ports $API_PORTS)"
+  COMPOSE="$COMPOSE -f $WORK/compose.smoke.yml"
+  say "compose stack: redis, worker, $API_REPLICAS API replicas"
+  if [ "$ENGINE" = podman ]; then
+    # Podman runs health checks from systemd timers; without systemd (a container, a CI runner) nothing runs
+    # them and `depends_on: condition: service_healthy` would wait forever. Run them here instead.
+    ( while :; do
+        for c in $(podman ps --filter "label=com.docker.compose.project=sanctions-smoke-$$" --format '{{.Names}}'); do
+          podman healthcheck run "$c" >/dev/null 2>&1 || true
+        done
+        sleep 3
+      done ) &
+    HEALTH_LOOP_PID=$!
+  fi
   $COMPOSE up -d --no-build >"$WORK/compose.log" 2>&1 || { cat "$WORK/compose.log"; die "compose up failed"; }
   started=$SECONDS
-  for p in $((PORT + 1)) $((PORT + 2)); do
-    wait_ready "http://127.0.0.1:$p" 300 || { $COMPOSE logs --tail 30; die "replica on $p not ready"; }
-    screen_check "http://127.0.0.1:$p" || die "screening on replica $p failed"
+  for i in $(seq "$API_REPLICAS"); do
+    addr=$($COMPOSE port --index "$i" api 8000)
+    echo "replica $i on $addr"
+    wait_ready "http://$addr" 300 || { $COMPOSE logs --tail 30; die "replica $i not ready"; }
+    screen_check "http://$addr" || { $COMPOSE logs --tail 30; die "screening on replica $i failed"; }
   done
   $COMPOSE ps
+  echo "worker, last log lines:"
+  $COMPOSE logs --no-log-prefix --tail 3 worker
 fi
 
 say "docker-smoke: OK ($ENGINE, base $BASE)"
