@@ -21,18 +21,15 @@ AIM_RECALL, AIM_FPR = 0.98, 0.01
 # Recall floors per positive variation (default AIM_RECALL) and FPR ceilings per negative variation (default
 # AIM_FPR), set about two points (or one case) below the matcher's figures of the last calibration.
 RECALL_FLOORS: dict[str, float] = {
-    "dropped_middle": 0.96,
-    "joined_split": 0.96,
-    "script_original": 0.97,
-    "script_to_latin": 0.71,  # Arabic/Persian script against Latin-only entries: vowels must be guessed
-    "token_order": 0.97,
-    "translit_latin": 0.95,
-    "typo1": 0.96,
-    "typo2": 0.95,
+    "dropped_middle": 0.97,
+    "script_to_latin": 0.72,  # Arabic/Persian script against Latin-only entries: vowels must be guessed
+    "token_order": 0.98,
+    "typo1": 0.97,
+    "typo2": 0.96,
 }
 FPR_CEILINGS: dict[str, float] = {}  # identifier near-misses must never match: AIM_FPR allows none of 30-60
-OVERALL_RECALL_FLOOR = 0.96
-OVERALL_TOP1_FLOOR = 0.93
+OVERALL_RECALL_FLOOR = 0.975
+OVERALL_TOP1_FLOOR = 0.94
 OVERALL_FPR_CEILING = AIM_FPR
 
 CASES = read_golden(GOLDEN_CSV)
