@@ -42,7 +42,12 @@ async def readyz(ctx: Ctx) -> Response:
 
 def _store(ctx: Ctx) -> dict[str, str]:
     error = ctx.runtime.store_error if ctx.runtime is not None else None
-    return {"store": "degraded", "store_error": error} if error else {"store": "ok"}
+    # This route needs no key: say that the store is unreachable, not where it is (the log has the details).
+    return (
+        {"store": "degraded", "store_error": "the store cannot be read; see the server log"}
+        if error
+        else {"store": "ok"}
+    )
 
 
 @router.get(
