@@ -109,3 +109,11 @@ def text_of(el: ET.Element | None, path: str | None = None) -> str | None:
         return None
     value = target.text.strip()
     return value or None
+
+
+def xml_root(files: Mapping[str, bytes], resource: str, root_tag: str) -> ET.Element:
+    """The namespace-free root of a list's XML resource, parsed safely; ParseError unless it is `<root_tag>`."""
+    root = strip_namespaces(parse_xml(require(files, resource), name=resource))
+    if root.tag != root_tag:
+        raise ParseError(f"{resource}: root element is <{root.tag}>, expected <{root_tag}>")
+    return root

@@ -45,7 +45,7 @@ from service.sources._common import (
     slug,
     unique_dates,
 )
-from service.sources.base import ParseReport, parse_xml, require, strip_namespaces
+from service.sources.base import ParseReport, xml_root
 
 LIST_ID = "ca_dfatd_sema_sanctions"
 RESOURCE = "sema-lmes.xml"
@@ -113,9 +113,7 @@ def parse(
     """Entities of the Canadian consolidated autonomous sanctions list, in file order."""
     list_id = list_id or LIST_ID
     report = report if report is not None else ParseReport()
-    root = strip_namespaces(parse_xml(require(files, RESOURCE), name=RESOURCE))
-    if root.tag != "data-set":
-        raise ParseError(f"{RESOURCE}: root element is <{root.tag}>, expected <data-set>")
+    root = xml_root(files, RESOURCE, "data-set")
     records = [_Record(_leaf_texts(el), element_fields(el)) for el in root.iterfind("record")]
     if not records:
         raise ParseError(f"{RESOURCE}: no record elements")

@@ -43,7 +43,7 @@ from service.sources._common import (
     make_name,
     unique_dates,
 )
-from service.sources.base import ParseReport, parse_xml, require, strip_namespaces
+from service.sources.base import ParseReport, xml_root
 
 LIST_ID = "ch_seco_sanctions"
 RESOURCE = "seco.xml"
@@ -108,9 +108,7 @@ def parse(
     """Listed targets, in document order; de-listed targets are left out (and counted)."""
     report = report if report is not None else ParseReport()
     lid = list_id or LIST_ID
-    root = strip_namespaces(parse_xml(require(files, RESOURCE), name=RESOURCE))
-    if root.tag != ROOT:
-        raise ParseError(f"{RESOURCE}: root element is <{root.tag}>, expected <{ROOT}>")
+    root = xml_root(files, RESOURCE, ROOT)
     targets = root.findall("target")
     if not targets:
         raise ParseError(f"{RESOURCE}: no <target> elements")

@@ -44,7 +44,7 @@ from service.sources._common import (
     unique_dates,
     unique_entities,
 )
-from service.sources.base import ParseReport, parse_xml, require, strip_namespaces
+from service.sources.base import ParseReport, xml_root
 
 LIST_ID = "eu_fsf"
 RESOURCE = "eu_fsf.xml"
@@ -75,9 +75,7 @@ def parse(
     """Entities of the EU FSF 1.1 export, in file order."""
     list_id = list_id or LIST_ID
     report = report if report is not None else ParseReport()
-    root = strip_namespaces(parse_xml(require(files, RESOURCE), name=RESOURCE))
-    if root.tag != "export":
-        raise ParseError(f"{RESOURCE}: root element is <{root.tag}>, expected <export>")
+    root = xml_root(files, RESOURCE, "export")
     records = root.findall("sanctionEntity")
     if not records:
         raise ParseError(f"{RESOURCE}: no sanctionEntity records")

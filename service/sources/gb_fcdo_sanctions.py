@@ -46,7 +46,7 @@ from service.sources._common import (
     unique_dates,
     unique_entities,
 )
-from service.sources.base import ParseReport, parse_xml, require, strip_namespaces
+from service.sources.base import ParseReport, xml_root
 
 LIST_ID = "gb_fcdo_sanctions"
 RESOURCE = "UK-Sanctions-List.xml"
@@ -79,9 +79,7 @@ def parse(
     """Entities of the UK Sanctions List, in file order."""
     list_id = list_id or LIST_ID
     report = report if report is not None else ParseReport()
-    root = strip_namespaces(parse_xml(require(files, RESOURCE), name=RESOURCE))
-    if root.tag != "Designations":
-        raise ParseError(f"{RESOURCE}: root element is <{root.tag}>, expected <Designations>")
+    root = xml_root(files, RESOURCE, "Designations")
     records = root.findall("Designation")
     if not records:
         raise ParseError(f"{RESOURCE}: no Designation records")

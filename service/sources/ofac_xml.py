@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping
 from service.errors import ParseError
 from service.model import Address, Entity, EntityKind, NameQuality, NameType
 from service.normalize.dates import parse_date
-from service.sources.base import ParseReport, parse_xml, require, strip_namespaces, text_of
+from service.sources.base import ParseReport, text_of, xml_root
 from service.sources.ofac_fields import KINDS, EntityDraft, country_or_text, finish, split_name
 
 # Which list each of OFAC's XML files is, when the manifest does not say.
@@ -31,9 +31,7 @@ def parse(
     list_id = list_id or LIST_IDS.get(name.lower())
     if list_id is None:
         raise ParseError(f"{name}: cannot tell which OFAC list this is; pass list_id")
-    root = strip_namespaces(parse_xml(require(files, name), name=name))
-    if root.tag != "sdnList":
-        raise ParseError(f"{name}: root element is <{root.tag}>, expected <sdnList>")
+    root = xml_root(files, name, "sdnList")
     published = text_of(root, "publshInformation/Publish_Date") or text_of(root, "publishInformation/Publish_Date")
     if published:
         report.published_at = parse_date(published, month_first=True) or published

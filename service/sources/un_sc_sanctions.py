@@ -44,7 +44,7 @@ from service.sources._common import (
     unique_dates,
     unique_entities,
 )
-from service.sources.base import ParseReport, parse_xml, require, strip_namespaces
+from service.sources.base import ParseReport, xml_root
 
 LIST_ID = "un_sc_sanctions"
 RESOURCE = "consolidated.xml"
@@ -63,9 +63,7 @@ def parse(
     """Entities of the UN consolidated list, individuals first, in file order."""
     list_id = list_id or LIST_ID
     report = report if report is not None else ParseReport()
-    root = strip_namespaces(parse_xml(require(files, RESOURCE), name=RESOURCE))
-    if root.tag != "CONSOLIDATED_LIST":
-        raise ParseError(f"{RESOURCE}: root element is <{root.tag}>, expected <CONSOLIDATED_LIST>")
+    root = xml_root(files, RESOURCE, "CONSOLIDATED_LIST")
     individuals, organizations = root.find("INDIVIDUALS"), root.find("ENTITIES")
     if individuals is None or organizations is None:
         raise ParseError(f"{RESOURCE}: <INDIVIDUALS> or <ENTITIES> section missing")
