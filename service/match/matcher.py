@@ -282,9 +282,14 @@ class Matcher:
         best: tuple[int, IndexedName] | None = None  # (query name position, listed name) of the best pair
         name_score = 0.0
         factor = kind_factor(q.kind, e.kind)
+        aircraft = e.kind == EntityKind.AIRCRAFT
+        idf = self.index.idf
         for qi, ((raw, qnorm), qw) in enumerate(zip(q.names, q.weights, strict=True)):
             for indexed in names:
-                ns = self._name_score(raw, qnorm, qw, indexed, e.kind, explain=False)
+                if aircraft:
+                    ns = self._name_score(raw, qnorm, qw, indexed, e.kind, explain=False)
+                else:  # the hot path, without the extra call
+                    ns = score_names(qnorm, indexed.norm, idf, qw, indexed.weights, explain=False)
                 s = ns.score * QUALITY_FACTOR[indexed.name.quality] * factor
                 if s > name_score:
                     name_score, best = s, (qi, indexed)

@@ -176,17 +176,24 @@ def score_names(
             parts.append(f"{q.tokens[i]}~{c.tokens[j]} ({method} {sim:.2f})")
     missing_q = [i for i in range(nq) if not used_q[i]]
     missing_c = [j for j in range(nc) if not used_c[j]]
-    den += sum(qw[i] for i in missing_q)
-    den += UNMATCHED_LIST_COST * sum(cw[j] for j in missing_c)
-    aligned = num / den if den > 0 else 0.0
+    for i in missing_q:
+        den += qw[i]
     # A match must be carried by the listed name's distinctive words: "Silver Maritime Co" shares one word
     # with "SILVER BRIDGE SHIPPING CO" and may not score as if the rest were just dropped middle names.
-    normal = [j for j, k in enumerate(c.classes) if k == TokenClass.NORMAL]
-    if normal:
-        total = sum(cw[j] for j in normal)
-        covered = sum(cw[j] for j in normal if used_c[j])
-        if total > 0:
-            aligned = min(aligned, COVERAGE_BASE + (1 - COVERAGE_BASE) * covered / total)
+    normal_total = 0.0
+    normal_covered = 0.0
+    for j in range(nc):
+        if used_c[j]:
+            if ck[j] == TokenClass.NORMAL:
+                normal_covered += cw[j]
+                normal_total += cw[j]
+        else:
+            den += UNMATCHED_LIST_COST * cw[j]
+            if ck[j] == TokenClass.NORMAL:
+                normal_total += cw[j]
+    aligned = num / den if den > 0 else 0.0
+    if normal_total > 0:
+        aligned = min(aligned, COVERAGE_BASE + (1 - COVERAGE_BASE) * normal_covered / normal_total)
     if missing_q and explain:
         parts.append("query only: " + " ".join(q.tokens[i] for i in missing_q))
     if missing_c and explain:
