@@ -194,7 +194,7 @@ class Index:
         for cand in self.by_unarticled.get(token, ()):
             found.setdefault(cand, 0.9)  # "halim" for "elhalim"
         sk = skeleton(token)
-        abjad = abjad or not _VOWELS.search(token)
+        # (only the script makes a token abjad: a Latin token without vowels is an acronym such as HMS)
         # abjad transliterations ("smh" for Usama) have short skeletons, and the skeleton is how they match
         if len(sk) >= MIN_SKELETON_LEN or (len(sk) == 2 and abjad):
             for cand in self.by_skeleton.get(sk, ()):

@@ -87,7 +87,7 @@ def token_similarity(a: str, b: str, ca: TokenClass, cb: TokenClass, abjad: bool
             if folded > sim:
                 sim, method = folded, "vowel_variant"
     # Abjad transliterations (Arabic, Hebrew, Persian) carry no vowels: "mhmd", "bn", "smh", "ly".
-    vowelless = abjad or not _VOWELS.search(a) or not _VOWELS.search(b)
+    vowelless = abjad  # the script says so; a Latin token without vowels is an acronym (HMS, VTB), not an abjad
     if sim < 1.0 and (min(len(a), len(b)) >= 3 or vowelless):
         ska, skb = skeleton(a), skeleton(b)
         # one-consonant skeletons (Ali/Aly, Aziz/Azeez) need the spellings themselves to be close
