@@ -19,7 +19,7 @@ from rapidfuzz.distance import OSA
 from service.match.score import token_weights
 from service.model import Entity, Identifier, Name, NameQuality
 from service.normalize.identifiers import comparable
-from service.normalize.names import NormalizedName, TokenClass, analyze, skeleton
+from service.normalize.names import NormalizedName, TokenClass, analyze, skeletons
 
 # Retrieval only: a one-edit neighbour must be at least this similar to be followed.
 NEIGHBOUR_MIN_SIMILARITY = 0.7
@@ -111,9 +111,9 @@ class Index:
                 by_unarticled[token[2:]].append(token)
             if token.isdigit():
                 continue
-            sk = skeleton(token)
-            if len(sk) >= 2:
-                by_skeleton[sk].append(token)
+            for sk in skeletons(token):
+                if len(sk) >= 2:
+                    by_skeleton[sk].append(token)
             # joined forms are reached through their skeleton; deletion keys for them would double the index
             if MIN_DELETE_TOKEN_LEN <= len(token) <= MAX_DELETE_TOKEN_LEN and token not in compacts:
                 for d in deletions(token):
@@ -193,12 +193,12 @@ class Index:
             found.setdefault(token[2:], 0.9)  # "elhalim" for "el halim" / "halim"
         for cand in self.by_unarticled.get(token, ()):
             found.setdefault(cand, 0.9)  # "halim" for "elhalim"
-        sk = skeleton(token)
-        # (only the script makes a token abjad: a Latin token without vowels is an acronym such as HMS)
-        # abjad transliterations ("smh" for Usama) have short skeletons, and the skeleton is how they match
-        if len(sk) >= MIN_SKELETON_LEN or (len(sk) == 2 and abjad):
-            for cand in self.by_skeleton.get(sk, ()):
-                found.setdefault(cand, 1.0 if abjad else 0.85)
+        # Only the script makes a token abjad (a Latin token without vowels is an acronym such as HMS); abjad
+        # transliterations ("smh" for Usama) have short skeletons, and the skeleton is how they match.
+        for sk in skeletons(token):
+            if len(sk) >= MIN_SKELETON_LEN or (len(sk) == 2 and abjad):
+                for cand in self.by_skeleton.get(sk, ()):
+                    found.setdefault(cand, 1.0 if abjad else 0.85)
         return found
 
     def candidates(self, query: NormalizedName, limit: int) -> list[int]:

@@ -17,7 +17,7 @@ from functools import lru_cache
 from rapidfuzz.distance import OSA
 
 from service.model import DateSpec
-from service.normalize.names import NormalizedName, TokenClass, fold_vowels, legal_class, skeleton
+from service.normalize.names import NormalizedName, TokenClass, fold_vowels, legal_class, skeletons
 
 # A token pair below this similarity counts as unmatched: "carlos" ~ "nicolas" must not earn partial credit.
 TOKEN_MIN_SIMILARITY = 0.72
@@ -89,7 +89,7 @@ def token_similarity(a: str, b: str, ca: TokenClass, cb: TokenClass, abjad: bool
     # Abjad transliterations (Arabic, Hebrew, Persian) carry no vowels: "mhmd", "bn", "smh", "ly".
     vowelless = abjad  # the script says so; a Latin token without vowels is an acronym (HMS, VTB), not an abjad
     if sim < 1.0 and (min(len(a), len(b)) >= 3 or vowelless):
-        ska, skb = skeleton(a), skeleton(b)
+        ska, skb = _shared_skeleton(a, b)
         # one-consonant skeletons (Ali/Aly, Aziz/Azeez) need the spellings themselves to be close
         long_enough = (
             len(ska) >= 2
@@ -116,6 +116,17 @@ class NameScore:
     score: float
     method: str  # "exact", "token_alignment", "compact"
     detail: str  # the alignment, for the reviewer
+
+
+def _shared_skeleton(a: str, b: str) -> tuple[str, str]:
+    """The skeletons of a and b, choosing the readings of "ch" that agree when there is a choice."""
+    sa, sb = skeletons(a), skeletons(b)
+    if len(sa) == 1 and len(sb) == 1:
+        return sa[0], sb[0]
+    for x in sa:
+        if x in sb:
+            return x, x
+    return sa[0], sb[0]
 
 
 def token_weights(n: NormalizedName, weigh: Weigher) -> tuple[float, ...]:

@@ -229,6 +229,17 @@ def skeleton(token: str) -> str:
     return s or token[:1]
 
 
+@lru_cache(maxsize=131072)
+def skeletons(token: str) -> tuple[str, ...]:
+    """The skeleton, plus a second one where "ch" is read as French and Maghreb transliterations write it:
+    "sh" (Cherif ~ Sharif, Chouman ~ Shuman) rather than the German/Russian "kh"/"h" of the first."""
+    first = skeleton(token)
+    if "ch" not in token or "tch" in token:
+        return (first,)
+    second = skeleton(token.replace("ch", "sh"))
+    return (first,) if second == first else (first, second)
+
+
 _ABJADS = frozenset({"Arab", "Hebr", "Syrc", "Thaa"})
 _VOWEL_FOLDS = (("ee", "i"), ("oo", "u"), ("ou", "u"), ("ii", "i"), ("ae", "a"))
 

@@ -45,3 +45,16 @@ def test_compare_birth_date_exact_year_range_and_contradiction() -> None:
     assert compare_birth_date("1962-11-23", listed)[1] == "birth_date_exact"
     assert compare_birth_date("1964", listed)[1] == "birth_year_match"
     assert compare_birth_date("1980", listed)[0] < 0
+
+
+def test_token_similarity_reads_ch_as_sh_or_kh() -> None:
+    n = TokenClass.NORMAL
+    assert token_similarity("cherif", "sharif", n, n)[1] == "phonetic"  # French/Maghreb transliteration
+    assert token_similarity("achmed", "ahmed", n, n)[1] == "phonetic"  # German transliteration
+    assert token_similarity("chouman", "shuman", n, n)[0] >= 0.85
+
+
+def test_token_similarity_latin_acronym_is_not_an_abjad_spelling() -> None:
+    n = TokenClass.NORMAL
+    assert token_similarity("hamas", "hms", n, n)[0] == 0.0
+    assert token_similarity("usama", "smh", n, n, abjad=True)[1] == "phonetic"
