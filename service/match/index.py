@@ -38,6 +38,7 @@ _RETRIEVAL_CLASS_WEIGHT = {
     TokenClass.PARTICLE: 0.1,
     TokenClass.LEGAL: 0.05,
     TokenClass.HONORIFIC: 0.02,
+    TokenClass.INITIAL: 0.02,
 }
 
 

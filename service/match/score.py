@@ -47,6 +47,7 @@ CLASS_WEIGHT: dict[TokenClass, float] = {
     TokenClass.PARTICLE: 0.3,
     TokenClass.LEGAL: 0.12,
     TokenClass.HONORIFIC: 0.08,
+    TokenClass.INITIAL: 0.35,  # an initial says little on its own: "V." is one letter of "Vladimir"
 }
 
 Weigher = Callable[[str], float]  # token -> rarity weight (IDF on the loaded lists)
@@ -67,7 +68,11 @@ def token_similarity(a: str, b: str, ca: TokenClass, cb: TokenClass, abjad: bool
             # "ooo" ~ "llc" is the same form; "navigation" ~ "shipping" only the same kind of word
             return LEGAL_EQUIVALENT_SIMILARITY, "legal_form"
     if len(a) == 1 or len(b) == 1:
-        return (INITIAL_SIMILARITY, "initial") if a[0] == b[0] and a.isalpha() and b.isalpha() else (0.0, "")
+        # an initial typed in the query stands for a listed name ("V. Putin"); a listed single letter ("S&D
+        # Solutions") is part of the name, not the initial of whatever word the query has there
+        if len(a) == 1 and a.isalpha() and b[0] == a:
+            return INITIAL_SIMILARITY, "initial"
+        return 0.0, ""
     sim = OSA.normalized_similarity(a, b, score_cutoff=PHONETIC_MIN_ABJAD)
     if sim == 0.0 or a.isdigit() or b.isdigit():
         return 0.0, ""  # numbers in names ("Vessel 12") must agree exactly

@@ -41,6 +41,7 @@ class TokenClass(IntEnum):
     PATRONYMIC = 2  # -ovich, -evna, ogly, ...: often dropped by whoever types the name
     LEGAL = 3  # company legal forms: llc, jsc, ltd, gmbh, ...
     HONORIFIC = 4  # mr, dr, sheikh, haji, general, ...
+    INITIAL = 5  # a single letter: "V. V. Putin"
 
 
 # Multi-word legal forms -> canonical short form. Order matters: longest phrases first.
@@ -146,11 +147,18 @@ def fold(text: str) -> str:
     return " ".join(s.lower().split())
 
 
+def _dotted(m: re.Match[str]) -> str:
+    """Dotted letters: a legal form when they spell one ("s.a.", "l.l.c." -> "sa", "llc"), else initials
+    ("v.v. putin" -> "v v putin")."""
+    joined = m.group(0).replace(".", "")
+    return joined if joined in _LEGAL_TOKENS else " ".join(joined) + " "
+
+
 @lru_cache(maxsize=65536)
 def normalize_name(text: str) -> str:
     """The canonical comparable form of a name: tokens of [a-z0-9] separated by single spaces."""
     s = fold(text)
-    s = _DOTTED_INITIALS.sub(lambda m: m.group(0).replace(".", ""), s)  # "u.s.a." -> "usa"
+    s = _DOTTED_INITIALS.sub(_dotted, s)
     s = _APOSTROPHES.sub("", s)
     s = _NON_ALNUM.sub(" ", s).strip()
     if _LEGAL_STEMS.search(s):
@@ -173,6 +181,8 @@ def legal_class(token: str) -> str | None:
 
 @lru_cache(maxsize=131072)
 def classify(token: str) -> TokenClass:
+    if len(token) == 1 and token.isalpha():
+        return TokenClass.INITIAL
     if token in _LEGAL_TOKENS:
         return TokenClass.LEGAL
     if token in _HONORIFICS:

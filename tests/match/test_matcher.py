@@ -140,3 +140,13 @@ def test_compare_scores_two_records_with_the_same_scorer(real_matcher: Matcher) 
     other = real_matcher.compare(Query(name="Nicolas Maduro"), Query(name="Carlos Maduro"))
     assert same.match and not other.match
     assert same.evidence[0].field == "name"
+
+
+@pytest.mark.parametrize("name", ["V.V. Putin", "Putin V.V.", "V. Putin"])
+def test_screen_dotted_initials_stand_for_given_names(real_matcher: Matcher, name: str) -> None:
+    assert _top(real_matcher.screen(Query(name=name, kind=EntityKind.PERSON)), SDN_PUTIN).match
+
+
+def test_screen_listed_single_letters_are_not_initials_of_query_words(real_matcher: Matcher) -> None:
+    # "S&D SOLUTIONS" must not match any "S... Solutions": the listed letters are the name, not initials
+    assert not [h for h in real_matcher.screen(Query(name="Summit Solutions LLC")) if h.match]

@@ -69,3 +69,10 @@ def test_skeleton_merges_transliteration_variants(variants: tuple[str, ...]) -> 
 def test_skeleton_keeps_different_names_apart() -> None:
     assert skeleton("maduro") != skeleton("moreno")
     assert skeleton("putin") != skeleton("pushkin")
+
+
+def test_dotted_letters_are_a_legal_form_or_initials() -> None:
+    assert normalize_name("Acme L.L.C.") == "acme llc"
+    assert normalize_name("P.J.S.C. Sberbank") == "pjsc sberbank"
+    assert normalize_name("V.V. Putin") == "v v putin"
+    assert classify("v") == TokenClass.INITIAL
