@@ -32,6 +32,7 @@ _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 _ARABIC_ARTICLE = re.compile(r"(?<![\w\u0600-\u06ff])\u0627\u0644(?=[\u0621-\u064a]{2})")
 _APOSTROPHES = re.compile(r"['’‘`´ʼʻ\u02bc\u02bb\u02be\u02bf]")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
+_SLASHED_PREFIX = re.compile(r"\b([mf])/([vtys])\b")
 _DOTTED_INITIALS = re.compile(r"\b(?:[a-z]\.){2,}")
 
 
@@ -119,8 +120,10 @@ _PARTICLES = frozenset(
 )
 _HONORIFICS = frozenset(
     "mr mrs ms miss dr prof sir sheikh shaikh shaykh sheik haji hajji hajj mullah mulla maulvi maulavi "
-    "maulana mawlawi qari imam sayyid sayed syed hafiz emir amir prince princess king queen "
-    "colonel col gen lieutenant lt major maj capt captain brigadier admiral marshal sgt".split()
+    "maulana mawlawi qari imam sayyid sayed syed hafiz emir amir "
+    "colonel col gen lieutenant lt major maj capt captain brigadier admiral marshal sgt "
+    # vessel prefixes and words people type around a ship's name ("MV OLYMPIA", "M/Y Amadea", "tanker Liberty")
+    "mv mt my ss fv yacht tanker vessel".split()
 )
 _PATRONYMIC = re.compile(r"^\w{2,}(?:ovich|evich|ievich|yevich|ich|ovna|evna|ievna|yevna|ichna|ogly|oglu|kyzy|qizi)$")
 
@@ -159,6 +162,7 @@ def normalize_name(text: str) -> str:
     """The canonical comparable form of a name: tokens of [a-z0-9] separated by single spaces."""
     s = fold(text)
     s = _DOTTED_INITIALS.sub(_dotted, s)
+    s = _SLASHED_PREFIX.sub(r"\1\2", s)  # "m/v", "m/y", "m/t" -> "mv", "my", "mt"
     s = _APOSTROPHES.sub("", s)
     s = _NON_ALNUM.sub(" ", s).strip()
     if _LEGAL_STEMS.search(s):

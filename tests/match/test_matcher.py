@@ -150,3 +150,8 @@ def test_screen_dotted_initials_stand_for_given_names(real_matcher: Matcher, nam
 def test_screen_listed_single_letters_are_not_initials_of_query_words(real_matcher: Matcher) -> None:
     # "S&D SOLUTIONS" must not match any "S... Solutions": the listed letters are the name, not initials
     assert not [h for h in real_matcher.screen(Query(name="Summit Solutions LLC")) if h.match]
+
+
+@pytest.mark.parametrize("name", ["MV Olympia", "M/Y OLYMPIA", "Olympia yacht"])
+def test_screen_vessel_prefixes_do_not_cost(real_matcher: Matcher, name: str) -> None:
+    assert _top(real_matcher.screen(Query(name=name, kind=EntityKind.VESSEL)), SDN_OLYMPIA).match
