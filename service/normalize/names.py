@@ -255,17 +255,20 @@ def skeletons(token: str) -> tuple[str, ...]:
 
 
 _ABJADS = frozenset({"Arab", "Hebr", "Syrc", "Thaa"})
-_VOWEL_FOLDS = (("ee", "i"), ("oo", "u"), ("ou", "u"), ("ii", "i"), ("ae", "a"))
+# ("eo", "o") and a leading "eu": Korean Revised Romanization against the McCune-Reischauer forms lists use
+# (Jeong-eun ~ Jong Un). Not "eu" inside a syllable: Seung ~ Sung would meet Sang.
+_VOWEL_FOLDS = (("ee", "i"), ("oo", "u"), ("ou", "u"), ("ii", "i"), ("ae", "a"), ("eo", "o"))
 
 
 @lru_cache(maxsize=131072)
 def fold_vowels(token: str) -> str:
     """Transliteration-neutral vowels: Yevgeny/Evgenii -> "evgeni", Areef/Arif -> "arif", Saeed/Sayd -> "said".
 
-    y is a vowel after the first letter, doubled and digraph vowels collapse, a leading "ye" is "e".
+    y is a vowel after the first letter, doubled and digraph vowels collapse, a leading "ye" is "e" and a
+    leading "eu" is "u".
     """
     s = token
-    if s.startswith("ye") and len(s) > 3:
+    if (s.startswith("ye") and len(s) > 3) or s.startswith("eu"):
         s = s[1:]
     s = s[:1] + s[1:].replace("y", "i")
     for a, b in _VOWEL_FOLDS:

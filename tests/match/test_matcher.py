@@ -155,3 +155,13 @@ def test_screen_listed_single_letters_are_not_initials_of_query_words(real_match
 @pytest.mark.parametrize("name", ["MV Olympia", "M/Y OLYMPIA", "Olympia yacht"])
 def test_screen_vessel_prefixes_do_not_cost(real_matcher: Matcher, name: str) -> None:
     assert _top(real_matcher.screen(Query(name=name, kind=EntityKind.VESSEL)), SDN_OLYMPIA).match
+
+
+@pytest.mark.parametrize("name", ["김정은", "Gim Jeong-eun", "Kim Jong Eun"])
+def test_screen_korean_script_and_romanizations_find_kim_jong_un(real_matcher: Matcher, name: str) -> None:
+    assert _top(real_matcher.screen(Query(name=name, kind=EntityKind.PERSON)), "us_ofac_sdn:20157").match
+
+
+def test_screen_korean_names_one_syllable_apart_do_not_match(real_matcher: Matcher) -> None:
+    hits = real_matcher.screen(Query(name="Kim Seung-ho", kind=EntityKind.PERSON))
+    assert "us_ofac_sdn:22991" not in {h.entity_id for h in hits if h.match}  # KIM, Sang-ho
