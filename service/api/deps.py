@@ -11,7 +11,7 @@ import orjson
 from fastapi import Depends, HTTPException, Request, Response, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
-from service.api.audit import AuditWriter
+from service.api.audit import AuditWriter, new_screening_id, screening_record
 from service.api.auth import KeyRing, presented_key
 from service.api.metrics import Metrics
 from service.api.runtime import Loaded, Runtime
@@ -110,6 +110,20 @@ def list_versions(loaded: Loaded, list_ids: Iterable[str]) -> list[dict[str, obj
 
 def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def new_screening(kind: str, key_id: str, threshold: float, loaded: Loaded, list_ids: Iterable[str]) -> dict[str, Any]:
+    """A fresh audit record for one screening: new id, time, key id, threshold and the versions screened against.
+
+    The route appends one item per screened party and answers with the record's `screening_id`/`screened_at`."""
+    return screening_record(
+        kind=kind,
+        screening_id=new_screening_id(),
+        at=now_iso(),
+        key_id=key_id,
+        threshold=threshold,
+        versions={i: loaded.lists[i].version for i in list_ids},
+    )
 
 
 def json_response(data: Any, status_code: int = 200, headers: dict[str, str] | None = None) -> Response:

@@ -7,8 +7,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from service.api.audit import audit_hits, audit_item, new_screening_id, screening_record
-from service.api.deps import Ctx, KeyId, PayloadTooLarge, json_response, list_versions, now_iso
+from service.api.audit import audit_hits, audit_item
+from service.api.deps import Ctx, KeyId, PayloadTooLarge, json_response, list_versions, new_screening
 from service.api.routes.screen import ERRORS, count_screening
 from service.api.schemas import (
     LIST_ID_PATTERN,
@@ -114,15 +114,8 @@ async def match(
         return out
 
     results = await run_in_threadpool(run) if len(parsed) > 1 else run()
-    screening_id, at = new_screening_id(), now_iso()
-    record = screening_record(
-        kind="match",
-        screening_id=screening_id,
-        at=at,
-        key_id=key_id,
-        threshold=effective,
-        versions={i: loaded.lists[i].version for i in lists},
-    )
+    record = new_screening("match", key_id, effective, loaded, lists)
+    screening_id = record["screening_id"]
     responses: dict[str, Any] = {}
     all_hits: list[Hit] = []
     for name, example in body.queries.items():

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Response
 from starlette.concurrency import run_in_threadpool
 
-from service.api.audit import audit_hits, audit_item, new_screening_id, screening_record
+from service.api.audit import audit_hits, audit_item
 from service.api.convert import comparison_dict, hit_dict, party_dict, to_query
 from service.api.deps import (
     AppContext,
@@ -16,7 +16,7 @@ from service.api.deps import (
     PayloadTooLarge,
     json_response,
     list_versions,
-    now_iso,
+    new_screening,
     select_lists,
 )
 from service.api.schemas import (
@@ -75,16 +75,9 @@ async def screen(body: ScreenRequest, ctx: Ctx, key_id: KeyId) -> Response:
         programs=body.programs,
         exclude_ids=body.exclude_entity_ids,
     )
-    screening_id, at = new_screening_id(), now_iso()
     query = party_dict(body)
-    record = screening_record(
-        kind="screen",
-        screening_id=screening_id,
-        at=at,
-        key_id=key_id,
-        threshold=threshold,
-        versions={i: loaded.lists[i].version for i in lists},
-    )
+    record = new_screening("screen", key_id, threshold, loaded, lists)
+    screening_id, at = record["screening_id"], record["screened_at"]
     record["items"].append(audit_item(query, audit_hits(hits), keep_query=ctx.settings.audit_queries))
     await ctx.require_audit().write(record)
     count_screening(ctx, "screen", 1, hits)
@@ -140,16 +133,9 @@ async def screen_batch(body: BatchRequest, ctx: Ctx, key_id: KeyId) -> Response:
 
     # A batch can take seconds of CPU: off the event loop, so health checks and small requests keep answering.
     results = await run_in_threadpool(run)
-    screening_id, at = new_screening_id(), now_iso()
     used_lists = sorted(used)
-    record = screening_record(
-        kind="batch",
-        screening_id=screening_id,
-        at=at,
-        key_id=key_id,
-        threshold=default_threshold,
-        versions={i: loaded.lists[i].version for i in used_lists},
-    )
+    record = new_screening("batch", key_id, default_threshold, loaded, used_lists)
+    screening_id, at = record["screening_id"], record["screened_at"]
     keep = ctx.settings.audit_queries
     all_hits: list[Hit] = []
     items = []
@@ -196,15 +182,8 @@ async def screen_text(body: TextRequest, ctx: Ctx, key_id: KeyId) -> Response:
     mentions = await run_in_threadpool(
         loaded.matcher.screen_text, body.text, threshold=threshold, lists=lists if body.lists is not None else None
     )
-    screening_id, at = new_screening_id(), now_iso()
-    record = screening_record(
-        kind="text",
-        screening_id=screening_id,
-        at=at,
-        key_id=key_id,
-        threshold=threshold,
-        versions={i: loaded.lists[i].version for i in lists},
-    )
+    record = new_screening("text", key_id, threshold, loaded, lists)
+    screening_id, at = record["screening_id"], record["screened_at"]
     hits: list[dict[str, Any]] = []
     all_hits: list[Hit] = []
     for m in mentions:
