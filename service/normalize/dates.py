@@ -8,7 +8,7 @@ alternatives ("1963 or 1964") through `parse_date_specs`.
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 
 from service.model import DateSpec
 
@@ -137,3 +137,15 @@ def year_of(iso_prefix: str) -> int | None:
         return int(iso_prefix[:4])
     except ValueError:
         return None
+
+
+def parse_timestamp(value: str | None) -> datetime | None:
+    """An ISO 8601 time stamp as this service writes them ("2026-11-26T17:34:18Z"), timezone-aware (UTC when the
+    value names none); None when absent or unreadable."""
+    if not value:
+        return None
+    try:
+        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)

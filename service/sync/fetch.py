@@ -21,6 +21,7 @@ import structlog
 
 from service import __version__
 from service.errors import ConfigError, FetchError
+from service.redact import redact_url
 from service.sources.manifest import Resource
 
 log = structlog.get_logger(__name__)
@@ -56,16 +57,6 @@ class _TransientError(Exception):
     def __init__(self, message: str, retry_after_s: float | None = None) -> None:
         super().__init__(message)
         self.retry_after_s = retry_after_s
-
-
-def redact_url(url: str | httpx.URL) -> str:
-    """The URL without credentials or query string (which may carry tokens), for messages and logs."""
-    try:
-        u = httpx.URL(url)
-    except httpx.InvalidURL:
-        return "<invalid URL>"
-    shown = u.copy_with(query=None, fragment=None, username=None, password=None)
-    return f"{shown}?…" if u.query else str(shown)
 
 
 def _retry_after_s(value: str | None) -> float | None:

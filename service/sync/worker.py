@@ -20,6 +20,7 @@ import structlog
 import service
 from service.errors import ServiceError, StoreError, ValidationError
 from service.model import Entity, ListStatus, Snapshot, SnapshotDiff, SyncState
+from service.normalize.dates import parse_timestamp
 from service.sources import ParseReport, get_parser
 from service.sources.manifest import ListManifest
 from service.store.base import Store
@@ -149,7 +150,7 @@ def validate(
 
 def check_not_older(published_at: str | None, last_good: str | None) -> None:
     """Refuse a file whose publisher date is before the last good one's: a stale mirror or CDN copy."""
-    new, old = _parse_time(published_at), _parse_time(last_good)
+    new, old = parse_timestamp(published_at), parse_timestamp(last_good)
     if new is not None and old is not None and new < old:
         raise ValidationError(
             f"the publisher's date went backwards: {published_at} is older than the last good version's {last_good}"
@@ -412,19 +413,9 @@ def list_statuses(store: Store, manifests: Iterable[ListManifest], *, now: datet
     out = []
     for m in manifests:
         status = replace(known.get(m.id) or ListStatus(id=m.id), title=m.title)
-        checked = _parse_time(status.checked_at)
+        checked = parse_timestamp(status.checked_at)
         is_current = status.status in (SyncState.OK, SyncState.UNCHANGED)
         if is_current and checked is not None and (now - checked).total_seconds() > STALE_FACTOR * m.refresh_interval_s:
             status = replace(status, status=SyncState.STALE)
         out.append(status)
     return out
-
-
-def _parse_time(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return when if when.tzinfo else when.replace(tzinfo=UTC)

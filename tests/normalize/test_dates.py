@@ -53,3 +53,14 @@ def test_parse_date_spec_reads_unknown_part_placeholders(text: str, start: str) 
 )
 def test_parse_date_specs_splits_alternatives(text: str, starts: list[str]) -> None:
     assert [s.start for s in parse_date_specs(text)] == starts
+
+
+def test_parse_timestamp_reads_what_the_service_writes() -> None:
+    from datetime import UTC, datetime
+
+    from service.normalize.dates import parse_timestamp
+
+    assert parse_timestamp("2026-11-26T17:34:18Z") == datetime(2026, 11, 26, 17, 34, 18, tzinfo=UTC)
+    assert parse_timestamp("2026-11-26T17:34:18") == datetime(2026, 11, 26, 17, 34, 18, tzinfo=UTC)
+    assert parse_timestamp("2026-11-26T18:34:18+01:00") == datetime(2026, 11, 26, 17, 34, 18, tzinfo=UTC)
+    assert parse_timestamp("yesterday") is None and parse_timestamp(None) is None
