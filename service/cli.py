@@ -101,10 +101,9 @@ def _cmd_sync(args: argparse.Namespace, settings: Settings) -> int:
     import structlog
 
     from service.sources.manifest import load_manifests
-    from service.store import open_store
     from service.sync.console import print_summary, result_record, sync_progress
-    from service.sync.fetch import Fetcher
     from service.sync.worker import run_once
+    from service.wiring import fetcher_from, store_from
 
     manifests = load_manifests(settings.lists_dir, args.lists or settings.lists or None)  # unknown id: exit 2
     interactive = sys.stderr.isatty() and not args.loop
@@ -131,17 +130,12 @@ def _cmd_sync(args: argparse.Namespace, settings: Settings) -> int:
         logger_factory=structlog.PrintLoggerFactory(_Stderr()),  # type: ignore[arg-type]
         cache_logger_on_first_use=False,
     )
-    store = open_store(settings.data_dir, settings.redis_url, audit_retention=settings.audit_retention)
+    store = store_from(settings)
     if args.loop:
         return _sync_loop(manifests.values(), store, settings)
     try:
         with (
-            Fetcher(
-                mirror=settings.mirror,
-                timeout_s=settings.http_timeout_s,
-                retries=settings.http_retries,
-                max_bytes=settings.max_download_bytes,
-            ) as fetcher,
+            fetcher_from(settings) as fetcher,
             sync_progress(list(manifests), interactive=interactive) as progress,
         ):
             # A `serve` process may be syncing the same store: wait for it rather than fail at once.
@@ -177,19 +171,14 @@ def _sync_loop(manifests: Iterable[ListManifest], store: Store, settings: Settin
     import signal
     import threading
 
-    from service.sync.fetch import Fetcher
     from service.sync.worker import run_forever
+    from service.wiring import fetcher_from
 
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
     try:
-        with Fetcher(
-            mirror=settings.mirror,
-            timeout_s=settings.http_timeout_s,
-            retries=settings.http_retries,
-            max_bytes=settings.max_download_bytes,
-        ) as fetcher:
+        with fetcher_from(settings) as fetcher:
             run_forever(
                 manifests,
                 store,
@@ -208,13 +197,13 @@ def _cmd_lists(args: argparse.Namespace, settings: Settings) -> int:
 
     from service.model.codec import status_to_dict
     from service.sources.manifest import load_manifests
-    from service.store import open_store
     from service.sync.console import print_statuses
     from service.sync.worker import list_statuses
+    from service.wiring import store_from
 
     every = load_manifests(settings.lists_dir, sorted(p.stem for p in settings.lists_dir.glob("*.toml")))
     configured = load_manifests(settings.lists_dir, settings.lists or None)
-    store = open_store(settings.data_dir, settings.redis_url, audit_retention=settings.audit_retention)
+    store = store_from(settings)
     try:
         # The configured lists (never-synced ones included), plus any other list the store holds.
         synced = set(store.all_statuses())
@@ -240,54 +229,45 @@ def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_screen(args: argparse.Namespace, settings: Settings) -> int:
-    """One screening against the locally synced lists; `--json` prints the body of POST /v1/screen."""
+    """One screening against the locally synced lists, through the server's use case (its audit record is stored
+    like the server's); `--json` prints the body of POST /v1/screen."""
     import json
-    import uuid
-    from datetime import UTC, datetime
 
-    from service.api.convert import hit_dict
-    from service.check.local import LocalScreener
-    from service.model import EntityKind, Query
+    from service.screening.local import load_local
+    from service.screening.responses import screen_response
+    from service.screening.usecases import FixedState, Options, Screener
+    from service.screening.wire import make_query
+    from service.wiring import store_from, store_name
 
     name = args.name.strip() if args.name else None
-    identifiers = tuple(i.strip() for i in args.identifier if i.strip())
+    identifiers = [i.strip() for i in args.identifier if i.strip()]
     if not name and not identifiers:
         print("sanctions: error: give a NAME or at least one --identifier", file=sys.stderr)
         return EXIT_USAGE
-    threshold = settings.threshold if args.threshold is None else args.threshold
-    if not 0.0 <= threshold <= 1.0 or not 1 <= args.limit <= 100:
+    if (args.threshold is not None and not 0.0 <= args.threshold <= 1.0) or not 1 <= args.limit <= 100:
         print("sanctions: error: --threshold must be within 0..1 and --limit within 1..100", file=sys.stderr)
         return EXIT_USAGE
-    query = Query(
-        name=name,
-        kind=None if args.kind == "any" else EntityKind(args.kind),
-        identifiers=identifiers,
-        birth_date=args.birth_date,
-        countries=tuple(args.country),
+    query = make_query(
+        name=name, type=args.kind, identifiers=identifiers, birth_date=args.birth_date, countries=args.country
     )
-    screener = LocalScreener(settings.data_dir, settings.redis_url, args.lists or settings.lists)
-    hits = screener.screen([query], threshold=threshold, limit=args.limit)[0]
-    for warning in screener.warnings:
+    store = store_from(settings)
+    try:
+        local = load_local(store, args.lists or settings.lists, where=store_name(settings))
+        screener = Screener(FixedState(local.state), threshold=settings.threshold, keep_queries=settings.audit_queries)
+        outcome = screener.screen(query, Options(threshold=args.threshold, limit=args.limit), actor=CLI_ACTOR)
+        store.write_audit(outcome.record.to_dict())
+    finally:
+        store.close()
+    for warning in local.warnings:
         print(f"sanctions: warning: {warning}", file=sys.stderr)
-    body = {
-        "screening_id": f"cli_{uuid.uuid4().hex}",
-        "screened_at": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
-        "query": {
-            "name": name,
-            "type": args.kind,
-            "identifiers": list(identifiers),
-            "birth_date": args.birth_date,
-            "countries": list(args.country),
-        },
-        "threshold": threshold,
-        "lists": [{"id": li.id, "version": li.version, "entities": li.entities} for li in screener.lists()],
-        "hits": [hit_dict(h) for h in hits],
-    }
     if args.json:
-        print(json.dumps(body, ensure_ascii=False, indent=2))
+        print(json.dumps(screen_response(outcome), ensure_ascii=False, indent=2))
     else:
-        _print_hits(hits)
+        _print_hits(outcome.results[0].hits)
     return EXIT_OK
+
+
+CLI_ACTOR = "cli"  # the key id audit records of command-line screenings carry
 
 
 def _print_hits(hits: Sequence[Hit]) -> None:
@@ -306,7 +286,7 @@ def _print_hits(hits: Sequence[Hit]) -> None:
 
 
 def _cmd_check(args: argparse.Namespace, settings: Settings) -> int:
-    from service.check.run import CheckOptions, Screener, parse_fail_on, run_check
+    from service.check.run import CheckOptions, make_screener, parse_fail_on, run_check
 
     options = CheckOptions(
         files=tuple(args.files),
@@ -321,18 +301,16 @@ def _cmd_check(args: argparse.Namespace, settings: Settings) -> int:
         limit=args.limit,
     )
 
-    def make_screener() -> Screener:
-        if args.url:
-            from service.check.remote import RemoteScreener
-
-            api_key = args.api_key or os.environ.get("SANCTIONS_API_KEY") or None
-            return RemoteScreener(args.url, api_key, timeout_s=args.timeout)
-        from service.check.local import LocalScreener
-
-        return LocalScreener(settings.data_dir, settings.redis_url, settings.lists)
-
+    screener = make_screener(
+        url=args.url,
+        api_key=args.api_key or os.environ.get("SANCTIONS_API_KEY") or None,
+        timeout_s=args.timeout,
+        data_dir=settings.data_dir,
+        redis_url=settings.redis_url,
+        list_ids=settings.lists,
+    )
     try:
-        return run_check(options, make_screener)
+        return run_check(options, screener)
     except ServiceError:
         raise
     except Exception:

@@ -11,7 +11,8 @@ ServiceError
 │   └── LockedError          another worker holds the sync lock
 ├── NotReadyError            no matcher loaded yet
 ├── NotFoundError            unknown entity or screening id
-└── QueryError               a query the matcher cannot run (nothing to screen)
+└── QueryError               a request the service cannot run (nothing to screen, unknown list id, ...)
+    └── TooLargeError        over a cap (batch size, text length)
 """
 
 
@@ -60,4 +61,8 @@ class NotFoundError(ServiceError):
 
 
 class QueryError(ServiceError):
+    pass
+
+
+class TooLargeError(QueryError):
     pass

@@ -1,54 +1,63 @@
-"""FastAPI dependencies and small helpers shared by the routes: the app context, API keys, list selection."""
+"""FastAPI dependencies and small helpers shared by the routes: the app context and API keys."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import orjson
 from fastapi import Depends, HTTPException, Request, Response, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
-from service.api.audit import AuditWriter, new_screening_id, screening_record
 from service.api.auth import KeyRing, presented_key
 from service.api.metrics import Metrics
-from service.api.runtime import Loaded, Runtime
-from service.errors import NotReadyError, QueryError
+from service.errors import NotReadyError
+from service.screening.audit import AuditWriter
+from service.screening.runtime import Runtime, ServingState
+from service.screening.usecases import Recorded, Screener
 from service.settings import Settings
 
 
 @dataclass
 class AppContext:
-    """Everything a request needs; filled by the app's lifespan (runtime, audit) and create_app (the rest)."""
+    """Everything a request needs; filled by the app's lifespan (runtime, screener, audit) and create_app."""
 
     settings: Settings
     keys: KeyRing
     metrics: Metrics
     runtime: Runtime | None = None
+    screener: Screener | None = None
     audit: AuditWriter | None = None
-
-    def loaded(self) -> Loaded:
-        runtime = self.runtime
-        loaded = runtime.loaded if runtime is not None else None
-        if loaded is None:
-            reason = runtime.last_error if runtime is not None and runtime.last_error else "no list loaded yet"
-            raise NotReadyError(reason)
-        return loaded
 
     def require_runtime(self) -> Runtime:
         if self.runtime is None:
             raise NotReadyError("the server is starting")
         return self.runtime
 
+    def require_screener(self) -> Screener:
+        if self.screener is None:
+            raise NotReadyError("the server is starting")
+        return self.screener
+
     def require_audit(self) -> AuditWriter:
         if self.audit is None:
             raise NotReadyError("the server is starting")
         return self.audit
 
-    def threshold(self, requested: float | None) -> float:
-        return self.settings.threshold if requested is None else requested
+    def state(self) -> ServingState:
+        """The serving state for this request (503 before one is loaded)."""
+        return self.require_screener().current()
+
+    async def record(self, kind: str, outcome: Recorded, queries: int = 1) -> None:
+        """Store the outcome's audit record (the answer waits for it: 503 when it cannot be stored), then count it."""
+        await self.require_audit().write(outcome.record)
+        m = self.metrics
+        m.screenings.labels(kind).inc()
+        m.queries.labels(kind).inc(queries)
+        for h in outcome.all_hits():
+            m.hits.labels(h.list_id).inc()
+            if h.match:
+                m.matches.labels(h.list_id).inc()
 
 
 # Dependencies are `async def` on purpose: FastAPI runs plain `def` dependencies in its thread pool, a thread
@@ -89,47 +98,5 @@ async def require_key(
 KeyId = Annotated[str, Depends(require_key)]
 
 
-def select_lists(ctx: AppContext, loaded: Loaded, requested: Iterable[str] | None) -> list[str]:
-    """The lists a screening runs against: the requested ids (all loaded when None), each checked."""
-    if requested is None:
-        return sorted(loaded.lists)
-    wanted = list(dict.fromkeys(requested))
-    runtime = ctx.require_runtime()
-    unknown = [i for i in wanted if i not in runtime.list_ids]
-    if unknown:
-        raise QueryError(f"unknown list id(s): {', '.join(unknown)}; served: {', '.join(runtime.list_ids)}")
-    missing = [i for i in wanted if i not in loaded.lists]
-    if missing:
-        raise NotReadyError(f"no snapshot loaded yet for: {', '.join(missing)}")
-    return wanted
-
-
-def list_versions(loaded: Loaded, list_ids: Iterable[str]) -> list[dict[str, object]]:
-    return [loaded.lists[i].as_dict() for i in list_ids]
-
-
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def new_screening(kind: str, key_id: str, threshold: float, loaded: Loaded, list_ids: Iterable[str]) -> dict[str, Any]:
-    """A fresh audit record for one screening: new id, time, key id, threshold and the versions screened against.
-
-    The route appends one item per screened party and answers with the record's `screening_id`/`screened_at`."""
-    return screening_record(
-        kind=kind,
-        screening_id=new_screening_id(),
-        at=now_iso(),
-        key_id=key_id,
-        threshold=threshold,
-        versions={i: loaded.lists[i].version for i in list_ids},
-    )
-
-
 def json_response(data: Any, status_code: int = 200, headers: dict[str, str] | None = None) -> Response:
     return Response(orjson.dumps(data), status_code=status_code, media_type="application/json", headers=headers)
-
-
-class PayloadTooLarge(HTTPException):
-    def __init__(self, detail: str) -> None:
-        super().__init__(status_code=413, detail=detail)

@@ -1,12 +1,17 @@
-"""One pure-ASGI middleware for every request: the body-size cap (413), latency metrics and the request log.
+"""One pure-ASGI middleware for every request: the request id, the body-size cap (413), latency metrics and the
+request log.
 
-The log line carries method, route template, status and latency; never the body, the query string or headers,
-so no screened name, birth date or API key reaches it.
+Every response carries `X-Request-ID` (the caller's, when it is a sane token, else a new one) and every log line
+written while the request runs carries it as `request_id`, so a support question can be traced from a response
+to the log. The log line carries method, route template, status and latency; never the body, the query string
+or other headers, so no screened name, birth date or API key reaches it.
 """
 
 from __future__ import annotations
 
+import re
 import time
+import uuid
 from typing import Any
 
 import structlog
@@ -16,6 +21,18 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from service.api.metrics import Metrics
 
 log = structlog.get_logger("service.api")
+
+REQUEST_ID_HEADER = b"x-request-id"
+# A caller's id is echoed into headers and logs: only a short token of safe characters is taken as it is.
+_SAFE_REQUEST_ID = re.compile(rb"^[A-Za-z0-9._:@/+=-]{1,128}$")
+
+
+def request_id_of(scope: Scope) -> str:
+    """The caller's X-Request-ID when it is a safe token, else a new random one."""
+    for name, value in scope.get("headers", ()):
+        if name == REQUEST_ID_HEADER and _SAFE_REQUEST_ID.match(value):
+            return str(value.decode("ascii"))
+    return uuid.uuid4().hex
 
 
 class BodyTooLarge(HTTPException):
@@ -35,6 +52,12 @@ class RequestGuard:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        request_id = request_id_of(scope)
+        header = (REQUEST_ID_HEADER, request_id.encode("ascii"))
+        with structlog.contextvars.bound_contextvars(request_id=request_id):
+            await self._guarded(scope, receive, send, header)
+
+    async def _guarded(self, scope: Scope, receive: Receive, send: Send, header: tuple[bytes, bytes]) -> None:
         started = time.perf_counter()
         status = 500
         limit = self.max_body_bytes
@@ -48,7 +71,7 @@ class RequestGuard:
                 if declared < 0 or declared > limit:
                     status = 413 if declared > limit else 400
                     detail = BodyTooLarge(limit).detail if status == 413 else "invalid Content-Length"
-                    await _send_json(send, status, {"detail": detail})
+                    await _send_json(send, status, {"detail": detail}, header)
                     self._observe(scope, status, started)
                     return
                 break
@@ -68,6 +91,7 @@ class RequestGuard:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
+                message = {**message, "headers": [*message.get("headers", ()), header]}
             await send(message)
 
         try:
@@ -84,7 +108,7 @@ class RequestGuard:
         log.info("http.request", method=method, route=template, status=status, latency_ms=round(elapsed * 1000, 2))
 
 
-async def _send_json(send: Send, status: int, body: dict[str, Any]) -> None:
+async def _send_json(send: Send, status: int, body: dict[str, Any], header: tuple[bytes, bytes]) -> None:
     import orjson
 
     payload = orjson.dumps(body)
@@ -92,7 +116,11 @@ async def _send_json(send: Send, status: int, body: dict[str, Any]) -> None:
         {
             "type": "http.response.start",
             "status": status,
-            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())],
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(payload)).encode()),
+                header,
+            ],
         }
     )
     await send({"type": "http.response.body", "body": payload})

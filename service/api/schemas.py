@@ -12,24 +12,26 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, model_validator
 
-# Caps on what one request may carry. Real names are far shorter (the longest primary name across the
-# mirrored lists is under 300 characters); the caps bound the work a single request can cause.
-MAX_NAME_CHARS = 500
-MAX_IDENTIFIER_CHARS = 100
-MAX_ALIASES = 50
-MAX_IDENTIFIERS = 50
-MAX_COUNTRIES = 20
-MAX_FILTER_ITEMS = 100
-MAX_EXCLUDE_IDS = 1000
-MAX_LIMIT = 100
-DEFAULT_LIMIT = 10
-MAX_REF_CHARS = 200
+from service.screening.limits import (
+    DEFAULT_LIMIT,
+    MAX_ALIASES,
+    MAX_COUNTRIES,
+    MAX_COUNTRY_CHARS,
+    MAX_EXCLUDE_IDS,
+    MAX_FILTER_ITEMS,
+    MAX_IDENTIFIER_CHARS,
+    MAX_IDENTIFIERS,
+    MAX_LIMIT,
+    MAX_NAME_CHARS,
+    MAX_REF_CHARS,
+)
 
 KindIn = Literal["person", "organization", "vessel", "aircraft", "any"]
 KindOut = Literal["person", "organization", "vessel", "aircraft", "unknown"]
 NameStr = Annotated[str, StringConstraints(max_length=MAX_NAME_CHARS)]
 IdentifierStr = Annotated[str, StringConstraints(min_length=1, max_length=MAX_IDENTIFIER_CHARS)]
-CountryStr = Annotated[str, StringConstraints(min_length=1, max_length=100)]
+CountryStr = Annotated[str, StringConstraints(min_length=1, max_length=MAX_COUNTRY_CHARS)]
+RefStr = Annotated[str, StringConstraints(min_length=1, max_length=MAX_REF_CHARS)]
 LIST_ID_PATTERN = r"^[a-z][a-z0-9_]{0,63}$"  # the OpenAPI schema narrows it to the served ids (app.py)
 ListIdStr = Annotated[str, StringConstraints(pattern=LIST_ID_PATTERN)]
 EntityIdStr = Annotated[str, StringConstraints(min_length=1, max_length=200)]
@@ -100,7 +102,7 @@ class PartyIn(_Strict):
         return self
 
 
-class _Filters(_Strict):
+class FiltersIn(_Strict):
     lists: list[ListIdStr] | None = Field(None, max_length=MAX_FILTER_ITEMS, description="list ids; all when absent")
     kinds: list[KindOut] | None = Field(None, max_length=5, description="only hits of these entity types")
     programs: list[ProgramStr] | None = Field(
@@ -113,20 +115,21 @@ class _Filters(_Strict):
     )
 
 
-class ScreenRequest(PartyIn, _Filters):
+class ScreenRequest(PartyIn, FiltersIn):
     threshold: Threshold | None = Field(None, description="score from which a hit is a match; server default if absent")
     limit: Limit = DEFAULT_LIMIT
-
-
-class BatchItemIn(PartyIn, _Filters):
-    ref: Annotated[str, StringConstraints(min_length=1, max_length=MAX_REF_CHARS)] = Field(
-        ..., description="your reference for this query, echoed in its result"
+    ref: RefStr | None = Field(
+        None, description="your key for this party: hits carry the reviewers' decisions recorded for it"
     )
+
+
+class BatchItemIn(PartyIn, FiltersIn):
+    ref: RefStr = Field(..., description="your reference for this query, echoed in its result")
     threshold: Threshold | None = None
     limit: Limit | None = None
 
 
-class BatchRequest(_Filters):
+class BatchRequest(FiltersIn):
     queries: list[BatchItemIn] = Field(..., min_length=1, description="up to the server's batch cap (1,000)")
     threshold: Threshold | None = None
     limit: Limit = DEFAULT_LIMIT
@@ -367,9 +370,7 @@ class YenteExampleIn(_Strict):
 
 
 class YenteMatchRequest(_Strict):
-    queries: dict[Annotated[str, StringConstraints(min_length=1, max_length=MAX_REF_CHARS)], YenteExampleIn] = Field(
-        ..., min_length=1
-    )
+    queries: dict[RefStr, YenteExampleIn] = Field(..., min_length=1)
     weights: dict[str, float] = Field(default_factory=dict, description="accepted for compatibility; ignored")
     config: dict[str, str | int | float | bool | None] = Field(
         default_factory=dict, description="accepted for compatibility; ignored"

@@ -19,7 +19,7 @@ from fastapi import FastAPI
 from service.settings import Settings
 
 if TYPE_CHECKING:
-    from service.api.runtime import SyncRunner
+    from service.screening.runtime import SyncRunner
     from service.store import Store
 
 
@@ -76,10 +76,10 @@ def _parent_sync(settings: Settings) -> tuple[SyncRunner, Store]:
     from service.api.app import make_sync_fn
     from service.api.metrics import Metrics
     from service.sources.manifest import load_manifests
-    from service.store import open_store
+    from service.wiring import store_from
 
     manifests = load_manifests(settings.lists_dir, settings.lists or None)
-    store = open_store(settings.data_dir, settings.redis_url, audit_retention=settings.audit_retention)
+    store = store_from(settings)
     sync_fn = make_sync_fn(settings, store, manifests)
     metrics = Metrics(dict)
 
@@ -87,7 +87,7 @@ def _parent_sync(settings: Settings) -> tuple[SyncRunner, Store]:
         for list_id, status in outcome.items():
             metrics.sync_outcomes.labels(list_id, status).inc()
 
-    from service.api.runtime import SyncRunner
+    from service.screening.runtime import SyncRunner
 
     runner = SyncRunner(sync_fn, interval_s=settings.sync_interval_s, on_outcome=on_outcome)
     runner.start_loop()

@@ -11,7 +11,7 @@ response shows what was used.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from service.api.schemas import (
@@ -21,8 +21,10 @@ from service.api.schemas import (
     FTM_PROPERTY_PATTERN,
     YenteExampleIn,
 )
-from service.errors import QueryError
-from service.model import Entity, EntityKind, Hit, IdentifierType, NameQuality, NameType, Query
+from service.errors import NotFoundError, QueryError
+from service.model import Entity, EntityKind, Hit, IdentifierType, ListInfo, NameQuality, NameType, Query
+from service.screening.usecases import Outcome
+from service.screening.wire import list_info_to_dict
 
 SCHEMA_KINDS: dict[str, EntityKind | None] = {
     "Person": EntityKind.PERSON,
@@ -196,3 +198,64 @@ def hit_to_result(hit: Hit, entity: Entity | None, *, fetched_at: str | None) ->
 
 def query_echo(example: YenteExampleIn, used: Mapping[str, list[str]]) -> dict[str, Any]:
     return {"id": example.id, "schema": example.schema_, "properties": dict(used)}
+
+
+def dataset_lists(
+    dataset: str,
+    served: Sequence[str],
+    loaded: Mapping[str, ListInfo],
+    include: Sequence[str],
+    exclude: Sequence[str],
+) -> list[str]:
+    """The list ids a yente `dataset` path parameter (a list id or `default`) and its include/exclude filters
+    name; 404 for a dataset this server does not serve or has not loaded."""
+    if dataset == "default":
+        lists = sorted(loaded)
+    elif dataset in served:
+        if dataset not in loaded:
+            raise NotFoundError(f"dataset {dataset!r} has no snapshot loaded yet")
+        lists = [dataset]
+    else:
+        raise NotFoundError(f"unknown dataset {dataset!r}; served: default, {', '.join(sorted(loaded))}")
+    if include:
+        lists = [i for i in lists if i in set(include)]
+    return [i for i in lists if i not in set(exclude)]
+
+
+def kinds_excluding(schemas: Sequence[str]) -> list[EntityKind] | None:
+    """The entity kinds left when yente's `exclude_schema` drops some (None: no filter)."""
+    if not schemas:
+        return None
+    unknown = [s for s in schemas if s not in SCHEMA_KINDS]
+    if unknown:
+        raise QueryError(f"unsupported schema(s) in exclude_schema: {', '.join(unknown)}")
+    dropped = set(schemas)
+    return [k for k, schema in KIND_SCHEMAS.items() if schema not in dropped]
+
+
+def match_response(
+    outcome: Outcome,
+    examples: Mapping[str, YenteExampleIn],
+    parsed: Mapping[str, tuple[Query, Mapping[str, list[str]]]],
+    limit: int,
+) -> dict[str, Any]:
+    """yente's response shape, plus this server's `screening_id` and `lists`."""
+    state = outcome.state
+    responses: dict[str, Any] = {}
+    for r in outcome.results:
+        name = r.ref or ""
+        responses[name] = {
+            "status": 200,
+            "results": [
+                hit_to_result(h, state.matcher.get(h.entity_id), fetched_at=state.lists[h.list_id].fetched_at)
+                for h in r.hits
+            ],
+            "total": {"value": len(r.hits), "relation": "eq"},
+            "query": query_echo(examples[name], parsed[name][1]),
+        }
+    return {
+        "responses": responses,
+        "limit": limit,
+        "screening_id": outcome.screening_id,
+        "lists": [list_info_to_dict(li) for li in outcome.lists],
+    }

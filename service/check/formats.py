@@ -289,7 +289,7 @@ def render_sarif(report: CheckReport, *, cwd: Path | None = None, **_: object) -
                     "entity_name": h.name,
                     "entity_type": h.kind.value,
                     "list": h.list_id,
-                    "list_version": h.list_version or None,
+                    "list_version": h.list_version,
                     "score": round(h.score, 4),
                     "match": h.match,
                     "programs": list(h.programs),

@@ -7,98 +7,25 @@ must not pass.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import quote
 
 import httpx
 
 from service import __version__
-from service.check.report import ListInfo
 from service.errors import ServiceError
-from service.model import EntityKind, Evidence, Hit, LinkedEntity, Query
+from service.model import Hit, ListInfo, Query
+from service.redact import redact_url
+from service.screening.limits import CLIENT_MAX_BODY_BYTES, DEFAULT_MAX_BATCH
+from service.screening.wire import hit_from_dict, list_info_from_dict, query_to_wire
 
-# The API's caps (service/api/schemas.py and SANCTIONS_MAX_BATCH / SANCTIONS_MAX_BODY_BYTES defaults): one
-# oversized cell must not turn a whole chunk into a 422, so values are clipped here the way the server would refuse.
-MAX_BATCH = 1000
-MAX_BODY_BYTES = 1_500_000  # under the server's 2 MiB default, with room for JSON escaping differences
-MAX_NAME_CHARS = 500
-MAX_IDENTIFIER_CHARS = 100
-MAX_LIST_ITEMS = {"aliases": 50, "identifiers": 50, "countries": 20}
 RETRY_STATUSES = frozenset({502, 503, 504})
 
 
 class RemoteError(ServiceError):
     """The service could not be reached, refused the request, or answered something unreadable."""
-
-
-def redact_url(url: str) -> str:
-    """The URL without any user:password part, for messages and reports."""
-    parts = urlsplit(url)
-    netloc = parts.hostname or ""
-    if parts.port:
-        netloc += f":{parts.port}"
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
-
-
-def query_to_wire(ref: str, q: Query) -> dict[str, Any] | None:
-    """A Query as a batch item, clipped to the API's caps; None when nothing screenable is left."""
-    name = (q.name or "")[:MAX_NAME_CHARS] or None
-    identifiers = [i for i in q.identifiers if len(i) <= MAX_IDENTIFIER_CHARS][: MAX_LIST_ITEMS["identifiers"]]
-    if not (name and name.strip()) and not identifiers:
-        return None
-    item: dict[str, Any] = {"ref": ref, "type": q.kind.value if q.kind else "any"}
-    if name:
-        item["name"] = name
-    if identifiers:
-        item["identifiers"] = identifiers
-    if q.aliases:
-        item["aliases"] = [a[:MAX_NAME_CHARS] for a in q.aliases][: MAX_LIST_ITEMS["aliases"]]
-    if q.birth_date:
-        item["birth_date"] = q.birth_date
-    if q.countries:
-        item["countries"] = [c[:100] for c in q.countries][: MAX_LIST_ITEMS["countries"]]
-    return item
-
-
-def _evidence(d: Mapping[str, Any]) -> Evidence:
-    return Evidence(
-        field=str(d["field"]),
-        query_value=str(d["query_value"]),
-        list_value=str(d["list_value"]),
-        method=str(d["method"]),
-        score=float(d["score"]),
-        weight=float(d.get("weight", 0.0)),
-        query_normalized=d.get("query_normalized"),
-        list_normalized=d.get("list_normalized"),
-        detail=d.get("detail"),
-    )
-
-
-def _kind(value: object) -> EntityKind:
-    try:
-        return EntityKind(str(value))
-    except ValueError:
-        return EntityKind.UNKNOWN
-
-
-def hit_from_wire(d: Mapping[str, Any]) -> Hit:
-    return Hit(
-        entity_id=str(d["entity_id"]),
-        list_id=str(d["list"]),
-        kind=_kind(d.get("type")),
-        name=str(d["name"]),
-        score=float(d["score"]),
-        match=bool(d["match"]),
-        programs=tuple(str(p) for p in d.get("programs", ())),
-        evidence=tuple(_evidence(e) for e in d.get("evidence", ())),
-        linked=tuple(
-            LinkedEntity(str(lk["entity_id"]), str(lk["name"]), _kind(lk.get("type")), str(lk["relation"]))
-            for lk in d.get("linked", ())
-        ),
-        list_version=str(d.get("list_version") or ""),
-    )
 
 
 def _detail(resp: httpx.Response) -> str:
@@ -120,14 +47,14 @@ class RemoteScreener:
         api_key: str | None = None,
         *,
         timeout_s: float = 60.0,
-        batch_size: int = MAX_BATCH,
+        batch_size: int = DEFAULT_MAX_BATCH,
         retries: int = 2,
     ) -> None:
         if not url.startswith(("http://", "https://")):
             raise RemoteError(f"--url {url!r}: expected http://host:port or https://host")
         self.source = redact_url(url)
         self.warnings: list[str] = []
-        self._batch_size = max(1, min(batch_size, MAX_BATCH))
+        self._batch_size = max(1, min(batch_size, DEFAULT_MAX_BATCH))
         self._retries = retries
         self._timeout_s = timeout_s
         headers = {"User-Agent": f"sanctions-check/{__version__}", "Accept": "application/json"}
@@ -176,7 +103,7 @@ class RemoteScreener:
         body: dict[str, Any] = {"queries": items, "limit": limit}
         if threshold is not None:
             body["threshold"] = threshold
-        if len(items) > 1 and len(httpx.Request("POST", "/", json=body).content) > MAX_BODY_BYTES:
+        if len(items) > 1 and len(httpx.Request("POST", "/", json=body).content) > CLIENT_MAX_BODY_BYTES:
             half = len(items) // 2
             return self._post_batch(items[:half], threshold, limit) | self._post_batch(items[half:], threshold, limit)
         resp = self._request("POST", "/v1/screen/batch", body)
@@ -191,27 +118,21 @@ class RemoteScreener:
             if doc.get("threshold") is not None:
                 self.threshold = float(doc["threshold"])
             for li in doc.get("lists", []):
-                info = ListInfo(
-                    id=str(li["id"]),
-                    version=li.get("version"),
-                    entities=li.get("entities"),
-                    published_at=li.get("published_at"),
-                    title=li.get("title"),
-                )
+                info = list_info_from_dict(li)
                 seen = self._lists.get(info.id)
                 if seen is not None and seen.version != info.version:
                     self.warnings.append(
                         f"list {info.id} changed from {seen.version} to {info.version} during the check"
                     )
                 self._lists[info.id] = info
-            return {str(r["ref"]): [hit_from_wire(h) for h in r["hits"]] for r in doc["results"]}
+            return {str(r["ref"]): [hit_from_dict(h) for h in r["hits"]] for r in doc["results"]}
         except (ValueError, KeyError, TypeError) as exc:
             raise RemoteError(f"POST /v1/screen/batch: unreadable response ({type(exc).__name__}: {exc})") from None
 
     def screen(self, queries: Sequence[Query], *, threshold: float | None, limit: int) -> list[list[Hit]]:
         items = []
         for i, q in enumerate(queries):
-            item = query_to_wire(str(i), q)
+            item = query_to_wire(q, ref=str(i))
             if item is not None:
                 items.append(item)
         hits: dict[str, list[Hit]] = {}

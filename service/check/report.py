@@ -8,7 +8,8 @@ from enum import StrEnum
 
 from service.check.allowlist import AllowEntry
 from service.check.readers import Record
-from service.model import Evidence, Hit
+from service.model import Evidence, Hit, ListInfo
+from service.screening.wire import hit_to_dict
 
 EXIT_CLEAN = 0
 EXIT_MATCH = 1
@@ -22,16 +23,6 @@ class FailOn(StrEnum):
     MATCH = "match"
     ANY = "any"
     NONE = "none"
-
-
-@dataclass(frozen=True, slots=True)
-class ListInfo:
-    id: str
-    version: str | None
-    entities: int | None = None
-    published_at: str | None = None
-    status: str | None = None
-    title: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,31 +164,6 @@ def record_text(record: Record) -> str:
     return " ".join(p for p in parts if p)
 
 
-def evidence_dict(ev: Evidence) -> dict[str, object]:
-    d: dict[str, object] = {
-        "field": ev.field,
-        "query_value": ev.query_value,
-        "list_value": ev.list_value,
-        "method": ev.method,
-        "score": round(ev.score, 4),
-        "weight": round(ev.weight, 4),
-    }
-    if ev.detail:
-        d["detail"] = ev.detail
-    return d
-
-
 def hit_dict(rh: ReportedHit) -> dict[str, object]:
-    h = rh.hit
-    return {
-        "entity_id": h.entity_id,
-        "list": h.list_id,
-        "list_version": h.list_version or None,
-        "type": h.kind.value,
-        "name": h.name,
-        "score": round(h.score, 4),
-        "match": h.match,
-        "programs": list(h.programs),
-        "evidence": [evidence_dict(e) for e in h.evidence],
-        "suppressed": rh.suppressed_by.to_dict() if rh.suppressed_by else None,
-    }
+    """A reported hit: the wire format's hit (service.screening.wire) plus the allowlist entry that suppressed it."""
+    return {**hit_to_dict(rh.hit), "suppressed": rh.suppressed_by.to_dict() if rh.suppressed_by else None}

@@ -19,8 +19,8 @@ from typing import Protocol, TextIO
 from service.check.allowlist import Allowlist, load_allowlist
 from service.check.formats import FORMATS, RENDERERS
 from service.check.readers import FileRecords, InputError, parse_field_specs, read_file
-from service.check.report import CheckReport, FailOn, ListInfo, RecordResult, ReportedHit, reportable
-from service.model import Hit, Query
+from service.check.report import CheckReport, FailOn, RecordResult, ReportedHit, reportable
+from service.model import Hit, ListInfo, Query
 
 DEFAULT_LIMIT = 10  # hits kept per record: enough to show every plausible list entry, short enough to read
 MAX_LIMIT = 100  # the API's cap on hits per query
@@ -121,6 +121,29 @@ def screen_records(
             reported.append(ReportedHit(hit, entry))
         results.append(RecordResult(record, tuple(reported)))
     return results
+
+
+def make_screener(
+    *,
+    url: str | None,
+    api_key: str | None,
+    timeout_s: float,
+    data_dir: Path,
+    redis_url: str | None,
+    list_ids: Sequence[str],
+) -> Callable[[], Screener]:
+    """How the check will screen: against a running service (`url`), else the lists synced into the local store."""
+
+    def make() -> Screener:
+        if url:
+            from service.check.remote import RemoteScreener
+
+            return RemoteScreener(url, api_key, timeout_s=timeout_s)
+        from service.check.local import LocalScreener
+
+        return LocalScreener(data_dir, redis_url, list_ids)
+
+    return make
 
 
 def _use_color(stream: TextIO) -> bool:

@@ -15,7 +15,7 @@ from service.model.entity import (
     entity_id,
 )
 from service.model.screening import Comparison, Evidence, Hit, LinkedEntity, Query
-from service.model.status import ListStatus, Snapshot, SnapshotDiff, SyncState
+from service.model.status import ListInfo, ListStatus, Snapshot, SnapshotDiff, SyncState
 
 __all__ = [
     "Address",
@@ -29,6 +29,7 @@ __all__ = [
     "IdentifierType",
     "Link",
     "LinkedEntity",
+    "ListInfo",
     "ListStatus",
     "Name",
     "NameQuality",

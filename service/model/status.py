@@ -30,6 +30,19 @@ class ListStatus:
 
 
 @dataclass(frozen=True, slots=True)
+class ListInfo:
+    """One list version a screening ran against, as responses and reports name it."""
+
+    id: str
+    version: str | None
+    published_at: str | None = None
+    fetched_at: str | None = None
+    entities: int | None = None
+    title: str | None = None
+    status: str | None = None  # the last sync's outcome (SyncState value), where known
+
+
+@dataclass(frozen=True, slots=True)
 class SnapshotDiff:
     list_id: str
     old_version: str | None

@@ -13,6 +13,8 @@ import queue
 import threading
 import uuid
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -22,11 +24,16 @@ from service.errors import StoreError
 from service.model import Hit
 from service.store.base import Store
 
-log = structlog.get_logger("service.api")
+log = structlog.get_logger("service.screening")
 
 
 def new_screening_id() -> str:
     return str(uuid.uuid4())
+
+
+def now_iso() -> str:
+    """The current UTC time as responses and audit records write it: millisecond precision, a trailing Z."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def canonical_sha256(query: Mapping[str, Any]) -> str:
@@ -35,6 +42,8 @@ def canonical_sha256(query: Mapping[str, Any]) -> str:
 
 
 def audit_hits(hits: Sequence[Hit], span: tuple[int, int] | None = None) -> list[dict[str, Any]]:
+    """What an audit record keeps of each hit: the entity, its score and whether it matched (and, for a text
+    screening, the mention's span)."""
     out = []
     for h in hits:
         d: dict[str, Any] = {"entity_id": h.entity_id, "score": round(h.score, 4), "match": h.match}
@@ -44,30 +53,40 @@ def audit_hits(hits: Sequence[Hit], span: tuple[int, int] | None = None) -> list
     return out
 
 
-def audit_item(
-    query: Mapping[str, Any], hits: list[dict[str, Any]], *, keep_query: bool, ref: str | None = None
-) -> dict[str, Any]:
-    return {
-        "ref": ref,
-        "query_sha256": canonical_sha256(query),
-        "query": dict(query) if keep_query else None,
-        "hits": hits,
-    }
+@dataclass(slots=True)
+class AuditRecord:
+    """The firm's proof that a screening happened: who (key id), when, a hash of what, against which list versions,
+    with what hits. One item per screened party; the query itself only when the deployment keeps queries."""
 
+    kind: str  # "screen" | "batch" | "text" | "match" | "monitor"
+    api_key_id: str
+    threshold: float
+    lists: dict[str, str]  # list id -> version screened against
+    keep_queries: bool = False
+    screening_id: str = field(default_factory=new_screening_id)
+    screened_at: str = field(default_factory=now_iso)
+    items: list[dict[str, Any]] = field(default_factory=list)
 
-def screening_record(
-    *, kind: str, screening_id: str, at: str, key_id: str, threshold: float, versions: Mapping[str, str]
-) -> dict[str, Any]:
-    """A new audit record; the route appends one item per screened party."""
-    return {
-        "screening_id": screening_id,
-        "screened_at": at,
-        "kind": kind,
-        "api_key_id": key_id,
-        "threshold": threshold,
-        "lists": dict(versions),
-        "items": [],
-    }
+    def add(self, query: Mapping[str, Any], hits: list[dict[str, Any]], *, ref: str | None = None) -> None:
+        self.items.append(
+            {
+                "ref": ref,
+                "query_sha256": canonical_sha256(query),
+                "query": dict(query) if self.keep_queries else None,
+                "hits": hits,
+            }
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "screening_id": self.screening_id,
+            "screened_at": self.screened_at,
+            "kind": self.kind,
+            "api_key_id": self.api_key_id,
+            "threshold": self.threshold,
+            "lists": dict(self.lists),
+            "items": self.items,
+        }
 
 
 _STOP = object()
@@ -76,15 +95,14 @@ _STOP = object()
 class AuditWriter:
     """Serialises audit writes in one thread; `await write(record)` returns once the record is stored.
 
-    Records that queue up while a write is in progress go out together (group commit) when the store offers
-    `write_audits(records)` (one transaction, one fsync); otherwise one `write_audit` each.
+    Records that queue up while a write is in progress go out together (group commit): `write_audits(records)`,
+    one transaction and one fsync in the embedded store, one pipelined round trip in Redis.
     """
 
     MAX_GROUP = 256  # records per group commit: bounds one transaction's size and the wait of the first one
 
     def __init__(self, store: Store, on_failure: Callable[[], None] | None = None) -> None:
         self._store = store
-        self._write_many: Callable[[Sequence[Mapping[str, Any]]], None] | None = getattr(store, "write_audits", None)
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._on_failure = on_failure
         self._thread = threading.Thread(target=self._run, name="sanctions-audit", daemon=True)
@@ -103,9 +121,9 @@ class AuditWriter:
         return group, False
 
     def _store_group(self, group: list[Any]) -> list[BaseException | None]:
-        if self._write_many is not None and len(group) > 1:
+        if len(group) > 1:
             try:
-                self._write_many([record for record, _, _ in group])
+                self._store.write_audits([record for record, _, _ in group])
             except Exception as exc:
                 # Boundary: the whole group failed; each waiting request answers 503.
                 return [exc] * len(group)
@@ -138,10 +156,11 @@ class AuditWriter:
                         reported = StoreError(f"cannot write the audit record: {error}")
                 loop.call_soon_threadsafe(_settle, future, reported)
 
-    async def write(self, record: Mapping[str, Any]) -> None:
+    async def write(self, record: AuditRecord | Mapping[str, Any]) -> None:
+        """Return once `record` is stored; StoreError when it cannot be (the screening must not be answered)."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[None] = loop.create_future()
-        self._queue.put((record, loop, future))
+        self._queue.put((record.to_dict() if isinstance(record, AuditRecord) else record, loop, future))
         await future
 
     def close(self, timeout_s: float = 10.0) -> None:

@@ -9,21 +9,20 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
 
 import structlog
 
 from service.errors import ServiceError, StoreError
 from service.match.matcher import Matcher
-from service.model import ListStatus
+from service.model import ListInfo, ListStatus, Snapshot
+from service.normalize.dates import parse_timestamp
 from service.sources.manifest import ListManifest
-from service.store.base import Store, iter_snapshots
+from service.store.base import Store, Subscription, iter_snapshots
 from service.sync.worker import list_statuses
 
-log = structlog.get_logger("service.api")
+log = structlog.get_logger("service.screening")
 
 # How often a replica checks the store for a newly published snapshot. Cheap (one file stat or one Redis GET);
 # it bounds how long two replicas may serve different versions.
@@ -34,40 +33,40 @@ SyncFn = Callable[[list[str] | None], Mapping[str, str]]
 
 
 @dataclass(frozen=True, slots=True)
-class ListInfo:
-    id: str
-    version: str
-    published_at: str | None
-    fetched_at: str | None
-    entities: int
-
-    def as_dict(self) -> dict[str, object]:
-        return {
-            "id": self.id,
-            "version": self.version,
-            "published_at": self.published_at,
-            "fetched_at": self.fetched_at,
-            "entities": self.entities,
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class Loaded:
-    """One immutable serving state: the matcher and the list versions it was built from."""
+class ServingState:
+    """One immutable serving state: the matcher and the list versions it was built from. Replaced, never
+    mutated: a request takes one reference and sees one consistent set of list versions throughout."""
 
     matcher: Matcher
-    lists: dict[str, ListInfo]
+    lists: Mapping[str, ListInfo]
     generation: str
     loaded_at: float  # time.time()
 
 
+def build_state(
+    snapshots: Sequence[Snapshot], generation: str, statuses: Mapping[str, ListStatus] | None = None
+) -> ServingState:
+    """A matcher over `snapshots` and the list versions it screens against."""
+    matcher = Matcher.build(snapshots)
+    statuses = statuses or {}
+    lists = {}
+    for s in snapshots:
+        status = statuses.get(s.list_id)
+        lists[s.list_id] = ListInfo(
+            id=s.list_id,
+            version=s.version,
+            published_at=s.published_at,
+            fetched_at=s.fetched_at,
+            entities=len(s.entities),
+            title=status.title if status else None,
+            status=status.status.value if status else None,
+        )
+    return ServingState(matcher, lists, generation, time.time())
+
+
 def iso_to_unix(iso: str | None) -> float | None:
-    if not iso:
-        return None
-    try:
-        return datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
-    except ValueError:
-        return None
+    when = parse_timestamp(iso)
+    return when.timestamp() if when is not None else None
 
 
 class SyncRunner:
@@ -145,21 +144,25 @@ class Runtime:
         *,
         poll_s: float = RELOAD_POLL_S,
         on_reload: Callable[[str], None] = lambda _: None,
+        after_build: Callable[[], None] = lambda: None,
     ) -> None:
+        """`after_build` runs after each new matcher is built, before it is swapped in: process policy of the
+        composition root (the server freezes the garbage collector's view of the new index there)."""
         self.store = store
         self.manifests = dict(manifests)
         self.list_ids = list(manifests)
-        self.loaded: Loaded | None = None  # replaced, never mutated: readers take one reference
+        self.state: ServingState | None = None  # replaced, never mutated: readers take one reference
         self.sync: SyncRunner | None = None
         self.last_error: str | None = None
         # Set while the store cannot be read (Redis down): the loaded matcher keeps serving; /readyz says so.
         self.store_error: str | None = None
         self._poll_s = poll_s
         self._on_reload = on_reload
+        self._after_build = after_build
         self._reload_lock = threading.Lock()
         self._stop = threading.Event()
         self._wake = threading.Event()  # set by the store's change notification (Redis pub/sub) and by stop()
-        self._subscription: Any = None
+        self._subscription: Subscription | None = None
         self._poller: threading.Thread | None = None
 
     # --- loading ----------------------------------------------------------------------------------------------
@@ -169,7 +172,7 @@ class Runtime:
             # The generation is read before the snapshots: a publish in between makes us load again next
             # time, never miss a version.
             generation = self.store.generation()
-            current = self.loaded
+            current = self.state
             if current is not None and current.generation == generation and not force:
                 return False
             started = time.perf_counter()
@@ -177,17 +180,14 @@ class Runtime:
             if not snapshots:
                 self.last_error = "no snapshot in the store for any configured list; run `sanctions sync`"
                 return False
-            matcher = Matcher.build(snapshots)
-            lists = {
-                s.list_id: ListInfo(s.list_id, s.version, s.published_at, s.fetched_at, len(s.entities))
-                for s in snapshots
-            }
-            self.loaded = Loaded(matcher, lists, generation, time.time())  # the one swap
+            state = build_state(snapshots, generation)
+            self._after_build()
+            self.state = state  # the one swap
             self.last_error = None
         log.info(
             "matcher.loaded",
-            lists={k: v.version for k, v in lists.items()},
-            entities=len(matcher),
+            lists={k: v.version for k, v in state.lists.items()},
+            entities=len(state.matcher),
             build_s=round(time.perf_counter() - started, 3),
         )
         return True
@@ -223,10 +223,8 @@ class Runtime:
         self.sync = sync
         self._poller = threading.Thread(target=self._poll, name="sanctions-reload", daemon=True)
         self._poller.start()
-        subscribe = getattr(self.store, "subscribe_changes", None)
-        if subscribe is not None:
-            # Shared (Redis) store: any worker's publish wakes the poller at once rather than within poll_s.
-            self._subscription = subscribe(lambda _generation: self._wake.set())
+        # Shared (Redis) store: any worker's publish wakes the poller at once rather than within poll_s.
+        self._subscription = self.store.subscribe_changes(lambda _generation: self._wake.set())
         if sync is not None and sync_loop:
             sync.start_loop()
 
@@ -247,10 +245,10 @@ class Runtime:
 
     # --- views ------------------------------------------------------------------------------------------------
     def list_gauges(self) -> dict[str, tuple[float | None, int]]:
-        loaded = self.loaded
-        if loaded is None:
+        state = self.state
+        if state is None:
             return {}
-        return {k: (iso_to_unix(v.fetched_at), v.entities) for k, v in loaded.lists.items()}
+        return {k: (iso_to_unix(v.fetched_at), v.entities or 0) for k, v in state.lists.items()}
 
     def statuses(self) -> list[ListStatus]:
         """The records of `sanctions lists --json`: `never` for lists not synced, `stale` for overdue ones."""

@@ -6,11 +6,17 @@ shared, parametrized test module. Publishing is atomic: a reader sees the old sn
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
 from service.model import ListStatus, Snapshot, SnapshotDiff
+
+
+class Subscription(Protocol):
+    """A running change listener (see `Store.subscribe_changes`)."""
+
+    def stop(self, timeout_s: float = 5.0) -> None: ...
 
 
 class Store(Protocol):
@@ -40,6 +46,10 @@ class Store(Protocol):
     def generation(self) -> str:
         """A token that changes whenever any list is published; cheap, for replicas to poll."""
 
+    def subscribe_changes(self, callback: Callable[[str], None]) -> Subscription | None:
+        """Call `callback(generation)` from a background thread on every publish by any process; None when this
+        backend has no push notifications (callers then poll `generation()`)."""
+
     # --- conditional GET validators (ETag / Last-Modified) per resource ---------------------------------
     def get_validators(self, list_id: str) -> dict[str, dict[str, str]]: ...
 
@@ -50,6 +60,9 @@ class Store(Protocol):
 
     # --- audit records of screenings ----------------------------------------------------------------------
     def write_audit(self, record: Mapping[str, Any]) -> None: ...
+
+    def write_audits(self, records: Sequence[Mapping[str, Any]]) -> None:
+        """Several records at once (one transaction or one round trip): the API's group commit."""
 
     def read_audit(self, screening_id: str) -> dict[str, Any] | None: ...
 

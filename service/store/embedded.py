@@ -17,7 +17,7 @@ import threading
 import time
 import uuid
 import zlib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
@@ -288,6 +288,10 @@ class EmbeddedStore:
             if d.is_dir() and _SAFE_NAME.match(d.name):
                 h.update(f"{d.name}={self._current_key(d.name)};".encode())
         return h.hexdigest()[:16]
+
+    def subscribe_changes(self, callback: Callable[[str], None]) -> None:
+        """No push notifications between processes on one host: readers poll `generation()` (a few stats)."""
+        return None
 
     # --- validators ------------------------------------------------------------------------------------------------
     def get_validators(self, list_id: str) -> dict[str, dict[str, str]]:

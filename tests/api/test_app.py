@@ -83,12 +83,12 @@ def test_unexpected_error_is_json_500_without_traceback(un_only_dir: Path) -> No
         wait_ready(c)
         runtime = c.app.state.ctx.runtime  # type: ignore[attr-defined]
 
-        class BrokenMatcher(type(runtime.loaded.matcher)):  # type: ignore[misc]
+        class BrokenMatcher(type(runtime.state.matcher)):  # type: ignore[misc]
             def screen(self, *args: object, **kwargs: object) -> None:
                 raise RuntimeError("secret internals /etc/passwd")
 
         # Fault injection: a bug inside the matcher, which the real matcher cannot be made to have.
-        runtime.loaded.matcher.__class__ = BrokenMatcher
+        runtime.state.matcher.__class__ = BrokenMatcher
         r = c.post("/v1/screen", json={"name": "anyone"}, headers=AUTH)
     assert r.status_code == 500
     body = r.json()
@@ -103,3 +103,13 @@ def test_cors_off_by_default_and_on_when_configured(un_only_dir: Path, client: T
     with TestClient(create_app(settings)) as c:
         r = c.options("/v1/screen", headers=preflight)
         assert r.headers["access-control-allow-origin"] == "https://app.example"
+
+
+def test_every_response_carries_a_request_id_even_errors(client: TestClient) -> None:
+    ok = client.get("/healthz", headers={"X-Request-ID": "abc-123"})
+    refused = client.post("/v1/screen", json={"name": "x"})  # no key: 401 from the route's dependency
+    too_big = client.post("/v1/screen", content=b"{" + b" " * (3 * 1024 * 1024), headers=AUTH)  # 413 before routing
+    assert ok.headers["x-request-id"] == "abc-123"
+    assert refused.status_code == 401 and re.fullmatch(r"[0-9a-f]{32}", refused.headers["x-request-id"])
+    assert too_big.status_code == 413 and re.fullmatch(r"[0-9a-f]{32}", too_big.headers["x-request-id"])
+    assert refused.headers["x-request-id"] != too_big.headers["x-request-id"]

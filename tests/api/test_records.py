@@ -10,9 +10,9 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 from service.api.app import create_app
-from service.api.audit import canonical_sha256
 from service.api.auth import key_id
 from service.api.schemas import EntityResponse, ListsResponse, ScreeningRecordResponse
+from service.screening.audit import canonical_sha256
 from tests.api.conftest import AUTH, KEYS, make_settings, wait_ready
 from tests.conftest import read_mirror_files
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import socket
@@ -65,10 +66,13 @@ def test_serve_process_screens_real_name_and_stops(tmp_path: Path, synced_dir: P
         r = httpx.post(
             f"{base}/v1/screen",
             json={"name": "Ayman al-Zawahiri", "birth_date": "1951-06-19"},
-            headers={"Authorization": f"Bearer {KEYS[0]}"},
+            headers={"Authorization": f"Bearer {KEYS[0]}", "X-Request-ID": "support-ticket-4711"},
             timeout=10.0,
         )
         assert r.status_code == 200, r.text
+        assert r.headers["x-request-id"] == "support-ticket-4711"
+        generated = httpx.get(f"{base}/healthz", headers={"X-Request-ID": "bad id\twith spaces"}, timeout=5.0)
+        assert re.fullmatch(r"[0-9a-f]{32}", generated.headers["x-request-id"])
         body = r.json()
         top = body["hits"][0]
         assert top["entity_id"] == "un_sc_sanctions:QDi.006" and top["match"] is True
@@ -89,6 +93,10 @@ def test_serve_process_screens_real_name_and_stops(tmp_path: Path, synced_dir: P
     assert proc.returncode in (0, -signal.SIGTERM), log[-2000:]
     assert '"event":"server.stopped"' in log
     assert '"event":"http.request"' in log and '"route":"/v1/screen"' in log
+    # A support question can be traced from the response's X-Request-ID to the log line of its request.
+    traced = [line for line in log.splitlines() if '"request_id":"support-ticket-4711"' in line]
+    assert traced and all('"route":"/v1/screen"' in line for line in traced if '"http.request"' in line)
+    assert generated.headers["x-request-id"] in log
     # The request log carries route, status and latency; never the screened name or a key.
     assert "Zawahiri" not in log and KEYS[0] not in log and KEYS[1] not in log
 

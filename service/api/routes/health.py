@@ -24,8 +24,8 @@ async def healthz() -> Response:
 )
 async def readyz(ctx: Ctx) -> Response:
     runtime = ctx.runtime
-    loaded = runtime.loaded if runtime is not None else None
-    if loaded is None or not loaded.lists:
+    state = runtime.state if runtime is not None else None
+    if state is None or not state.lists:
         reason = (runtime.last_error if runtime is not None else None) or "no list loaded yet"
         return json_response({"status": "not_ready", "reason": reason, "detail": reason, **_store(ctx)}, 503)
     # Still 200 when the store is degraded (Redis down): the loaded matcher answers correctly, and a 503 from
@@ -33,8 +33,8 @@ async def readyz(ctx: Ctx) -> Response:
     return json_response(
         {
             "status": "ready",
-            "lists": {k: v.version for k, v in sorted(loaded.lists.items())},
-            "entities": len(loaded.matcher),
+            "lists": {k: v.version for k, v in sorted(state.lists.items())},
+            "entities": len(state.matcher),
             **_store(ctx),
         }
     )

@@ -9,7 +9,6 @@ from fastapi import APIRouter, Body, HTTPException, Path, Response
 from starlette.concurrency import run_in_threadpool
 
 from service.api.deps import Ctx, KeyId, json_response
-from service.api.runtime import iso_to_unix
 from service.api.schemas import (
     EntityResponse,
     ErrorResponse,
@@ -20,6 +19,8 @@ from service.api.schemas import (
 )
 from service.errors import NotFoundError, QueryError
 from service.model.codec import entity_to_dict, status_to_dict
+from service.screening.runtime import iso_to_unix
+from service.screening.wire import list_info_to_dict
 
 router = APIRouter(prefix="/v1", tags=["records"])
 
@@ -31,12 +32,12 @@ async def lists(ctx: Ctx, key_id: KeyId) -> Response:
     """The per-list records of `sanctions lists --json`, plus the version this replica serves and its age."""
     runtime = ctx.require_runtime()
     statuses = await run_in_threadpool(runtime.statuses)
-    loaded = runtime.loaded
+    state = runtime.state
     now = time.time()
     out = []
     for status in statuses:
         d: dict[str, Any] = status_to_dict(status)
-        info = loaded.lists.get(status.id) if loaded is not None else None
+        info = state.lists.get(status.id) if state is not None else None
         d["serving_version"] = info.version if info else None
         fetched = iso_to_unix(info.fetched_at) if info else None
         d["age_s"] = round(now - fetched, 1) if fetched is not None else None
@@ -53,11 +54,11 @@ async def lists(ctx: Ctx, key_id: KeyId) -> Response:
 async def entity(ctx: Ctx, key_id: KeyId, entity_id: Annotated[str, Path(min_length=1, max_length=200)]) -> Response:
     """The full entity as parsed from its list (names, identifiers, dates, addresses, programmes, links,
     remarks and the source record's fields), with the list version it comes from."""
-    loaded = ctx.loaded()
-    found = loaded.matcher.get(entity_id)
-    if found is None or found.list_id not in loaded.lists:
+    state = ctx.state()
+    found = state.matcher.get(entity_id)
+    if found is None or found.list_id not in state.lists:
         raise NotFoundError(f"no entity {entity_id!r} in the served lists")
-    return json_response({"entity": entity_to_dict(found), "list": loaded.lists[found.list_id].as_dict()})
+    return json_response({"entity": entity_to_dict(found), "list": list_info_to_dict(state.lists[found.list_id])})
 
 
 @router.get(

@@ -1,4 +1,5 @@
-"""Screening routes: one party, a batch, a pairwise comparison, and free text (documents)."""
+"""Screening routes: one party, a batch, a pairwise comparison, and free text (documents). Adapters over
+`service.screening.usecases`: validate, call the use case, store its audit record, answer."""
 
 from __future__ import annotations
 
@@ -7,18 +8,8 @@ from typing import Any
 from fastapi import APIRouter, Response
 from starlette.concurrency import run_in_threadpool
 
-from service.api.audit import audit_hits, audit_item
-from service.api.convert import comparison_dict, hit_dict, party_dict, to_query
-from service.api.deps import (
-    AppContext,
-    Ctx,
-    KeyId,
-    PayloadTooLarge,
-    json_response,
-    list_versions,
-    new_screening,
-    select_lists,
-)
+from service.api.convert import to_filters, to_options, to_party, to_query
+from service.api.deps import Ctx, KeyId, json_response
 from service.api.schemas import (
     BatchRequest,
     BatchResponse,
@@ -30,7 +21,9 @@ from service.api.schemas import (
     TextRequest,
     TextResponse,
 )
-from service.model import EntityKind, Hit
+from service.screening.responses import batch_response, screen_response, text_response
+from service.screening.usecases import Options
+from service.screening.wire import comparison_to_dict
 
 router = APIRouter(prefix="/v1", tags=["screening"])
 
@@ -39,18 +32,8 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorResponse, "description": "missing or invalid API key"},
     413: {"model": ErrorResponse, "description": "body, batch or text over its cap"},
     422: {"model": ErrorResponse, "description": "invalid request (unknown field, wrong type, nothing to screen)"},
-    503: {"model": ErrorResponse, "description": "no list loaded yet"},
+    503: {"model": ErrorResponse, "description": "no list loaded yet, or the audit record cannot be stored"},
 }
-
-
-def count_screening(ctx: AppContext, kind: str, queries: int, hits: list[Hit]) -> None:
-    m = ctx.metrics
-    m.screenings.labels(kind).inc()
-    m.queries.labels(kind).inc(queries)
-    for h in hits:
-        m.hits.labels(h.list_id).inc()
-        if h.match:
-            m.matches.labels(h.list_id).inc()
 
 
 @router.post("/screen", response_model=ScreenResponse, responses=ERRORS, summary="Screen one party")
@@ -61,36 +44,11 @@ async def screen(body: ScreenRequest, ctx: Ctx, key_id: KeyId) -> Response:
     `match` is true from `threshold` up. The response names the list versions screened against and a
     `screening_id` whose audit record `GET /v1/screenings/{id}` returns.
     """
-    loaded = ctx.loaded()
-    lists = select_lists(ctx, loaded, body.lists)
-    threshold = ctx.threshold(body.threshold)
     # Inline on the event loop: one screening is about a millisecond of CPU, less than a hop to the thread pool
     # costs, and the GIL would serialise it anyway. Batches and texts, which take longer, go to the pool.
-    hits = loaded.matcher.screen(
-        to_query(body),
-        threshold=threshold,
-        limit=body.limit,
-        lists=lists if body.lists is not None else None,
-        kinds=[EntityKind(k) for k in body.kinds] if body.kinds is not None else None,
-        programs=body.programs,
-        exclude_ids=body.exclude_entity_ids,
-    )
-    query = party_dict(body)
-    record = new_screening("screen", key_id, threshold, loaded, lists)
-    screening_id, at = record["screening_id"], record["screened_at"]
-    record["items"].append(audit_item(query, audit_hits(hits), keep_query=ctx.settings.audit_queries))
-    await ctx.require_audit().write(record)
-    count_screening(ctx, "screen", 1, hits)
-    return json_response(
-        {
-            "screening_id": screening_id,
-            "screened_at": at,
-            "threshold": threshold,
-            "query": query,
-            "lists": list_versions(loaded, lists),
-            "hits": [hit_dict(h) for h in hits],
-        }
-    )
+    outcome = ctx.require_screener().screen(to_query(body), to_options(body), actor=key_id, ref=body.ref)
+    await ctx.record("screen", outcome)
+    return json_response(screen_response(outcome))
 
 
 @router.post("/screen/batch", response_model=BatchResponse, responses=ERRORS, summary="Screen many parties")
@@ -100,70 +58,20 @@ async def screen_batch(body: BatchRequest, ctx: Ctx, key_id: KeyId) -> Response:
     Top-level `threshold`, `limit` and filters apply to every query that does not set its own. One audit record
     covers the batch, with one item (query hash and hits) per `ref`.
     """
-    cap = ctx.settings.max_batch
-    if len(body.queries) > cap:
-        raise PayloadTooLarge(f"batch of {len(body.queries)} queries is over the limit of {cap}")
-    loaded = ctx.loaded()
-    default_threshold = ctx.threshold(body.threshold)
-    plans = []
-    used: set[str] = set()
-    for q in body.queries:
-        requested = q.lists if q.lists is not None else body.lists
-        lists = select_lists(ctx, loaded, requested)
-        used.update(lists)
-        plans.append((q, lists, requested is not None))
-
-    def run() -> list[tuple[list[Hit], float]]:
-        out = []
-        for q, lists, filtered in plans:
-            threshold = q.threshold if q.threshold is not None else default_threshold
-            kinds = q.kinds if q.kinds is not None else body.kinds
-            programs = q.programs if q.programs is not None else body.programs
-            hits = loaded.matcher.screen(
-                to_query(q),
-                threshold=threshold,
-                limit=q.limit if q.limit is not None else body.limit,
-                lists=lists if filtered else None,
-                kinds=[EntityKind(k) for k in kinds] if kinds is not None else None,
-                programs=programs,
-                exclude_ids=[*body.exclude_entity_ids, *q.exclude_entity_ids],
-            )
-            out.append((hits, threshold))
-        return out
-
+    defaults = Options(threshold=body.threshold, limit=body.limit, filters=to_filters(body))
+    parties = [to_party(q) for q in body.queries]
     # A batch can take seconds of CPU: off the event loop, so health checks and small requests keep answering.
-    results = await run_in_threadpool(run)
-    used_lists = sorted(used)
-    record = new_screening("batch", key_id, default_threshold, loaded, used_lists)
-    screening_id, at = record["screening_id"], record["screened_at"]
-    keep = ctx.settings.audit_queries
-    all_hits: list[Hit] = []
-    items = []
-    for (q, _, _), (hits, _) in zip(plans, results, strict=True):
-        query = {"ref": q.ref, **party_dict(q)}
-        record["items"].append(audit_item(query, audit_hits(hits), keep_query=keep, ref=q.ref))
-        items.append({"ref": q.ref, "hits": [hit_dict(h) for h in hits]})
-        all_hits.extend(hits)
-    await ctx.require_audit().write(record)
-    count_screening(ctx, "batch", len(plans), all_hits)
-    return json_response(
-        {
-            "screening_id": screening_id,
-            "screened_at": at,
-            "threshold": default_threshold,
-            "lists": list_versions(loaded, used_lists),
-            "results": items,
-        }
-    )
+    outcome = await run_in_threadpool(ctx.require_screener().batch, parties, defaults, actor=key_id)
+    await ctx.record("batch", outcome, len(parties))
+    return json_response(batch_response(outcome))
 
 
 @router.post("/compare", response_model=CompareResponse, responses=ERRORS, summary="Score two parties")
 async def compare(body: CompareRequest, ctx: Ctx, key_id: KeyId) -> Response:
     """Compare two parties directly (no list involved) with the same scorer and evidence as a screening."""
-    loaded = ctx.loaded()
-    threshold = ctx.threshold(body.threshold)
-    result = loaded.matcher.compare(to_query(body.query), to_query(body.candidate), threshold=threshold)
-    return json_response(comparison_dict(result, threshold))
+    screener = ctx.require_screener()
+    result, threshold = screener.compare(to_query(body.query), to_query(body.candidate), threshold=body.threshold)
+    return json_response(comparison_to_dict(result, threshold))
 
 
 @router.post("/screen/text", response_model=TextResponse, responses=ERRORS, summary="Screen a document")
@@ -173,35 +81,9 @@ async def screen_text(body: TextRequest, ctx: Ctx, key_id: KeyId) -> Response:
     Each mention has its character span (`start`, `end`: offsets into `text`) and its hits with evidence.
     The text is capped at `SANCTIONS_MAX_TEXT_CHARS` characters (413 above).
     """
-    cap = ctx.settings.max_text_chars
-    if len(body.text) > cap:
-        raise PayloadTooLarge(f"text of {len(body.text)} characters is over the limit of {cap}")
-    loaded = ctx.loaded()
-    lists = select_lists(ctx, loaded, body.lists)
-    threshold = ctx.threshold(body.threshold)
-    mentions = await run_in_threadpool(
-        loaded.matcher.screen_text, body.text, threshold=threshold, lists=lists if body.lists is not None else None
+    screener = ctx.require_screener()
+    outcome = await run_in_threadpool(
+        screener.text, body.text, threshold=body.threshold, lists=body.lists, actor=key_id
     )
-    record = new_screening("text", key_id, threshold, loaded, lists)
-    screening_id, at = record["screening_id"], record["screened_at"]
-    hits: list[dict[str, Any]] = []
-    all_hits: list[Hit] = []
-    for m in mentions:
-        hits.extend(audit_hits(m.hits, span=(m.start, m.end)))
-        all_hits.extend(m.hits)
-    query = {"text": body.text, "lists": body.lists}
-    record["items"].append(audit_item(query, hits, keep_query=ctx.settings.audit_queries))
-    await ctx.require_audit().write(record)
-    count_screening(ctx, "text", 1, all_hits)
-    return json_response(
-        {
-            "screening_id": screening_id,
-            "screened_at": at,
-            "threshold": threshold,
-            "lists": list_versions(loaded, lists),
-            "mentions": [
-                {"text": m.text, "start": m.start, "end": m.end, "kind": m.kind, "hits": [hit_dict(h) for h in m.hits]}
-                for m in mentions
-            ],
-        }
-    )
+    await ctx.record("text", outcome)
+    return json_response(text_response(outcome))
