@@ -14,15 +14,21 @@ from service.model.entity import (
     SourceRecord,
     entity_id,
 )
+from service.model.monitoring import AlertState, Decision, DecisionKind, Event, EventType, Monitor, MonitorHit
 from service.model.screening import Comparison, Evidence, Hit, LinkedEntity, Query
 from service.model.status import ListInfo, ListStatus, Snapshot, SnapshotDiff, SyncState
 
 __all__ = [
     "Address",
+    "AlertState",
     "Comparison",
     "DateSpec",
+    "Decision",
+    "DecisionKind",
     "Entity",
     "EntityKind",
+    "Event",
+    "EventType",
     "Evidence",
     "Hit",
     "Identifier",
@@ -31,6 +37,8 @@ __all__ = [
     "LinkedEntity",
     "ListInfo",
     "ListStatus",
+    "Monitor",
+    "MonitorHit",
     "Name",
     "NameQuality",
     "NameType",

@@ -21,6 +21,7 @@ from service.model.entity import (
     NameType,
     SourceRecord,
 )
+from service.model.monitoring import AlertState, Decision, DecisionKind, Event, EventType, Monitor, MonitorHit
 from service.model.status import ListStatus, SnapshotDiff, SyncState
 
 
@@ -229,4 +230,112 @@ def diff_from_dict(d: Mapping[str, Any]) -> SnapshotDiff:
         added=tuple(d.get("added", ())),
         removed=tuple(d.get("removed", ())),
         changed=tuple(d.get("changed", ())),
+    )
+
+
+# --- monitoring ----------------------------------------------------------------------------------------------------
+
+
+def monitor_hit_to_dict(h: MonitorHit) -> dict[str, Any]:
+    return {
+        "entity_id": h.entity_id,
+        "list_id": h.list_id,
+        "score": h.score,
+        "fingerprint": h.fingerprint,
+        "hit": h.hit,
+        "since": h.since,
+        "alert": h.alert.value if h.alert else None,
+    }
+
+
+def monitor_hit_from_dict(d: Mapping[str, Any]) -> MonitorHit:
+    alert = d.get("alert")
+    return MonitorHit(
+        entity_id=d["entity_id"],
+        list_id=d["list_id"],
+        score=float(d["score"]),
+        fingerprint=d.get("fingerprint", ""),
+        hit=dict(d.get("hit") or {}),
+        since=d["since"],
+        alert=AlertState(alert) if alert else None,
+    )
+
+
+def monitor_to_dict(m: Monitor) -> dict[str, Any]:
+    return {
+        "ref": m.ref,
+        "query": m.query,
+        "created_at": m.created_at,
+        "updated_at": m.updated_at,
+        "screened_at": m.screened_at,
+        "versions": m.versions,
+        "hits": [monitor_hit_to_dict(h) for h in m.hits],
+        "seq": m.seq,
+    }
+
+
+def monitor_from_dict(d: Mapping[str, Any]) -> Monitor:
+    return Monitor(
+        ref=d["ref"],
+        query=dict(d["query"]),
+        created_at=d["created_at"],
+        updated_at=d["updated_at"],
+        screened_at=d["screened_at"],
+        versions=dict(d.get("versions") or {}),
+        hits=tuple(monitor_hit_from_dict(h) for h in d.get("hits", ())),
+        seq=int(d.get("seq", 0)),
+    )
+
+
+def decision_to_dict(d: Decision) -> dict[str, Any]:
+    return {
+        "id": d.id,
+        "ref": d.ref,
+        "entity_id": d.entity_id,
+        "decision": d.decision.value,
+        "reason": d.reason,
+        "reviewer": d.reviewer,
+        "decided_at": d.decided_at,
+        "actor": d.actor,
+        "fingerprint": d.fingerprint,
+        "hit": d.hit,
+    }
+
+
+def decision_from_dict(d: Mapping[str, Any]) -> Decision:
+    return Decision(
+        id=d["id"],
+        ref=d["ref"],
+        entity_id=d["entity_id"],
+        decision=DecisionKind(d["decision"]),
+        reason=d.get("reason", ""),
+        reviewer=d.get("reviewer", ""),
+        decided_at=d["decided_at"],
+        actor=d.get("actor", ""),
+        fingerprint=d.get("fingerprint", ""),
+        hit=dict(d.get("hit") or {}),
+    )
+
+
+def event_to_dict(e: Event) -> dict[str, Any]:
+    return {
+        "id": e.id,
+        "type": e.type.value,
+        "created_at": e.created_at,
+        "ref": e.ref,
+        "entity_id": e.entity_id,
+        "body": e.body,
+        "seq": e.seq,
+    }
+
+
+def event_from_dict(d: Mapping[str, Any], seq: int | None = None) -> Event:
+    return Event(
+        id=d["id"],
+        type=EventType(d["type"]),
+        created_at=d["created_at"],
+        ref=d["ref"],
+        entity_id=d["entity_id"],
+        body=dict(d["body"]),
+        seq=int(d.get("seq", 0)) if seq is None else seq,
     )

@@ -6,17 +6,80 @@ shared, parametrized test module. Publishing is atomic: a reader sees the old sn
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
-from service.model import ListStatus, Snapshot, SnapshotDiff
+from service.model import Decision, Event, ListStatus, Monitor, Snapshot, SnapshotDiff
 
 
 class Subscription(Protocol):
     """A running change listener (see `Store.subscribe_changes`)."""
 
     def stop(self, timeout_s: float = 5.0) -> None: ...
+
+
+class MonitoringStore(Protocol):
+    """Monitors, the event log their re-screenings write, reviewers' decisions and the alert queue.
+
+    Every write is atomic per call. A monitor's `seq` is the store-wide change counter at its last write: a writer
+    that re-screened a monitor passes the seq it read (`expected_seq`) and loses to any write in between.
+    """
+
+    # --- monitors ---------------------------------------------------------------------------------------
+    def put_monitors(self, monitors: Sequence[Monitor], *, dirty: bool = False) -> list[tuple[Monitor, bool]]:
+        """Create or replace monitors (a replaced monitor keeps its `created_at`); each comes back with its new
+        seq and whether it was created. `dirty`: screened against lists older than the store's (a lagging
+        replica), so the monitoring worker screens them again."""
+
+    def get_monitor(self, ref: str) -> Monitor | None: ...
+
+    def get_monitors(self, refs: Iterable[str]) -> dict[str, Monitor]: ...
+
+    def delete_monitor(self, ref: str) -> bool:
+        """False when there was none. The monitor's decisions and events stay (audit data)."""
+
+    def list_monitors(self, *, after: str | None = None, limit: int = 100) -> list[Monitor]:
+        """Monitors in ref order, starting after `after` (the previous page's last ref)."""
+
+    def count_monitors(self) -> int: ...
+
+    def monitors_since(self, seq: int, limit: int = 1000) -> tuple[list[Monitor], list[str], int]:
+        """The change feed: monitors written after `seq` (oldest first), refs deleted after it, and the highest
+        seq returned (pass it back for the next page; equal to `seq` when nothing changed)."""
+
+    def dirty_monitors(self, limit: int = 1000) -> list[str]: ...
+
+    def save_rescreen(
+        self, monitors: Sequence[Monitor], events: Sequence[Event], *, expected_seq: Mapping[str, int]
+    ) -> list[str]:
+        """Store re-screened monitors (clearing their dirty mark) with the events they raised, each monitor and its
+        events together; a monitor whose seq is no longer `expected_seq[ref]` (written or deleted meanwhile) is
+        skipped with its events. Events are idempotent on their id. Returns the refs skipped."""
+
+    def events_since(self, seq: int, limit: int = 100) -> list[Event]:
+        """The event log after `seq`, oldest first (each event carries its seq)."""
+
+    # --- decisions and alerts -------------------------------------------------------------------------------
+    def add_decision(self, decision: Decision, monitor: Monitor | None = None) -> None:
+        """Append a decision (never updated or deleted), and with it the monitor whose alert it settles, if any
+        (written only while its seq is still `monitor.seq`)."""
+
+    def decisions(self, *, ref: str | None = None, limit: int = 1000, after: int = 0) -> list[Decision]:
+        """Decisions oldest first (all, or one party's), after the `after`-th (for paging an export)."""
+
+    def alerts(self, *, state: str = "open", after: str | None = None, limit: int = 100) -> list[tuple[str, str, str]]:
+        """Monitor hits waiting for review, oldest first: (since, ref, entity id); `after` is the previous page's
+        last item as "since|ref|entity id"."""
+
+    # --- the monitoring worker's progress ---------------------------------------------------------------------
+    def monitor_cursor(self) -> dict[str, str]:
+        """list id -> the version whose changes every monitor has been screened for."""
+
+    def set_monitor_cursor(self, versions: Mapping[str, str]) -> None: ...
+
+    def monitor_lock(self, ttl_s: float = 300.0) -> AbstractContextManager[bool]:
+        """One monitoring worker at a time across processes and replicas: True when this caller holds it."""
 
 
 class Store(Protocol):
@@ -65,6 +128,11 @@ class Store(Protocol):
         """Several records at once (one transaction or one round trip): the API's group commit."""
 
     def read_audit(self, screening_id: str) -> dict[str, Any] | None: ...
+
+    # --- monitoring -----------------------------------------------------------------------------------------
+    @property
+    def monitoring(self) -> MonitoringStore:
+        """Monitors, events, decisions and alerts (opened on first use)."""
 
     # --- one sync at a time --------------------------------------------------------------------------------
     def sync_lock(self, ttl_s: float = 900.0, wait_s: float = 0.0) -> AbstractContextManager[bool]:

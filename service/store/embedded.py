@@ -28,6 +28,7 @@ import structlog
 from service.errors import StoreError
 from service.model import ListStatus, Snapshot, SnapshotDiff
 from service.model.codec import diff_from_dict, diff_to_dict, status_from_dict, status_to_dict
+from service.store.embedded_monitoring import SqliteMonitoring
 from service.store.encoding import (
     decode_diff,
     decode_snapshot,
@@ -100,6 +101,7 @@ class EmbeddedStore:
         self._cache: dict[str, tuple[str, Snapshot]] = {}  # list id -> (version key, snapshot): immutable values
         self._audit: sqlite3.Connection | None = None
         self._audit_lock = threading.Lock()
+        self._monitoring: SqliteMonitoring | None = None
 
     # --- paths -------------------------------------------------------------------------------------------------
     def _list_dir(self, list_id: str) -> Path:
@@ -422,7 +424,16 @@ class EmbeddedStore:
                 fcntl.flock(fd, fcntl.LOCK_UN)
             os.close(fd)
 
+    # --- monitoring ---------------------------------------------------------------------------------------------------
+    @property
+    def monitoring(self) -> SqliteMonitoring:
+        if self._monitoring is None:
+            self._monitoring = SqliteMonitoring(self.data_dir / "monitoring.sqlite3")
+        return self._monitoring
+
     def close(self) -> None:
+        if self._monitoring is not None:
+            self._monitoring.close()
         with self._audit_lock:
             if self._audit is not None:
                 self._audit.close()

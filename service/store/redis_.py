@@ -36,6 +36,7 @@ from service.store.encoding import (
     encode_status,
     loads,
 )
+from service.store.redis_monitoring import RedisMonitoring
 
 log = structlog.get_logger(__name__)
 
@@ -215,6 +216,7 @@ class RedisStore:
         self._audit_retry_at = 0.0
         self._flush_lock = threading.Lock()
         self.audit_dropped = 0
+        self._monitoring: RedisMonitoring | None = None
 
     # --- keys ------------------------------------------------------------------------------------------
     def _k(self, *parts: str) -> str:
@@ -558,6 +560,13 @@ class RedisStore:
         """Records in the stream (bounded by `audit_retention`)."""
         with self._errors("audit_count"):
             return int(self._r.xlen(self._k("audit")))
+
+    # --- monitoring -------------------------------------------------------------------------------------
+    @property
+    def monitoring(self) -> RedisMonitoring:
+        if self._monitoring is None:
+            self._monitoring = RedisMonitoring(self._r, self.prefix, self._errors)
+        return self._monitoring
 
     # --- sync lock -------------------------------------------------------------------------------------
     @contextmanager
