@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 
 from service.check.formats import RENDERERS  # noqa: E402
 from service.check.local import LocalScreener  # noqa: E402
-from service.check.readers import read_file  # noqa: E402
+from service.screening.records import read_file  # noqa: E402
 from service.check.report import CheckReport, FailOn  # noqa: E402
 from service.check.run import CheckOptions, screen_records  # noqa: E402
 from service.model import Entity, EntityKind, IdentifierType  # noqa: E402

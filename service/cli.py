@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from service import __version__
@@ -13,7 +14,9 @@ from service.errors import ServiceError
 from service.settings import Settings
 
 if TYPE_CHECKING:
-    from service.model import Hit
+    from service.model import Decision, Hit
+    from service.screening.monitoring import Monitoring
+    from service.screening.usecases import Screener
     from service.sources.manifest import ListManifest
     from service.store import Store
 
@@ -56,6 +59,33 @@ def _build_parser() -> argparse.ArgumentParser:
     s.add_argument("--limit", type=int, default=10)
     s.add_argument("--list", dest="lists", action="append", metavar="ID")
     s.add_argument("--json", action="store_true")
+
+    s = sub.add_parser("monitor", help="watch parties: re-screened whenever a list change can affect them")
+    msub = s.add_subparsers(dest="monitor_command", required=True)
+    m = msub.add_parser(
+        "add",
+        help="create or replace monitors from counterparty files (CSV, JSON, JSON Lines, YAML)",
+        description="Each record needs your key for the party (an id/ref column, or --field id=COLUMN): it is the "
+        "monitor's ref. Records are screened at once against the synced lists; their matches are the baseline.",
+    )
+    m.add_argument("files", nargs="+", metavar="FILE")
+    m.add_argument("--field", action="append", default=[], metavar="ROLE=COLUMN", help="as for `sanctions check`")
+    m.add_argument("--input-format", default=None, choices=["csv", "json", "jsonl", "yaml"])
+    m.add_argument("--threshold", type=float, default=None, help="score from which a hit is a match (0..1)")
+    m.add_argument("--json", action="store_true", help="print each monitor's result as JSON")
+    m = msub.add_parser("list", help="monitors with their matches and open alerts")
+    m.add_argument("--json", action="store_true")
+    m.add_argument("--alerts", action="store_true", help="list the open alerts (the review queue) instead")
+    msub.add_parser("run", help="one monitoring cycle now (what `serve` does after every list change)")
+
+    s = sub.add_parser("decisions", help="reviewers' decisions")
+    dsub = s.add_subparsers(dest="decisions_command", required=True)
+    d = dsub.add_parser(
+        "export",
+        help="the standing false-positive decisions as an allowlist for `sanctions check --allowlist`",
+    )
+    d.add_argument("--output", default=None, metavar="PATH", help="write to PATH instead of standard output")
+    d.add_argument("--valid-days", type=int, default=365, help="days until the exported entries expire (default 365)")
 
     s = sub.add_parser(
         "check",
@@ -323,12 +353,182 @@ def _cmd_check(args: argparse.Namespace, settings: Settings) -> int:
         return EXIT_USAGE
 
 
+def _monitoring(settings: Settings, store: Store) -> tuple[Monitoring, Screener, tuple[str, ...]]:
+    """The monitoring use cases over the lists synced into `store` (loaded once for this command)."""
+    from service.screening.local import load_local
+    from service.screening.monitoring import Monitoring
+    from service.screening.usecases import FixedState, Screener
+    from service.wiring import store_name
+
+    local = load_local(store, settings.lists, where=store_name(settings))
+    screener = Screener(
+        FixedState(local.state, list(local.state.lists)),
+        threshold=settings.threshold,
+        keep_queries=settings.audit_queries,
+        max_batch=sys.maxsize,
+        decisions=lambda ref: store.monitoring.decisions(ref=ref),
+    )
+    return Monitoring(store, screener), screener, local.warnings
+
+
+def _cmd_monitor(args: argparse.Namespace, settings: Settings) -> int:
+    from service.wiring import store_from
+
+    store = store_from(settings)
+    try:
+        if args.monitor_command == "add":
+            return _monitor_add(args, settings, store)
+        if args.monitor_command == "run":
+            return _monitor_run(settings, store)
+        return _monitor_list(args, store)
+    finally:
+        store.close()
+
+
+def _monitor_add(args: argparse.Namespace, settings: Settings, store: Store) -> int:
+    import json
+
+    from service.screening.limits import MAX_MONITOR_BATCH
+    from service.screening.monitoring import MonitorSpec
+    from service.screening.records import parse_field_specs, read_file
+
+    if args.threshold is not None and not 0.0 <= args.threshold <= 1.0:
+        print("sanctions: error: --threshold must be within 0..1", file=sys.stderr)
+        return EXIT_USAGE
+    overrides = parse_field_specs(args.field)
+    records = [
+        r
+        for path in dict.fromkeys(args.files)
+        for r in read_file(path, input_format=args.input_format, overrides=overrides).records
+    ]
+    keyless = [r.location for r in records if not r.key]
+    if keyless:
+        print(
+            f"sanctions: error: {len(keyless)} record(s) have no id (first: {keyless[0]}): a monitor needs your key "
+            "for the party; name the column with --field id=COLUMN",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    empty = [r.location for r in records if not r.is_screenable()]
+    if empty:
+        print(
+            f"sanctions: error: {len(empty)} record(s) have no name or identifier (first: {empty[0]})", file=sys.stderr
+        )
+        return EXIT_USAGE
+    monitoring, _, warnings = _monitoring(settings, store)
+    for warning in warnings:
+        print(f"sanctions: warning: {warning}", file=sys.stderr)
+    items = [(str(r.key), MonitorSpec(r.query, threshold=args.threshold)) for r in records]
+    results = []
+    for i in range(0, len(items), MAX_MONITOR_BATCH):
+        stored, record = monitoring.put(items[i : i + MAX_MONITOR_BATCH], actor=CLI_ACTOR)
+        store.write_audit(record.to_dict())
+        results.extend(stored)
+    if args.json:
+        from service.screening.responses import monitor_batch_item
+
+        print(json.dumps({"results": [monitor_batch_item(s) for s in results]}, ensure_ascii=False, indent=2))
+    else:
+        created = sum(1 for s in results if s.created)
+        matching = sum(1 for s in results if s.monitor.hits)
+        alerts = sum(1 for s in results for h in s.monitor.hits if h.alert is not None)
+        print(
+            f"{len(results)} monitor(s): {created} created, {len(results) - created} replaced; "
+            f"{matching} with matches, {alerts} alert(s) to review (`sanctions monitor list --alerts`)"
+        )
+    return EXIT_OK
+
+
+def _monitor_list(args: argparse.Namespace, store: Store) -> int:
+    import json
+
+    from service.screening.responses import monitor_summary
+
+    mon = store.monitoring
+    if args.alerts:
+        rows: list[dict[str, object]] = []
+        after = None
+        while page := mon.alerts(after=after, limit=1000):
+            rows += [{"since": since, "ref": ref, "entity_id": entity_id} for since, ref, entity_id in page]
+            after = "|".join(page[-1])
+        if args.json:
+            print(json.dumps({"alerts": rows}, indent=2))
+        else:
+            for row in rows:
+                print(f"{row['since']}  {row['ref']}  {row['entity_id']}")
+            print(f"{len(rows)} open alert(s)")
+        return EXIT_OK
+    summaries: list[dict[str, object]] = []
+    cursor = None
+    while page_m := mon.list_monitors(after=cursor, limit=1000):
+        summaries += [monitor_summary(m) for m in page_m]
+        cursor = page_m[-1].ref
+    if args.json:
+        print(json.dumps({"monitors": summaries}, indent=2, ensure_ascii=False))
+    else:
+        for m in summaries:
+            print(f"{m['ref']}  matches {m['matches']}  open alerts {m['open_alerts']}  screened {m['screened_at']}")
+        print(f"{len(summaries)} monitor(s)")
+    return EXIT_OK
+
+
+def _monitor_run(settings: Settings, store: Store) -> int:
+    from service.screening.monitoring import MonitorWorker
+    from service.screening.usecases import FixedState
+
+    monitoring, screener, warnings = _monitoring(settings, store)
+    for warning in warnings:
+        print(f"sanctions: warning: {warning}", file=sys.stderr)
+    state = screener.current()
+    report = MonitorWorker(store, FixedState(state, list(state.lists)), monitoring).run_once()
+    if report is None:
+        print("monitoring: nothing done (another worker holds the lock, or the lists changed meanwhile)")
+        return EXIT_OK
+    print(
+        f"monitoring: {report.changed_entities} changed entit(ies), {report.rescreened} monitor(s) screened again"
+        f"{' (all: no diff bridged the versions)' if report.full else ''}, {report.events} event(s)"
+    )
+    return EXIT_OK
+
+
+def _cmd_decisions(args: argparse.Namespace, settings: Settings) -> int:
+    from datetime import UTC, datetime, timedelta
+
+    import yaml
+
+    from service.screening.decisions import allowlist_entries
+    from service.wiring import store_from
+
+    if args.valid_days < 1:
+        print("sanctions: error: --valid-days must be at least 1", file=sys.stderr)
+        return EXIT_USAGE
+    store = store_from(settings)
+    try:
+        decisions: list[Decision] = []
+        while page := store.monitoring.decisions(limit=10_000, after=len(decisions)):
+            decisions += page
+    finally:
+        store.close()
+    expires = (datetime.now(UTC).date() + timedelta(days=args.valid_days)).isoformat()
+    entries = allowlist_entries(decisions, expires=expires)
+    text = "# Reviewed false positives exported by `sanctions decisions export`; use with sanctions check --allowlist\n"
+    text += yaml.safe_dump({"entries": entries}, sort_keys=False, allow_unicode=True)
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+        print(f"{len(entries)} entr(ies) written to {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
 _COMMANDS = {
     "sync": _cmd_sync,
     "lists": _cmd_lists,
     "serve": _cmd_serve,
     "screen": _cmd_screen,
     "check": _cmd_check,
+    "monitor": _cmd_monitor,
+    "decisions": _cmd_decisions,
 }
 
 

@@ -53,6 +53,8 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=2 * 1024 * 1024, gt=0)
     max_batch: int = Field(default=1000, gt=0)
     max_text_chars: int = Field(default=100_000, gt=0)
+    max_monitor_batch_bytes: int = Field(default=16 * 1024 * 1024, gt=0)  # POST /v1/monitors/batch (10,000 parties)
+    monitor_interval_s: float = Field(default=10.0, gt=0)  # how often the monitoring worker looks for work
     audit_queries: bool = False  # keep the screened values themselves in audit records
     audit_retention: int = Field(default=1_000_000, gt=0)
     log_json: bool = False

@@ -24,7 +24,7 @@ from service.api.docs import make_router as docs_router
 from service.api.logs import configure_logging
 from service.api.metrics import Metrics
 from service.api.middleware import RequestGuard
-from service.api.routes import health, match, records, screen
+from service.api.routes import health, match, monitors, records, screen
 from service.api.schemas import LIST_ID_PATTERN
 from service.errors import (
     ConfigError,
@@ -41,6 +41,7 @@ from service.errors import (
     ValidationError,
 )
 from service.screening.audit import AuditWriter
+from service.screening.monitoring import Monitoring, MonitorWorker
 from service.screening.runtime import RELOAD_POLL_S, Runtime, SyncFn, SyncRunner
 from service.screening.usecases import Screener
 from service.settings import Settings
@@ -171,13 +172,14 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         store = store_from(settings)
-        runtime = Runtime(
-            store,
-            manifests,
-            poll_s=reload_poll_s,
-            on_reload=lambda outcome: ctx.metrics.matcher_reloads.labels(outcome).inc(),
-            after_build=freeze_heap,
-        )
+        worker: MonitorWorker | None = None
+
+        def on_reload(outcome: str) -> None:
+            ctx.metrics.matcher_reloads.labels(outcome).inc()
+            if worker is not None and outcome == "ok":
+                worker.wake()  # new lists: re-screen the monitors they can affect now, not at the next tick
+
+        runtime = Runtime(store, manifests, poll_s=reload_poll_s, on_reload=on_reload, after_build=freeze_heap)
         sync_fn = sync or make_sync_fn(settings, store, manifests)
 
         def on_outcome(outcome: Mapping[str, str]) -> None:
@@ -194,12 +196,17 @@ def create_app(
             keep_queries=settings.audit_queries,
             max_batch=settings.max_batch,
             max_text_chars=settings.max_text_chars,
+            decisions=lambda ref: store.monitoring.decisions(ref=ref),
         )
+        ctx.monitoring = Monitoring(store, ctx.screener)
+        worker = MonitorWorker(store, runtime, ctx.monitoring, interval_s=settings.monitor_interval_s)
         runtime.start(runner, sync_loop=settings.sync_on_start)
+        worker.start()
         log.info("server.started", lists=list_ids, keys=ctx.keys.enabled, sync=runner is not None)
         try:
             yield
         finally:
+            worker.stop()
             runtime.stop()
             ctx.audit.close()
             store.close()
@@ -229,7 +236,7 @@ def create_app(
     app.add_exception_handler(ServiceError, _service_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(Exception, _unexpected)
-    for router in (health.router, screen.router, records.router, match.router, docs_router(app.title)):
+    for router in (health.router, screen.router, monitors.router, records.router, match.router, docs_router(app.title)):
         app.include_router(router)
     if settings.cors_origins:
         app.add_middleware(
@@ -239,5 +246,10 @@ def create_app(
             allow_headers=["Authorization", "X-API-Key", "Content-Type", "X-Request-ID"],
             expose_headers=["X-Request-ID"],
         )
-    app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes, metrics=ctx.metrics)
+    app.add_middleware(
+        RequestGuard,
+        max_body_bytes=settings.max_body_bytes,
+        route_caps={"/v1/monitors/batch": max(settings.max_body_bytes, settings.max_monitor_batch_bytes)},
+        metrics=ctx.metrics,
+    )
     return app

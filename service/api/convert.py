@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from service.api.schemas import BatchItemIn, FiltersIn, PartyIn, ScreenRequest
+from service.api.schemas import BatchItemIn, FiltersIn, MonitorRequest, PartyIn, ScreenRequest
 from service.model import EntityKind, Query
+from service.screening.monitoring import MonitorSpec
 from service.screening.usecases import Filters, Options, Party
 from service.screening.wire import make_query
 
@@ -52,4 +53,14 @@ def to_party(item: BatchItemIn) -> Party:
         kinds=_kinds(item.kinds),
         programs=_tuple(item.programs),
         exclude_ids=tuple(item.exclude_entity_ids),
+    )
+
+
+def to_monitor_spec(body: MonitorRequest) -> MonitorSpec:
+    return MonitorSpec(
+        query=to_query(body),
+        threshold=body.threshold,
+        lists=_tuple(body.lists),
+        kinds=_kinds(body.kinds),
+        programs=_tuple(body.programs),
     )

@@ -13,6 +13,7 @@ from service.api.auth import KeyRing, presented_key
 from service.api.metrics import Metrics
 from service.errors import NotReadyError
 from service.screening.audit import AuditWriter
+from service.screening.monitoring import Monitoring
 from service.screening.runtime import Runtime, ServingState
 from service.screening.usecases import Recorded, Screener
 from service.settings import Settings
@@ -28,6 +29,7 @@ class AppContext:
     runtime: Runtime | None = None
     screener: Screener | None = None
     audit: AuditWriter | None = None
+    monitoring: Monitoring | None = None
 
     def require_runtime(self) -> Runtime:
         if self.runtime is None:
@@ -38,6 +40,11 @@ class AppContext:
         if self.screener is None:
             raise NotReadyError("the server is starting")
         return self.screener
+
+    def require_monitoring(self) -> Monitoring:
+        if self.monitoring is None:
+            raise NotReadyError("the server is starting")
+        return self.monitoring
 
     def require_audit(self) -> AuditWriter:
         if self.audit is None:

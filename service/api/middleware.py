@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import time
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 import structlog
@@ -43,9 +44,13 @@ class BodyTooLarge(HTTPException):
 
 
 class RequestGuard:
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int, metrics: Metrics) -> None:
+    def __init__(
+        self, app: ASGIApp, *, max_body_bytes: int, metrics: Metrics, route_caps: Mapping[str, int] | None = None
+    ) -> None:
+        """`route_caps`: a larger body cap for some paths (a 10,000-party monitor batch)."""
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.route_caps = dict(route_caps or {})
         self.metrics = metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -60,7 +65,7 @@ class RequestGuard:
     async def _guarded(self, scope: Scope, receive: Receive, send: Send, header: tuple[bytes, bytes]) -> None:
         started = time.perf_counter()
         status = 500
-        limit = self.max_body_bytes
+        limit = self.route_caps.get(scope.get("path", ""), self.max_body_bytes)
 
         for name, value in scope.get("headers", ()):
             if name == b"content-length":

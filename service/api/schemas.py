@@ -23,6 +23,7 @@ from service.screening.limits import (
     MAX_IDENTIFIERS,
     MAX_LIMIT,
     MAX_NAME_CHARS,
+    MAX_REASON_CHARS,
     MAX_REF_CHARS,
 )
 
@@ -180,6 +181,20 @@ class LinkedOut(_Out):
     relation: str
 
 
+class DecisionOut(_Out):
+    id: str
+    ref: str | None = None
+    entity_id: str | None = None
+    decision: Literal["false_positive", "true_match", "escalated"]
+    reason: str
+    reviewer: str
+    decided_at: str
+    actor: str | None = Field(None, description="the API key id that recorded it")
+    evidence_changed: bool | None = Field(
+        None, description="the listed evidence changed since the decision: a cleared false positive alerts again"
+    )
+
+
 class HitOut(_Out):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
@@ -193,6 +208,10 @@ class HitOut(_Out):
     programs: list[str]
     evidence: list[EvidenceOut]
     linked: list[LinkedOut]
+    decision: DecisionOut | None = Field(None, description="the standing decision for this party (with a `ref`)")
+    suppressed: bool | None = Field(
+        None, description="true: a cleared false positive whose evidence has not changed since the decision"
+    )
 
 
 class ListVersionOut(_Out):
@@ -290,7 +309,7 @@ class AuditItemOut(_Out):
 class ScreeningRecordResponse(_Out):
     screening_id: str
     screened_at: str
-    kind: Literal["screen", "batch", "text", "match"]
+    kind: Literal["screen", "batch", "text", "match", "monitor"]
     api_key_id: str
     threshold: float
     lists: dict[str, str] = Field(..., description="list id -> version screened against")
@@ -316,6 +335,98 @@ class ReadyResponse(_Out):
         "ok", description="degraded: the store (Redis) cannot be read; the loaded lists keep being served"
     )
     store_error: str | None = None
+
+
+# --- monitoring ---------------------------------------------------------------------------------------------
+
+
+class MonitorRequest(PartyIn):
+    """A party to watch: the screen body (party and options) without a limit (every match is kept)."""
+
+    lists: list[ListIdStr] | None = Field(None, max_length=MAX_FILTER_ITEMS, description="list ids; all when absent")
+    kinds: list[KindOut] | None = Field(None, max_length=5, description="only hits of these entity types")
+    programs: list[ProgramStr] | None = Field(None, max_length=MAX_FILTER_ITEMS)
+    threshold: Threshold | None = Field(None, description="score from which a hit is a match; server default if absent")
+
+
+class MonitorRecordIn(MonitorRequest):
+    ref: RefStr = Field(..., description="your key for the party")
+
+
+class MonitorBatchRequest(_Strict):
+    records: list[MonitorRecordIn] = Field(..., min_length=1, description="up to 10,000 parties, each with its ref")
+
+
+class MonitorHitOut(HitOut):
+    since: str = Field(..., description="when this match was first seen or last changed")
+    alert: Literal["open", "escalated"] | None = Field(None, description="waiting for a reviewer")
+
+
+class MonitorResponse(_Out):
+    ref: str
+    created: bool | None = Field(None, description="PUT: whether this call created the monitor")
+    created_at: str
+    updated_at: str
+    screened_at: str
+    query: dict[str, Any] = Field(..., description="the party and options as stored")
+    lists: dict[str, str] = Field(..., description="list id -> version the hits were screened against")
+    hits: list[MonitorHitOut]
+    screening_id: str | None = Field(None, description="PUT: the audit record of the screening")
+
+
+class MonitorSummaryOut(_Out):
+    ref: str
+    created_at: str
+    updated_at: str
+    screened_at: str
+    matches: int
+    open_alerts: int
+
+
+class MonitorListResponse(_Out):
+    monitors: list[MonitorSummaryOut]
+    next_cursor: str | None = Field(None, description="pass as `cursor` for the next page; null on the last")
+    total: int
+
+
+class MonitorBatchItemOut(_Out):
+    ref: str
+    created: bool
+    matches: int
+    hits: list[dict[str, Any]] = Field(..., description="entity_id, list, name, score and alert of each match")
+
+
+class MonitorBatchResponse(_Out):
+    screening_id: str
+    screened_at: str
+    lists: list[ListVersionOut]
+    results: list[MonitorBatchItemOut]
+
+
+class DecisionRequest(_Strict):
+    ref: RefStr
+    entity_id: EntityIdStr
+    decision: Literal["false_positive", "true_match", "escalated"]
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=MAX_REASON_CHARS)]
+    reviewer: Annotated[str, StringConstraints(min_length=1, max_length=MAX_REF_CHARS)]
+
+
+class DecisionsResponse(_Out):
+    decisions: list[DecisionOut]
+    next_cursor: str | None = None
+
+
+class AlertOut(_Out):
+    ref: str
+    entity_id: str
+    since: str
+    state: Literal["open", "escalated"]
+    hit: dict[str, Any] | None = Field(..., description="the monitor's hit (null if the monitor changed meanwhile)")
+
+
+class AlertsResponse(_Out):
+    alerts: list[AlertOut]
+    next_cursor: str | None = None
 
 
 # --- OpenSanctions yente compatibility (POST /match/{dataset}) -----------------------------------------------

@@ -17,8 +17,8 @@ from typing import Any
 
 import yaml
 
-from service.check.readers import Record
 from service.errors import ServiceError
+from service.screening.records import Record
 
 REQUIRED = ("entity_id", "record", "reason", "reviewer", "expires")
 

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from service.check.allowlist import AllowEntry
-from service.check.readers import Record
 from service.model import Evidence, Hit, ListInfo
+from service.screening.records import Record
 from service.screening.wire import hit_to_dict
 
 EXIT_CLEAN = 0

@@ -18,9 +18,9 @@ from typing import Protocol, TextIO
 
 from service.check.allowlist import Allowlist, load_allowlist
 from service.check.formats import FORMATS, RENDERERS
-from service.check.readers import FileRecords, InputError, parse_field_specs, read_file
 from service.check.report import CheckReport, FailOn, RecordResult, ReportedHit, reportable
 from service.model import Hit, ListInfo, Query
+from service.screening.records import FileRecords, InputError, parse_field_specs, read_file
 
 DEFAULT_LIMIT = 10  # hits kept per record: enough to show every plausible list entry, short enough to read
 MAX_LIMIT = 100  # the API's cap on hits per query

@@ -299,6 +299,7 @@ def decision_to_dict(d: Decision) -> dict[str, Any]:
         "actor": d.actor,
         "fingerprint": d.fingerprint,
         "hit": d.hit,
+        "entity_fingerprint": d.entity_fingerprint,
     }
 
 
@@ -314,6 +315,7 @@ def decision_from_dict(d: Mapping[str, Any]) -> Decision:
         actor=d.get("actor", ""),
         fingerprint=d.get("fingerprint", ""),
         hit=dict(d.get("hit") or {}),
+        entity_fingerprint=d.get("entity_fingerprint", ""),
     )
 
 

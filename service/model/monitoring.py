@@ -70,6 +70,7 @@ class Decision:
     actor: str = ""  # the API key id (or "cli") that recorded it
     fingerprint: str = ""  # the hit's evidence when decided: a false positive alerts again when it changes
     hit: dict[str, Any] = field(default_factory=dict)  # the hit as the reviewer saw it
+    entity_fingerprint: str = ""  # the listed entity's names, identifiers, dates and programmes when decided
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,8 +15,9 @@ from typing import Any, Protocol
 from service.errors import NotReadyError, QueryError, TooLargeError
 from service.match.matcher import Mention
 from service.match.text import find_mentions
-from service.model import Comparison, EntityKind, Hit, ListInfo, Query
+from service.model import Comparison, Decision, EntityKind, Hit, ListInfo, Query
 from service.screening.audit import AuditRecord, audit_hits
+from service.screening.decisions import Applied, apply_all
 from service.screening.limits import DEFAULT_LIMIT, DEFAULT_MAX_BATCH, DEFAULT_MAX_TEXT_CHARS
 from service.screening.runtime import ServingState
 from service.screening.wire import query_to_dict
@@ -77,12 +78,13 @@ class Party:
 
 @dataclass(frozen=True, slots=True)
 class Screened:
-    """One party's result."""
+    """One party's result, with the reviewers' standing decisions on its hits (by entity id) when it has a ref."""
 
     query: Query
     hits: tuple[Hit, ...]
     threshold: float
     ref: str | None = None
+    decisions: Mapping[str, Applied] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -138,8 +140,11 @@ class Screener:
         keep_queries: bool = False,
         max_batch: int = DEFAULT_MAX_BATCH,
         max_text_chars: int = DEFAULT_MAX_TEXT_CHARS,
+        decisions: Callable[[str], Sequence[Decision]] | None = None,
     ) -> None:
+        """`decisions(ref)` reads a party's decisions (oldest first): hits of a screening with a ref carry them."""
         self.source = source
+        self._decisions = decisions
         self.default_threshold = threshold
         self.keep_queries = keep_queries
         self.max_batch = max_batch
@@ -190,6 +195,11 @@ class Screener:
             )
         )
 
+    def _decided(self, state: ServingState, ref: str | None, hits: tuple[Hit, ...]) -> Mapping[str, Applied]:
+        if ref is None or self._decisions is None or not hits:
+            return {}
+        return apply_all(self._decisions(ref), hits, state.matcher.get)
+
     # --- use cases ----------------------------------------------------------------------------------------------
     def screen(self, query: Query, options: Options, *, actor: str, ref: str | None = None) -> Outcome:
         """One party against the chosen lists."""
@@ -199,7 +209,7 @@ class Screener:
         hits = self._screen(state, query, threshold, options.limit, options.filters)
         record = self._record("screen", actor, threshold, state, lists)
         record.add(query_to_dict(query), audit_hits(hits), ref=ref)
-        screened = Screened(query, hits, threshold, ref)
+        screened = Screened(query, hits, threshold, ref, self._decided(state, ref, hits))
         return Outcome(record, threshold, tuple(state.lists[i] for i in lists), (screened,), state)
 
     def batch(self, parties: Sequence[Party], defaults: Options, *, actor: str, kind: str = "batch") -> Outcome:
@@ -223,7 +233,8 @@ class Screener:
             )
             threshold = p.threshold if p.threshold is not None else default_threshold
             limit = p.limit if p.limit is not None else defaults.limit
-            results.append(Screened(p.query, self._screen(state, p.query, threshold, limit, f), threshold, p.ref))
+            hits = self._screen(state, p.query, threshold, limit, f)
+            results.append(Screened(p.query, hits, threshold, p.ref, self._decided(state, p.ref, hits)))
         lists = sorted(used)
         record = self._record(kind, actor, default_threshold, state, lists)
         for r in results:

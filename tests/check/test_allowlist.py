@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from service.check.allowlist import AllowlistError, load_allowlist
-from service.check.readers import read_file
+from service.screening.records import read_file
 from tests.check.conftest import CHECK_FIXTURES
 
 TODAY = date.today()

@@ -20,9 +20,9 @@ import httpx
 import pytest
 
 from service.check.local import LocalScreener
-from service.check.readers import read_file
 from service.check.remote import RemoteError, RemoteScreener
 from service.check.run import CheckOptions, run_check
+from service.screening.records import read_file
 from tests.check.conftest import CHECK_FIXTURES, CHECK_LISTS, run_cli
 from tests.conftest import ROOT
 

@@ -1,5 +1,7 @@
 """Counterparty files (CSV, JSON, JSON Lines, YAML) -> Records that keep their file and line, mapped to Queries.
 
+Shared by the CI hook (`sanctions check`) and the monitor import (`sanctions monitor add`).
+
 Line numbers: CSV, the physical line where the row starts (quoted fields may span lines); JSON Lines, the line;
 YAML, the line of the mapping's first key (PyYAML node marks); JSON, the line of the object's opening brace,
 found by walking the top-level array with the standard decoder's `raw_decode` (exact, not a text search).

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from service.check.readers import InputError, parse_field_specs, read_file, sniff_delimiter
 from service.model import EntityKind
+from service.screening.records import InputError, parse_field_specs, read_file, sniff_delimiter
 from tests.check.conftest import CHECK_FIXTURES
 
 
