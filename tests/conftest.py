@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -49,6 +51,13 @@ def read_fixture_files(list_id: str) -> dict[str, bytes]:
     """The excerpt files of `list_id` (file name -> bytes), as the sync worker would fetch them."""
     folder = FIXTURE_MIRROR / list_id
     return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+def fixture_file_record(list_id: str, name: str) -> dict[str, Any]:
+    """What tests/fixtures/mirror/MIRROR.json says of an excerpt file: bytes, sha256 and the whole file it came from."""
+    index = json.loads((FIXTURE_MIRROR / "MIRROR.json").read_text())
+    record: dict[str, Any] = next(f for f in index["lists"][list_id] if f["file"] == name)
+    return record
 
 
 def read_list_file(relative: str) -> bytes:
