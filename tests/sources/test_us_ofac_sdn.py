@@ -180,7 +180,7 @@ def test_us_ofac_sdn_aircraft_has_tail_number_msn_and_operator(entities: dict[st
         (IdentifierType.TAIL_NUMBER, "2-WGLP", "previous"),
     }
     aircraft = [e for e in entities.values() if e.kind is EntityKind.AIRCRAFT]
-    assert all(any(i.type is IdentifierType.TAIL_NUMBER for i in e.identifiers) for e in aircraft)
+    assert aircraft and all(any(i.type is IdentifierType.TAIL_NUMBER for i in e.identifiers) for e in aircraft)
 
 
 def test_us_ofac_sdn_company_imo_number_is_never_a_ship_imo(entities: dict[str, Entity]) -> None:
