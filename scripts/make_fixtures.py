@@ -8,9 +8,10 @@ Run from a checkout with ../shared beside it (or SANCTIONS_SHARED_DIR set):
 Each excerpt keeps whole upstream records, byte for byte where the format allows (CSV lines, XML elements in
 document order with the file's own preamble), so the parsers meet the publishers' real quirks. The records are the
 entities the tests and the README name, the records they link to, the first records of each file, and a few
-picked for variety (see WANTED and the pick_* functions). Two formats cannot be cut byte for byte: the Australian
-workbook is rewritten with openpyxl from the real rows (same sheet, header and cell values, the original
-docProps/core.xml), and OFAC's consolidated XML gets its Record_Count set to the excerpt's own count.
+picked for variety (see WANTED, WANTED_NAMES and the quotas in each cut_* function). Two formats cannot be cut
+byte for byte: the Australian workbook is rewritten with openpyxl from the real rows (same sheet, header and cell
+values, the original docProps/core.xml), and OFAC's consolidated XML gets its Record_Count set to the excerpt's
+own count.
 """
 
 from __future__ import annotations
@@ -67,7 +68,7 @@ WANTED: dict[str, set[str]] = {
 WANTED_NAMES: dict[str, tuple[str, ...]] = {
     "us_ofac_sdn": (
         "ZAWAHIRI, Ayman",
-        "AL-ASAD, Bashar",
+        "AL-ASSAD, Bashar",
         "ISLAMIC REVOLUTIONARY GUARD CORPS",
         "S&D SOLUTIONS",
         "AVIACON ZITOTRANS",

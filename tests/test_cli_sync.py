@@ -21,7 +21,7 @@ EXPECTED = {
     "gb_fcdo_sanctions": 5,
     "un_sc_sanctions": 36,
     "us_ofac_cons": 26,
-    "us_ofac_sdn": 68,
+    "us_ofac_sdn": 69,
 }
 
 

@@ -171,3 +171,28 @@ def test_screen_korean_script_and_romanizations_find_kim_jong_un(excerpt_matcher
 def test_screen_korean_names_one_syllable_apart_do_not_match(excerpt_matcher: Matcher) -> None:
     hits = excerpt_matcher.screen(Query(name="Kim Seung-ho", kind=EntityKind.PERSON))
     assert "us_ofac_sdn:22991" not in {h.entity_id for h in hits if h.match}  # KIM, Sang-ho
+
+
+# The default lists, each with an excerpt in tests/fixtures/mirror.
+EXCERPT_LISTS = (
+    "au_dfat_sanctions",
+    "ca_dfatd_sema_sanctions",
+    "eu_fsf",
+    "gb_fcdo_sanctions",
+    "un_sc_sanctions",
+    "us_ofac_cons",
+    "us_ofac_sdn",
+)
+
+
+@pytest.mark.parametrize("list_id", EXCERPT_LISTS)
+def test_screen_every_listed_primary_name_finds_its_entity(excerpt_matcher: Matcher, list_id: str) -> None:
+    """Real names as each list writes them (word order, scripts, punctuation, legal forms) find their own entry."""
+    entities = [e for e in excerpt_matcher.index.entities if e.list_id == list_id]
+    assert len(entities) >= 5
+    missed = [
+        (e.id, e.name.full)
+        for e in entities
+        if not any(h.entity_id == e.id and h.match for h in excerpt_matcher.screen(Query(name=e.name.full), limit=50))
+    ]
+    assert missed == []
