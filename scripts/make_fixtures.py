@@ -371,7 +371,9 @@ def cut_au(data: bytes) -> bytes:
 def build() -> dict[Path, tuple[bytes, str]]:
     """Every excerpt file: path under tests/fixtures -> (bytes, source path under ../shared/lists)."""
     mirror_index = json.loads((SHARED / "mirror" / "MIRROR.json").read_text())
-    sources = {(lid, f["file"]): f["source"] for lid, fs in mirror_index["lists"].items() for f in fs}
+    sources: dict[tuple[str, str], str] = {
+        (lid, f["file"]): f["source"] for lid, fs in mirror_index["lists"].items() for f in fs
+    }
 
     def src(list_id: str, name: str) -> bytes:
         return (SHARED / "lists" / sources[(list_id, name)]).read_bytes()

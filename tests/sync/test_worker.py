@@ -405,6 +405,36 @@ def test_run_forever_syncs_until_stopped(
     assert status is not None and status.entities == COUNTS[CONS]
 
 
+# The default lists, each with an excerpt in tests/fixtures/mirror.
+EXCERPT_LISTS = (
+    "au_dfat_sanctions",
+    "ca_dfatd_sema_sanctions",
+    "eu_fsf",
+    "gb_fcdo_sanctions",
+    "un_sc_sanctions",
+    "us_ofac_cons",
+    "us_ofac_sdn",
+)
+
+
+@pytest.mark.parametrize("list_id", EXCERPT_LISTS)
+def test_sync_each_default_list_over_http_keeps_its_files_byte_for_byte(
+    store: EmbeddedStore,
+    fetcher: Fetcher,
+    mirror_server: MirrorServer,
+    manifests: dict[str, ListManifest],
+    list_id: str,
+) -> None:
+    assert {i for i, m in manifests.items() if m.default} == set(EXCERPT_LISTS)
+    result = sync_list(manifests[list_id], store, fetcher)
+    assert result.status.status is SyncState.OK, result.status.error
+    assert store.load_raw(list_id) == read_fixture_files(list_id)
+    snap = store.load_snapshot(list_id)
+    assert snap is not None and result.status.entities == len(snap.entities) >= 5
+    requests = mirror_server.requests_for(list_id)
+    assert requests and {r.status for r in requests} == {200}
+
+
 # --- the whole lists (../shared) -------------------------------------------------------------------------------
 
 # ../shared/lists/MANIFEST.md's figures for each default list, and the parse report's counts that follow from them
