@@ -1,9 +1,12 @@
-"""Shared fixtures: where the real list files are, and the rule that CI never skips for their absence."""
+"""Shared fixtures: the real excerpts committed under tests/fixtures/mirror, where the whole list files are
+(../shared), and the rule that CI never skips for their absence."""
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -12,6 +15,9 @@ SHARED = Path(os.environ.get("SANCTIONS_SHARED_DIR", ROOT.parent / "shared"))
 LISTS = SHARED / "lists"
 MIRROR = SHARED / "mirror"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+# Small real excerpts of every default list, laid out like ../shared/mirror (tests/fixtures/README.md).
+FIXTURE_MIRROR = FIXTURES / "mirror"
+FIXTURE_LISTS = FIXTURES / "lists"
 
 
 def _need(path: Path) -> Path:
@@ -33,6 +39,25 @@ def lists_dir() -> Path:
 def mirror_dir() -> Path:
     """../shared/mirror: the same files laid out as a SANCTIONS_MIRROR folder (<list id>/<file>)."""
     return _need(MIRROR)
+
+
+@pytest.fixture(scope="session")
+def fixture_mirror() -> Path:
+    """tests/fixtures/mirror: real excerpts (a few dozen records per list) as a SANCTIONS_MIRROR folder."""
+    return FIXTURE_MIRROR
+
+
+def read_fixture_files(list_id: str) -> dict[str, bytes]:
+    """The excerpt files of `list_id` (file name -> bytes), as the sync worker would fetch them."""
+    folder = FIXTURE_MIRROR / list_id
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+def fixture_file_record(list_id: str, name: str) -> dict[str, Any]:
+    """What tests/fixtures/mirror/MIRROR.json says of an excerpt file: bytes, sha256 and the whole file it came from."""
+    index = json.loads((FIXTURE_MIRROR / "MIRROR.json").read_text())
+    record: dict[str, Any] = next(f for f in index["lists"][list_id] if f["file"] == name)
+    return record
 
 
 def read_list_file(relative: str) -> bytes:

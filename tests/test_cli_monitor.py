@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-import re
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -23,9 +23,9 @@ PUTIN = "us_ofac_sdn:35096"
 
 
 @pytest.fixture(scope="module")
-def synced(tmp_path_factory: pytest.TempPathFactory, mirror_dir: Path) -> Path:
+def synced(tmp_path_factory: pytest.TempPathFactory, fixture_mirror: Path) -> Path:
     d = tmp_path_factory.mktemp("monitor-data")
-    sync_into(d, mirror_dir, ["us_ofac_sdn"])
+    sync_into(d, fixture_mirror, ["us_ofac_sdn"])
     return d
 
 

@@ -10,13 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import sync_into
+from tests.conftest import FIXTURE_MIRROR, sync_into
+
+SDN_ROWS = (FIXTURE_MIRROR / "us_ofac_sdn" / "sdn.csv").read_bytes().count(b"\r\n")  # the excerpt's records
 
 
 @pytest.fixture(scope="module")
-def data_dir(tmp_path_factory: pytest.TempPathFactory, mirror_dir: Path) -> Path:
+def data_dir(tmp_path_factory: pytest.TempPathFactory, fixture_mirror: Path) -> Path:
     d = tmp_path_factory.mktemp("screen-data")
-    sync_into(d, mirror_dir, ["us_ofac_sdn"])
+    sync_into(d, fixture_mirror, ["us_ofac_sdn"])
     return d
 
 
@@ -32,7 +34,7 @@ def test_cli_screen_json_prints_the_screen_response_body(data_dir: Path) -> None
     assert out.returncode == 0, out.stderr
     body = json.loads(out.stdout)
     assert {"screening_id", "screened_at", "query", "threshold", "lists", "hits"} <= body.keys()
-    assert body["lists"][0]["id"] == "us_ofac_sdn" and body["lists"][0]["entities"] == 14965
+    assert body["lists"][0]["id"] == "us_ofac_sdn" and body["lists"][0]["entities"] == SDN_ROWS
     hit = body["hits"][0]
     assert hit["entity_id"] == "us_ofac_sdn:15431" and hit["match"] is True
     assert hit["evidence"][0]["method"] == "exact_identifier"

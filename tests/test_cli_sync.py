@@ -1,4 +1,5 @@
-"""`sanctions sync` and `sanctions lists` as a user runs them: real processes on the real mirror folder."""
+"""`sanctions sync` and `sanctions lists` as a user runs them: real processes on a mirror folder of real excerpts
+(tests/fixtures/mirror; the whole lists' figures are checked by tests/sync/test_worker.py)."""
 
 from __future__ import annotations
 
@@ -12,15 +13,15 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-# MANIFEST.md counts of the files in ../shared/mirror (records, or base references for Australia).
+# Records in each excerpt (base references for Australia), as tests/fixtures/README.md counts them.
 EXPECTED = {
-    "au_dfat_sanctions": 3_062,
-    "ca_dfatd_sema_sanctions": 4_759,
+    "au_dfat_sanctions": 37,
+    "ca_dfatd_sema_sanctions": 37,
     "eu_fsf": 5,
     "gb_fcdo_sanctions": 5,
-    "un_sc_sanctions": 1_003,
-    "us_ofac_cons": 442,
-    "us_ofac_sdn": 14_965,
+    "un_sc_sanctions": 36,
+    "us_ofac_cons": 26,
+    "us_ofac_sdn": 69,
 }
 
 
@@ -39,9 +40,11 @@ def sanctions(*args: str, data_dir: Path, mirror: Path, timeout_s: float = 300) 
 
 
 @pytest.fixture(scope="module")
-def synced(mirror_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str]]:
+def synced(
+    fixture_mirror: Path, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, subprocess.CompletedProcess[str]]:
     data_dir = tmp_path_factory.mktemp("cli") / "data"
-    return data_dir, sanctions("sync", data_dir=data_dir, mirror=mirror_dir)
+    return data_dir, sanctions("sync", data_dir=data_dir, mirror=fixture_mirror)
 
 
 @pytest.mark.slow
@@ -58,10 +61,10 @@ def test_cli_sync_every_list_from_mirror_folder(synced: tuple[Path, subprocess.C
 
 @pytest.mark.slow
 def test_cli_lists_json_shows_every_list(
-    synced: tuple[Path, subprocess.CompletedProcess[str]], mirror_dir: Path
+    synced: tuple[Path, subprocess.CompletedProcess[str]], fixture_mirror: Path
 ) -> None:
     data_dir, _ = synced
-    proc = sanctions("lists", "--json", data_dir=data_dir, mirror=mirror_dir)
+    proc = sanctions("lists", "--json", data_dir=data_dir, mirror=fixture_mirror)
     assert proc.returncode == 0, proc.stderr
     records = {r["id"]: r for r in json.loads(proc.stdout)["lists"]}
     assert set(records) == set(EXPECTED)
@@ -75,32 +78,34 @@ def test_cli_lists_json_shows_every_list(
 
 
 @pytest.mark.slow
-def test_cli_sync_again_is_unchanged(synced: tuple[Path, subprocess.CompletedProcess[str]], mirror_dir: Path) -> None:
+def test_cli_sync_again_is_unchanged(
+    synced: tuple[Path, subprocess.CompletedProcess[str]], fixture_mirror: Path
+) -> None:
     data_dir, _ = synced
-    proc = sanctions("sync", "--json", data_dir=data_dir, mirror=mirror_dir)
+    proc = sanctions("sync", "--json", data_dir=data_dir, mirror=fixture_mirror)
     assert proc.returncode == 0, proc.stderr
     results = {r["id"]: r for r in json.loads(proc.stdout)["lists"]}
     assert {r["status"] for r in results.values()} == {"unchanged"}
     assert {i: r["entities"] for i, r in results.items()} == EXPECTED
 
 
-def test_cli_sync_failed_list_exits_1_and_keeps_others(tmp_path: Path, mirror_dir: Path) -> None:
+def test_cli_sync_failed_list_exits_1_and_keeps_others(tmp_path: Path, fixture_mirror: Path) -> None:
     partial = tmp_path / "mirror"
-    shutil.copytree(mirror_dir / "us_ofac_cons", partial / "us_ofac_cons")
+    shutil.copytree(fixture_mirror / "us_ofac_cons", partial / "us_ofac_cons")
     (partial / "un_sc_sanctions").mkdir()  # the UN file is missing from this mirror
     proc = sanctions(
         "sync", "--list", "us_ofac_cons", "--list", "un_sc_sanctions", "--json", data_dir=tmp_path / "d", mirror=partial
     )
     assert proc.returncode == 1, proc.stderr
     results = {r["id"]: r for r in json.loads(proc.stdout)["lists"]}
-    assert results["us_ofac_cons"]["status"] == "ok" and results["us_ofac_cons"]["entities"] == 442
+    assert results["us_ofac_cons"]["status"] == "ok" and results["us_ofac_cons"]["entities"] == EXPECTED["us_ofac_cons"]
     un = results["un_sc_sanctions"]
     assert un["status"] == "failed" and un["version"] is None
     assert un["error"].startswith("fetch: ") and "consolidated.xml: not found in the mirror folder" in un["error"]
 
 
-def test_cli_sync_unknown_list_is_usage_error(tmp_path: Path, mirror_dir: Path) -> None:
-    proc = sanctions("sync", "--list", "no_such_list", data_dir=tmp_path / "d", mirror=mirror_dir)
+def test_cli_sync_unknown_list_is_usage_error(tmp_path: Path, fixture_mirror: Path) -> None:
+    proc = sanctions("sync", "--list", "no_such_list", data_dir=tmp_path / "d", mirror=fixture_mirror)
     assert proc.returncode == 2
     assert "unknown list id(s): no_such_list" in proc.stderr
     assert not (tmp_path / "d").exists()  # refused before touching anything
@@ -112,8 +117,8 @@ def test_cli_sync_missing_mirror_folder_is_usage_error(tmp_path: Path) -> None:
     assert "SANCTIONS_MIRROR folder" in proc.stderr and "does not exist" in proc.stderr
 
 
-def test_cli_lists_before_any_sync_says_never(tmp_path: Path, mirror_dir: Path) -> None:
-    proc = sanctions("lists", "--json", data_dir=tmp_path / "d", mirror=mirror_dir)
+def test_cli_lists_before_any_sync_says_never(tmp_path: Path, fixture_mirror: Path) -> None:
+    proc = sanctions("lists", "--json", data_dir=tmp_path / "d", mirror=fixture_mirror)
     assert proc.returncode == 0, proc.stderr
     records = json.loads(proc.stdout)["lists"]
     assert {r["id"] for r in records} == set(EXPECTED)

@@ -1,4 +1,5 @@
-"""API fixtures: a data folder synced from the real mirror by the real sync worker, and apps run with their lifespan.
+"""API fixtures: a data folder synced from the real excerpts (tests/fixtures/mirror) by the real sync worker, and apps
+run with their lifespan.
 
 Syncing and building the matcher take seconds, so one data folder and one keyed app serve the whole session;
 tests that need other settings build their own (smaller) app on a copy of that folder or an empty one.
@@ -17,18 +18,20 @@ from fastapi.testclient import TestClient
 
 from service.api.app import create_app
 from service.settings import Settings
-from tests.conftest import sync_into
+from tests.conftest import FIXTURE_MIRROR, sync_into
 
 # UN (people and organisations with rich aliases), OFAC SDN (adds vessels and aircraft), EU (a small excerpt).
 API_LISTS = ["un_sc_sanctions", "us_ofac_sdn", "eu_fsf"]
 KEYS = ["test-key-alpha", "test-key-bravo"]
 AUTH = {"Authorization": f"Bearer {KEYS[0]}"}
+_UN_XML = (FIXTURE_MIRROR / "un_sc_sanctions" / "consolidated.xml").read_bytes()
+UN_RECORDS = _UN_XML.count(b"<INDIVIDUAL>") + _UN_XML.count(b"<ENTITY>")  # counted without our parser
 
 
 @pytest.fixture(scope="session")
-def synced_dir(tmp_path_factory: pytest.TempPathFactory, mirror_dir: Path) -> Path:
+def synced_dir(tmp_path_factory: pytest.TempPathFactory, fixture_mirror: Path) -> Path:
     data_dir = tmp_path_factory.mktemp("api-data")
-    sync_into(data_dir, mirror_dir, API_LISTS)
+    sync_into(data_dir, fixture_mirror, API_LISTS)
     return data_dir
 
 
@@ -68,5 +71,5 @@ def client(synced_dir: Path) -> Iterator[TestClient]:
 def un_only_dir(tmp_path: Path, synced_dir: Path) -> Path:
     """A private copy of the synced folder; apps on it serve only the UN list (fast to build)."""
     target = tmp_path / "data"
-    shutil.copytree(synced_dir, target, ignore=shutil.ignore_patterns("audit.sqlite3*", "*.lock"))
+    shutil.copytree(synced_dir, target, ignore=shutil.ignore_patterns("audit.sqlite3*", "monitoring.sqlite3*", "*.lock"))
     return target

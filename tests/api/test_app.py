@@ -10,11 +10,11 @@ from fastapi.testclient import TestClient
 
 from service.api.app import ERROR_STATUS, create_app, status_for
 from service.errors import HostileInputError, LockedError, NotFoundError, ServiceError
-from tests.api.conftest import AUTH, make_settings, wait_ready
+from tests.api.conftest import AUTH, UN_RECORDS, make_settings, wait_ready
 from tests.conftest import sync_into
 
 
-def test_readyz_is_503_with_reason_until_a_list_is_published(tmp_path: Path, mirror_dir: Path) -> None:
+def test_readyz_is_503_with_reason_until_a_list_is_published(tmp_path: Path, fixture_mirror: Path) -> None:
     data_dir = tmp_path / "data"
     settings = make_settings(data_dir, lists=["un_sc_sanctions", "eu_fsf"])
     with TestClient(create_app(settings, reload_poll_s=0.05)) as c:
@@ -24,10 +24,10 @@ def test_readyz_is_503_with_reason_until_a_list_is_published(tmp_path: Path, mir
         screen = c.post("/v1/screen", json={"name": "Ayman al-Zawahiri"}, headers=AUTH)
         assert screen.status_code == 503 and screen.json()["detail"]
         # A sync publishing into the store while the app runs: the poller swaps the new matcher in.
-        sync_into(data_dir, mirror_dir, ["eu_fsf"])
+        sync_into(data_dir, fixture_mirror, ["eu_fsf"])
         ready = wait_ready(c)
         assert list(ready["lists"]) == ["eu_fsf"] and ready["entities"] == 5
-        sync_into(data_dir, mirror_dir, ["un_sc_sanctions"])
+        sync_into(data_dir, fixture_mirror, ["un_sc_sanctions"])
         both = {"eu_fsf", "un_sc_sanctions"}
         deadline = time.monotonic() + 30
         while set(c.get("/readyz").json()["lists"]) != both:
@@ -37,8 +37,8 @@ def test_readyz_is_503_with_reason_until_a_list_is_published(tmp_path: Path, mir
         assert hit["entity_id"] == "un_sc_sanctions:QDi.006"
 
 
-def test_sync_on_start_serves_after_background_sync(tmp_path: Path, mirror_dir: Path) -> None:
-    settings = make_settings(tmp_path / "data", lists=["eu_fsf"], mirror=str(mirror_dir), sync_on_start=True)
+def test_sync_on_start_serves_after_background_sync(tmp_path: Path, fixture_mirror: Path) -> None:
+    settings = make_settings(tmp_path / "data", lists=["eu_fsf"], mirror=str(fixture_mirror), sync_on_start=True)
     with TestClient(create_app(settings, reload_poll_s=0.1)) as c:
         assert wait_ready(c)["entities"] == 5
 
@@ -50,7 +50,7 @@ def test_metrics_expose_latency_screenings_hits_and_list_gauges(client: TestClie
     assert re.search(r'sanctions_screenings_total\{kind="screen"\} [1-9]', text)
     assert re.search(r'sanctions_hits_total\{list="un_sc_sanctions"\} [1-9]', text)
     assert re.search(r'sanctions_matches_total\{list="un_sc_sanctions"\} [1-9]', text)
-    assert 'sanctions_list_entities{list="un_sc_sanctions"} 1003.0' in text
+    assert f'sanctions_list_entities{{list="un_sc_sanctions"}} {UN_RECORDS}.0' in text
     assert re.search(r'sanctions_list_age_seconds\{list="us_ofac_sdn"\} \d', text)
     assert "sanctions_sync_outcomes_total" in text
 

@@ -14,11 +14,11 @@ from service.api.auth import key_id
 from service.api.schemas import EntityResponse, ListsResponse, ScreeningRecordResponse
 from service.screening.audit import canonical_sha256
 from tests.api.conftest import AUTH, KEYS, make_settings, wait_ready
-from tests.conftest import read_mirror_files
+from tests.conftest import read_fixture_files
 
 
 def _un_record_count() -> int:
-    xml = read_mirror_files("un_sc_sanctions")["consolidated.xml"]
+    xml = read_fixture_files("un_sc_sanctions")["consolidated.xml"]
     return xml.count(b"<INDIVIDUAL>") + xml.count(b"<ENTITY>")
 
 
@@ -29,7 +29,7 @@ def test_lists_report_status_and_serving_version(client: TestClient) -> None:
     by_id = {x["id"]: x for x in r.json()["lists"]}
     assert set(by_id) == {"un_sc_sanctions", "us_ofac_sdn", "eu_fsf"}
     un = by_id["un_sc_sanctions"]
-    assert un["status"] == "ok" and un["entities"] == _un_record_count() == 1003
+    assert un["status"] == "ok" and un["entities"] == _un_record_count() == 36
     assert un["serving_version"] == un["version"]
     assert un["title"] and un["age_s"] is not None and un["age_s"] >= 0
 
@@ -87,8 +87,8 @@ def test_screening_unknown_is_404(client: TestClient) -> None:
     assert r.status_code == 404 and r.json()["detail"]
 
 
-def test_sync_runs_real_worker_and_serves_result(tmp_path: Path, mirror_dir: Path) -> None:
-    settings = make_settings(tmp_path / "data", lists=["eu_fsf"], mirror=str(mirror_dir), api_keys=[])
+def test_sync_runs_real_worker_and_serves_result(tmp_path: Path, fixture_mirror: Path) -> None:
+    settings = make_settings(tmp_path / "data", lists=["eu_fsf"], mirror=str(fixture_mirror), api_keys=[])
     with TestClient(create_app(settings, reload_poll_s=0.1)) as c:
         assert c.get("/readyz").status_code == 503
         r = c.post("/v1/sync")

@@ -25,10 +25,12 @@ REJECTIONS = (400, 401, 403, 404, 405, 406, 409, 413, 415, 422, 428, 429)
 
 
 @pytest.fixture(scope="module")
-def api_schema(tmp_path_factory: pytest.TempPathFactory, synced_dir: Path, mirror_dir: Path) -> schemathesis.BaseSchema:
+def api_schema(
+    tmp_path_factory: pytest.TempPathFactory, synced_dir: Path, fixture_mirror: Path
+) -> schemathesis.BaseSchema:
     data_dir = tmp_path_factory.mktemp("schemathesis")
     shutil.copytree(synced_dir, data_dir, dirs_exist_ok=True, ignore=shutil.ignore_patterns("audit.sqlite3*"))
-    app = create_app(make_settings(data_dir, lists=["un_sc_sanctions"], mirror=str(mirror_dir)), reload_poll_s=0.2)
+    app = create_app(make_settings(data_dir, lists=["un_sc_sanctions"], mirror=str(fixture_mirror)), reload_poll_s=0.2)
     # Schemathesis starts the app's lifespan on its first request; wait until the list is loaded.
     with asgi.get_client(app) as client:
         deadline = time.monotonic() + 60

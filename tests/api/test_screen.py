@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 
 from service.api.schemas import BatchResponse, CompareResponse, ScreenResponse, TextResponse
 from tests.api.conftest import AUTH
-from tests.conftest import read_mirror_files
+from tests.conftest import read_fixture_files
 
 
 def _screen(client: TestClient, **body: object) -> dict:
@@ -26,7 +26,7 @@ def test_screen_finds_listed_person_with_evidence_and_versions(client: TestClien
     assert top["entity_id"] == "un_sc_sanctions:QDi.006"
     assert top["match"] is True and top["score"] >= body["threshold"]
     # The evidence quotes a name as the UN file writes it.
-    un_xml = read_mirror_files("un_sc_sanctions")["consolidated.xml"].decode("utf-8")
+    un_xml = read_fixture_files("un_sc_sanctions")["consolidated.xml"].decode("utf-8")
     names = [e for e in top["evidence"] if e["field"] == "name"]
     assert names and any(e["list_value"].upper().replace(" ", "") in un_xml.upper().replace(" ", "") for e in names)
     assert top["list_version"] == ready["lists"]["un_sc_sanctions"]
@@ -39,17 +39,17 @@ def test_screen_finds_listed_person_with_evidence_and_versions(client: TestClien
 def test_screen_hits_are_sorted_and_limited(client: TestClient) -> None:
     body = _screen(client, name="Mohammed", limit=3, threshold=0.5)
     scores = [h["score"] for h in body["hits"]]
-    assert len(scores) <= 3 and scores == sorted(scores, reverse=True)
+    assert 0 < len(scores) <= 3 and scores == sorted(scores, reverse=True)
 
 
 def test_screen_list_filter_restricts_hits_and_versions(client: TestClient) -> None:
     body = _screen(client, name="Ayman al-Zawahiri", lists=["us_ofac_sdn"])
     assert [x["id"] for x in body["lists"]] == ["us_ofac_sdn"]
-    assert all(h["list"] == "us_ofac_sdn" for h in body["hits"])
+    assert body["hits"] and all(h["list"] == "us_ofac_sdn" for h in body["hits"])
 
 
 def test_screen_identifier_alone_finds_vessel_by_imo(client: TestClient) -> None:
-    sdn = read_mirror_files("us_ofac_sdn")["sdn.csv"].decode("latin-1")
+    sdn = read_fixture_files("us_ofac_sdn")["sdn.csv"].decode("latin-1")
     assert "IMO 1006960" in sdn  # the yacht OLYMPIA, ent_num 37445
     body = _screen(client, identifiers=["IMO 1006960"])
     assert body["hits"][0]["entity_id"] == "us_ofac_sdn:37445"
@@ -77,7 +77,7 @@ def test_screen_exclude_entity_ids_drops_cleared_false_positive(client: TestClie
 def test_screen_threshold_decides_match(client: TestClient) -> None:
     strict = _screen(client, name="Aiman Zawahri", threshold=1.0)
     assert strict["threshold"] == 1.0
-    assert all(h["match"] is (h["score"] >= 1.0) for h in strict["hits"])
+    assert strict["hits"] and all(h["match"] is (h["score"] >= 1.0) for h in strict["hits"])
 
 
 def test_screen_batch_answers_each_ref_in_order(client: TestClient) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.api.conftest import KEYS
+from tests.api.conftest import KEYS, UN_RECORDS
 
 pytestmark = pytest.mark.slow
 
@@ -62,7 +62,7 @@ def test_serve_process_screens_real_name_and_stops(tmp_path: Path, synced_dir: P
     base = f"http://127.0.0.1:{port}"
     try:
         ready = _wait_ready(base, proc)
-        assert list(ready["lists"]) == ["un_sc_sanctions"] and ready["entities"] == 1003
+        assert list(ready["lists"]) == ["un_sc_sanctions"] and ready["entities"] == UN_RECORDS
         r = httpx.post(
             f"{base}/v1/screen",
             json={"name": "Ayman al-Zawahiri", "birth_date": "1951-06-19"},
@@ -101,13 +101,13 @@ def test_serve_process_screens_real_name_and_stops(tmp_path: Path, synced_dir: P
     assert "Zawahiri" not in log and KEYS[0] not in log and KEYS[1] not in log
 
 
-def test_serve_with_two_workers_syncs_once_and_sums_metrics(tmp_path: Path, mirror_dir: Path) -> None:
+def test_serve_with_two_workers_syncs_once_and_sums_metrics(tmp_path: Path, fixture_mirror: Path) -> None:
     port = _free_port()
     env = {
         **os.environ,
         "SANCTIONS_DATA_DIR": str(tmp_path / "data"),
         "SANCTIONS_LISTS": "eu_fsf,gb_fcdo_sanctions",
-        "SANCTIONS_MIRROR": str(mirror_dir),
+        "SANCTIONS_MIRROR": str(fixture_mirror),
         "SANCTIONS_SYNC_ON_START": "true",
         "SANCTIONS_LOG_JSON": "true",
     }

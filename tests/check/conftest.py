@@ -1,4 +1,5 @@
-"""CI-hook fixtures: one data folder synced once from the real mirror, one matcher on it, and a CLI runner.
+"""CI-hook fixtures: one data folder synced once from the real excerpts (tests/fixtures/mirror), one matcher on it,
+and a CLI runner.
 
 The lists are OFAC SDN (vessels by IMO, aircraft by tail number, companies, SWIFT codes) and the UN SC list
 (people with birth dates); the hand-written counterparty files in tests/fixtures/check name real parties on them.
@@ -23,9 +24,9 @@ SARIF_SCHEMA = FIXTURES / "sarif" / "sarif-schema-2.1.0.json"
 
 
 @pytest.fixture(scope="session")
-def check_data_dir(tmp_path_factory: pytest.TempPathFactory, mirror_dir: Path) -> Path:
+def check_data_dir(tmp_path_factory: pytest.TempPathFactory, fixture_mirror: Path) -> Path:
     data_dir = tmp_path_factory.mktemp("check-data")
-    sync_into(data_dir, mirror_dir, CHECK_LISTS)
+    sync_into(data_dir, fixture_mirror, CHECK_LISTS)
     return data_dir
 
 

@@ -141,7 +141,7 @@ def test_integrations_gitlab_example_writes_the_junit_report_it_publishes() -> N
     assert job["artifacts"]["when"] == "always"
 
 
-def test_integrations_action_sync_step_then_check(mirror_dir: Path, tmp_path: Path) -> None:
+def test_integrations_action_sync_step_then_check(fixture_mirror: Path, tmp_path: Path) -> None:
     """Local mode as the action runs it: its Sync step fills an empty data dir from a mirror, then the check runs."""
     step = _action_step("Sync the lists")
     data_dir = tmp_path / "sanctions-data"
@@ -149,7 +149,7 @@ def test_integrations_action_sync_step_then_check(mirror_dir: Path, tmp_path: Pa
         SANCTIONS_DATA_DIR=str(data_dir),
         SANCTIONS_LISTS_DIR=str(ROOT / "lists"),  # ${{ github.action_path }}/lists
         SANCTIONS_LISTS="un_sc_sanctions",
-        SANCTIONS_MIRROR=str(mirror_dir),
+        SANCTIONS_MIRROR=str(fixture_mirror),
     )
     assert set(step["env"]) == {"SANCTIONS_DATA_DIR", "SANCTIONS_LISTS_DIR", "SANCTIONS_LISTS", "SANCTIONS_MIRROR"}
     proc = subprocess.run(

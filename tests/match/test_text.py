@@ -1,4 +1,4 @@
-"""Mentions of listed parties in free text, on the real lists."""
+"""Mentions of listed parties in free text: found on the real excerpts, and no false mention among the whole lists."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ John Smith of Acme Logistics LLC declined
 to comment. The United Nations and the European Union met in Brussels on Friday."""
 
 
-def test_screen_text_finds_every_listed_mention_with_spans(real_matcher: Matcher) -> None:
-    mentions = real_matcher.screen_text(ARTICLE, threshold=0.8)
+def test_screen_text_finds_every_listed_mention_with_spans(excerpt_matcher: Matcher) -> None:
+    mentions = excerpt_matcher.screen_text(ARTICLE, threshold=0.8)
     by_text = {m.text: m for m in mentions}
     for m in mentions:
         assert ARTICLE[m.start : m.end] == m.text

@@ -8,7 +8,7 @@ from service.model import DateSpec, Entity, EntityKind, IdentifierType, NameQual
 from service.model.codec import entity_from_dict, entity_to_dict
 from service.sources.base import ParseReport
 from service.sources.eu_fsf import parse
-from tests.conftest import FIXTURES, read_mirror_files
+from tests.conftest import FIXTURES, read_fixture_files
 
 SAMPLE = FIXTURES / "eu_fsf_sample.xml"
 NS = "{http://eu.europa.ec/fpi/fsd/export}"
@@ -21,7 +21,7 @@ def _parse(data: bytes) -> tuple[dict[str, Entity], ParseReport]:
 
 @pytest.fixture(scope="module")
 def real() -> tuple[dict[str, Entity], ParseReport]:
-    return _parse(read_mirror_files("eu_fsf")["eu_fsf.xml"])
+    return _parse(read_fixture_files("eu_fsf")["eu_fsf.xml"])
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +31,7 @@ def sample() -> tuple[dict[str, Entity], ParseReport]:
 
 def test_parse_real_excerpt_counts_agree_with_the_file(real: tuple[dict[str, Entity], ParseReport]) -> None:
     entities, report = real
-    root = ET.fromstring(read_mirror_files("eu_fsf")["eu_fsf.xml"])
+    root = ET.fromstring(read_fixture_files("eu_fsf")["eu_fsf.xml"])
     subjects = [s.get("code") for s in root.iter(f"{NS}subjectType")]
     assert subjects.count("person") == 4
     assert subjects.count("enterprise") == 1

@@ -8,7 +8,7 @@ from service.model import DateSpec, Entity, EntityKind, IdentifierType, Link, Na
 from service.model.codec import entity_from_dict, entity_to_dict
 from service.sources.base import ParseReport
 from service.sources.gb_fcdo_sanctions import parse
-from tests.conftest import FIXTURES, read_mirror_files
+from tests.conftest import FIXTURES, read_fixture_files
 
 RESOURCE = "UK-Sanctions-List.xml"
 SAMPLE = FIXTURES / "gb_fcdo_sanctions_sample.xml"
@@ -21,7 +21,7 @@ def _parse(data: bytes) -> tuple[dict[str, Entity], ParseReport]:
 
 @pytest.fixture(scope="module")
 def real() -> tuple[dict[str, Entity], ParseReport]:
-    return _parse(read_mirror_files("gb_fcdo_sanctions")[RESOURCE])
+    return _parse(read_fixture_files("gb_fcdo_sanctions")[RESOURCE])
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +31,7 @@ def sample() -> tuple[dict[str, Entity], ParseReport]:
 
 def test_parse_real_excerpt_counts_agree_with_the_file(real: tuple[dict[str, Entity], ParseReport]) -> None:
     entities, report = real
-    root = ET.fromstring(read_mirror_files("gb_fcdo_sanctions")[RESOURCE])
+    root = ET.fromstring(read_fixture_files("gb_fcdo_sanctions")[RESOURCE])
     kinds = [d.findtext("IndividualEntityShip") for d in root.iter("Designation")]
     assert (kinds.count("Individual"), kinds.count("Entity"), kinds.count("Ship")) == (2, 2, 1)
     assert list(entities) == ["AFG0001", "AFG0006", "BEL0107", "DPR0075", "AQD0195"]

@@ -8,7 +8,7 @@ from service.model import DateSpec, Entity, EntityKind, IdentifierType, NameQual
 from service.model.codec import entity_from_dict, entity_to_dict
 from service.sources.base import ParseReport
 from service.sources.un_sc_sanctions import parse
-from tests.conftest import FIXTURES, read_mirror_files
+from tests.conftest import FIXTURES, read_fixture_files
 
 SAMPLE = FIXTURES / "un_sc_sanctions_sample.xml"
 
@@ -24,7 +24,7 @@ def _by_id(entities: list[Entity]) -> dict[str, Entity]:
 
 @pytest.fixture(scope="module")
 def real() -> tuple[list[Entity], ParseReport]:
-    return _parse(read_mirror_files("un_sc_sanctions"))
+    return _parse(read_fixture_files("un_sc_sanctions"))
 
 
 @pytest.fixture(scope="module")
@@ -35,15 +35,15 @@ def sample() -> dict[str, Entity]:
 
 def test_parse_real_file_counts_agree_with_the_file(real: tuple[list[Entity], ParseReport]) -> None:
     entities, report = real
-    root = ET.fromstring(read_mirror_files("un_sc_sanctions")["consolidated.xml"])
-    assert len(root.findall("INDIVIDUALS/INDIVIDUAL")) == 730
-    assert len(root.findall("ENTITIES/ENTITY")) == 273
+    root = ET.fromstring(read_fixture_files("un_sc_sanctions")["consolidated.xml"])
+    assert len(root.findall("INDIVIDUALS/INDIVIDUAL")) == 26
+    assert len(root.findall("ENTITIES/ENTITY")) == 10
     kinds = [e.kind for e in entities]
-    assert (kinds.count(EntityKind.PERSON), kinds.count(EntityKind.ORGANIZATION)) == (730, 273)
-    assert report.counts == {"person": 730, "organization": 273}
+    assert (kinds.count(EntityKind.PERSON), kinds.count(EntityKind.ORGANIZATION)) == (26, 10)
+    assert report.counts == {"person": 26, "organization": 10}
     assert report.published_at == "2026-02-27T00:00:09.554Z"
     assert report.warnings == []
-    assert len({e.id for e in entities}) == 1003
+    assert len({e.id for e in entities}) == 36
     assert all(e.id == f"un_sc_sanctions:{e.source.upstream_id}" for e in entities if e.source)
 
 
@@ -101,7 +101,7 @@ def test_parse_real_entity_aliases_keep_fka_and_script_notes(real: tuple[list[En
 
 
 def test_parse_real_file_is_deterministic_and_round_trips(real: tuple[list[Entity], ParseReport]) -> None:
-    again, _ = _parse(read_mirror_files("un_sc_sanctions"))
+    again, _ = _parse(read_fixture_files("un_sc_sanctions"))
     assert again == real[0]
     for e in real[0]:
         assert entity_from_dict(orjson.loads(orjson.dumps(entity_to_dict(e)))) == e

@@ -1,4 +1,5 @@
-"""The consolidated non-SDN CSV set in ../shared/mirror/us_ofac_cons (about 2025-12), parsed for real."""
+"""The consolidated non-SDN CSV set parsed for real: the excerpt in tests/fixtures/mirror/us_ofac_cons (cut from the
+set of about 2025-12 in ../shared; the whole files' figures are checked by tests/sync/test_worker.py)."""
 
 from __future__ import annotations
 
@@ -11,12 +12,12 @@ import pytest
 from service.errors import ParseError
 from service.model import Entity, EntityKind, IdentifierType, NameQuality, NameType
 from service.sources import ParseReport, us_ofac_cons
-from tests.conftest import read_mirror_files
+from tests.conftest import read_fixture_files
 
 
 @pytest.fixture(scope="module")
 def files() -> dict[str, bytes]:
-    return read_mirror_files("us_ofac_cons")
+    return read_fixture_files("us_ofac_cons")
 
 
 @pytest.fixture(scope="module")
@@ -34,10 +35,10 @@ def test_us_ofac_cons_counts_by_kind_agree_with_the_file(
 ) -> None:
     entities, report = parsed
     types = Counter(r[2].strip() for r in rows(files["cons_prim.csv"]))
-    assert types == {"individual": 79, "-0-": 363}
+    assert types == {"individual": 12, "-0-": 14}
     kinds = Counter(e.kind for e in entities.values())
-    assert kinds == {EntityKind.PERSON: 79, EntityKind.ORGANIZATION: 363}
-    assert len(entities) == report.counts["entities"] == 442
+    assert kinds == {EntityKind.PERSON: 12, EntityKind.ORGANIZATION: 14}
+    assert len(entities) == report.counts["entities"] == 26
     assert all(e.id.startswith("us_ofac_cons:") for e in entities.values())
 
 

@@ -17,7 +17,7 @@ import redis
 from service.errors import StoreError
 from service.model import Entity, EntityKind, ListStatus, Name, Snapshot, SnapshotDiff, SyncState
 from service.store.redis_ import DIFFS_KEPT, RedisStore
-from tests.conftest import read_mirror_files
+from tests.conftest import fixture_file_record, read_fixture_files
 from tests.store.redis_server import RedisServer, drop_prefix, free_port, shared_url, unique_prefix
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -63,11 +63,11 @@ def keys(prefix: str, pattern: str = "*") -> list[str]:
 
 
 def test_redis_store_keeps_real_raw_files_byte_for_byte(store: RedisStore) -> None:
-    files = read_mirror_files("un_sc_sanctions")
+    files = read_fixture_files("un_sc_sanctions")
     assert set(files) == {"consolidated.xml"}
     digest = hashlib.sha256(files["consolidated.xml"]).hexdigest()
-    # MANIFEST.md: un/consolidated_2026-02-27.xml, 2,030,620 bytes
-    assert len(files["consolidated.xml"]) == 2_030_620
+    record = fixture_file_record("un_sc_sanctions", "consolidated.xml")
+    assert (len(files["consolidated.xml"]), digest) == (record["bytes"], record["sha256"])
     snap = snapshot("un_sc_sanctions", "2026-02-27", 3)
     store.publish(snap, files, status("un_sc_sanctions", "2026-02-27", 3), None)
     fresh = RedisStore(shared_url(), prefix=store.prefix)
@@ -78,17 +78,20 @@ def test_redis_store_keeps_real_raw_files_byte_for_byte(store: RedisStore) -> No
 
 
 def test_redis_store_chunks_large_values(prefix: str) -> None:
-    store = RedisStore(shared_url(), prefix=prefix, chunk_bytes=4096)
-    files = read_mirror_files("us_ofac_cons")
+    store = RedisStore(shared_url(), prefix=prefix, chunk_bytes=1024)
+    files = read_fixture_files("us_ofac_cons")
     snap = snapshot("us_ofac_cons", "v1", 2000)
     store.publish(snap, files, status("us_ofac_cons", "v1", 2000), None)
     assert len(keys(prefix, "v:us_ofac_cons:*:snap:*")) > 1
-    # cons_prim.csv is 238,635 bytes (MANIFEST.md): it must span several chunks and come back whole
+    # cons_prim.csv (about 16 kB, under 3 kB compressed) must span several 1 kB chunks and come back whole
     assert len(keys(prefix, "v:us_ofac_cons:*:raw:*")) > len(files)
-    fresh = RedisStore(shared_url(), prefix=prefix, chunk_bytes=4096)
+    fresh = RedisStore(shared_url(), prefix=prefix, chunk_bytes=1024)
     assert fresh.load_snapshot("us_ofac_cons") == snap
     assert fresh.load_raw("us_ofac_cons") == files
-    assert len(fresh.load_raw("us_ofac_cons")["cons_prim.csv"]) == 238_635
+    assert (
+        len(fresh.load_raw("us_ofac_cons")["cons_prim.csv"])
+        == fixture_file_record("us_ofac_cons", "cons_prim.csv")["bytes"]
+    )
 
 
 def test_redis_store_publish_bumps_generation_and_status(store: RedisStore) -> None:
@@ -112,10 +115,11 @@ def test_redis_store_old_version_expires_after_grace_new_one_persists(prefix: st
     publish(store, "a", "v2", 4)
     r = redis.Redis.from_url(shared_url())
     try:
-        assert all(0 < r.pttl(k) <= 300 for k in first)
+        assert first and all(0 < r.pttl(k) <= 300 for k in first)
         time.sleep(0.5)
         assert not any(r.exists(k) for k in first)
-        assert all(r.ttl(k) == -1 for k in keys(prefix, "v:a:*"))  # the live version never expires
+        live = keys(prefix, "v:a:*")
+        assert live and all(r.ttl(k) == -1 for k in live)  # the live version never expires
     finally:
         r.close()
     loaded = store.load_snapshot("a")

@@ -26,8 +26,8 @@ from service.store.redis_ import RedisStore
 from tests.store.redis_server import RedisServer, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
-LISTS = "un_sc_sanctions,eu_fsf,gb_fcdo_sanctions"  # small real lists: quick to sync and to load
-UN_PERSON = ("Eric Badege", "un_sc_sanctions:CDi.001")  # MANIFEST.md: UN list of 2026-02-27, first INDIVIDUAL
+LISTS = "un_sc_sanctions,eu_fsf,gb_fcdo_sanctions"  # real excerpts (tests/fixtures/mirror): quick to sync and load
+UN_PERSON = ("Eric Badege", "un_sc_sanctions:CDi.001")  # the UN list of 2026-02-27, first INDIVIDUAL
 
 pytestmark = pytest.mark.slow
 
@@ -146,11 +146,11 @@ class RecordingMirror:
 
 
 @pytest.fixture(scope="module")
-def synced(mirror_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RedisServer, Path]]:
+def synced(fixture_mirror: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RedisServer, Path]]:
     """A private Redis (AOF on: it survives the restarts below) holding what `sanctions sync` published."""
     tmp = tmp_path_factory.mktemp("replicas")
     with RedisServer(persist=True) as server:
-        done = sync(base_env(server.url, tmp, str(mirror_dir)))
+        done = sync(base_env(server.url, tmp, str(fixture_mirror)))
         assert done.returncode == 0, done.stderr[-2000:]
         assert {d["id"]: d["status"] for d in json.loads(done.stdout)["lists"]} == dict.fromkeys(LISTS.split(","), "ok")
         yield server, tmp
@@ -249,9 +249,9 @@ def test_redis_replica_keeps_serving_while_redis_is_gone_and_reconnects(synced: 
         replica.stop()
 
 
-def test_redis_two_workers_started_together_sync_once(mirror_dir: Path, tmp_path: Path) -> None:
+def test_redis_two_workers_started_together_sync_once(fixture_mirror: Path, tmp_path: Path) -> None:
     with RedisServer() as server:
-        env = base_env(server.url, tmp_path, str(mirror_dir))
+        env = base_env(server.url, tmp_path, str(fixture_mirror))
         procs = [
             subprocess.Popen(
                 [sys.executable, "-m", "service", "sync", "--json"],
@@ -277,9 +277,9 @@ def test_redis_two_workers_started_together_sync_once(mirror_dir: Path, tmp_path
             store.close()
 
 
-def test_redis_sync_loop_worker_publishes_then_stops_on_sigterm(mirror_dir: Path, tmp_path: Path) -> None:
+def test_redis_sync_loop_worker_publishes_then_stops_on_sigterm(fixture_mirror: Path, tmp_path: Path) -> None:
     with RedisServer() as server:
-        env = {**base_env(server.url, tmp_path, str(mirror_dir)), "SANCTIONS_SYNC_INTERVAL_S": "1"}
+        env = {**base_env(server.url, tmp_path, str(fixture_mirror)), "SANCTIONS_SYNC_INTERVAL_S": "1"}
         worker = subprocess.Popen(
             [sys.executable, "-m", "service", "sync", "--loop"],
             env=env,

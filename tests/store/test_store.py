@@ -28,7 +28,7 @@ from service.model import (
 from service.store.base import Store, iter_snapshots
 from service.store.embedded import EmbeddedStore
 from service.store.redis_ import RedisStore
-from tests.conftest import read_mirror_files
+from tests.conftest import fixture_file_record, read_fixture_files
 from tests.store.redis_server import contract_prefix, shared_url
 
 # Hook for other backends: the Redis store adds "redis" here and a branch in open_backend().
@@ -119,15 +119,13 @@ def test_store_publish_round_trips_snapshot_status_and_raw(store: Store) -> None
 
 
 def test_store_keeps_real_raw_files_byte_for_byte(store: Store, backend: str, tmp_path: Path) -> None:
-    files = read_mirror_files("us_ofac_sdn")
+    files = read_fixture_files("us_ofac_sdn")
     assert sorted(files) == ["add.csv", "alt.csv", "sdn.csv", "sdn_comments.csv"]
     store.publish(snapshot("us_ofac_sdn", "v1", 3), files, status("us_ofac_sdn", "v1", 3), None)
     again = open_backend(backend, tmp_path)
     raw = again.load_raw("us_ofac_sdn")
-    # MANIFEST.md: ofac/sdn_csv_2024-05-03/sdn.csv
-    assert hashlib.sha256(raw["sdn.csv"]).hexdigest() == (
-        "210ca6b4a8187a34e0850be69ecc6e918f23ad7778b8b5b2f9c9d5fbbaf4e0cb"
-    )
+    # tests/fixtures/mirror/MIRROR.json: the excerpt of ofac/sdn_csv_2024-05-03/sdn.csv
+    assert hashlib.sha256(raw["sdn.csv"]).hexdigest() == fixture_file_record("us_ofac_sdn", "sdn.csv")["sha256"]
     assert raw == files
 
 

@@ -1,4 +1,5 @@
-"""Fixtures for the sync tests: a real HTTP mirror server on 127.0.0.1, a store, and a fetcher with short timeouts."""
+"""Fixtures for the sync tests: a real HTTP mirror server on 127.0.0.1 serving the real excerpts in
+tests/fixtures/mirror, a store, and a fetcher with short timeouts."""
 
 from __future__ import annotations
 
@@ -14,13 +15,13 @@ from service.sync.fetch import Fetcher
 from tests.sync.mirror_server import MirrorServer
 
 # Short enough that a hang costs the suite well under a second, long enough for a loaded 2-core machine to
-# serve a 4 MB file from the loopback server.
+# serve a 4 MB file (a whole list) from the loopback server.
 TEST_TIMEOUT_S = 2.0
 
 
 @pytest.fixture
-def mirror_server(mirror_dir: Path) -> Iterator[MirrorServer]:
-    server = MirrorServer(mirror_dir)
+def mirror_server(fixture_mirror: Path) -> Iterator[MirrorServer]:
+    server = MirrorServer(fixture_mirror)
     yield server
     server.close()
 

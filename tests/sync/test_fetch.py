@@ -1,4 +1,5 @@
-"""Fetcher against a real HTTP server on 127.0.0.1 serving the real mirror files, and against the mirror folder."""
+"""Fetcher against a real HTTP server on 127.0.0.1 serving the real excerpts of tests/fixtures/mirror, and against
+that mirror folder."""
 
 from __future__ import annotations
 
@@ -13,27 +14,30 @@ import pytest
 from service.errors import ConfigError, FetchError
 from service.sources.manifest import Resource
 from service.sync.fetch import Fetcher, ResourceNotFoundError
+from tests.conftest import FIXTURE_MIRROR
 from tests.sync.conftest import TEST_TIMEOUT_S
 from tests.sync.mirror_server import MirrorServer
 
 UN = "un_sc_sanctions"
 UN_FILE = Resource("consolidated.xml", "https://scsanctions.un.org/resources/xml/en/consolidated.xml")
 CONS_COMMENTS = Resource("cons_comments.csv", "https://example.invalid/CONS_COMMENTS.CSV", required=False)
+UN_BYTES = (FIXTURE_MIRROR / UN / "consolidated.xml").stat().st_size  # the excerpt served as the UN file
+CAP_BYTES = UN_BYTES // 2  # a download cap the file is over
 
 
-def mirror_sha256(mirror_dir: Path, list_id: str, name: str) -> str:
-    """The sha256 that ../shared/mirror/MIRROR.json records for a file."""
-    index = json.loads((mirror_dir / "MIRROR.json").read_text())
+def mirror_sha256(fixture_mirror: Path, list_id: str, name: str) -> str:
+    """The sha256 that a mirror folder's MIRROR.json records for a file."""
+    index = json.loads((fixture_mirror / "MIRROR.json").read_text())
     return next(f["sha256"] for f in index["lists"][list_id] if f["file"] == name)
 
 
 def test_fetch_downloads_real_file_with_validators(
-    fetcher: Fetcher, mirror_server: MirrorServer, mirror_dir: Path
+    fetcher: Fetcher, mirror_server: MirrorServer, fixture_mirror: Path
 ) -> None:
     got = fetcher.fetch(UN, UN_FILE)
     assert got.data is not None and not got.unchanged
-    assert len(got.data) == 2_030_620  # MANIFEST.md: un/consolidated_2026-02-27.xml
-    assert hashlib.sha256(got.data).hexdigest() == mirror_sha256(mirror_dir, UN, "consolidated.xml")
+    assert len(got.data) == UN_BYTES
+    assert hashlib.sha256(got.data).hexdigest() == mirror_sha256(fixture_mirror, UN, "consolidated.xml")
     assert got.validators["etag"].startswith('"')
     assert got.validators["last_modified"].endswith("GMT")
     assert got.source == f"{mirror_server.url}/{UN}/consolidated.xml"
@@ -48,11 +52,13 @@ def test_fetch_conditional_get_returns_unchanged(fetcher: Fetcher, mirror_server
     assert [(r.status, r.conditional) for r in reqs] == [(200, False), (304, True)]
 
 
-def test_fetch_follows_redirect_to_real_file(fetcher: Fetcher, mirror_server: MirrorServer, mirror_dir: Path) -> None:
+def test_fetch_follows_redirect_to_real_file(
+    fetcher: Fetcher, mirror_server: MirrorServer, fixture_mirror: Path
+) -> None:
     mirror_server.fault(UN, "consolidated.xml", "redirect")
     got = fetcher.fetch(UN, UN_FILE)
     assert got.data is not None
-    assert hashlib.sha256(got.data).hexdigest() == mirror_sha256(mirror_dir, UN, "consolidated.xml")
+    assert hashlib.sha256(got.data).hexdigest() == mirror_sha256(fixture_mirror, UN, "consolidated.xml")
     assert [r.status for r in mirror_server.requests_for(UN)] == [302, 200]
     assert "/_moved/" in got.source
 
@@ -60,7 +66,7 @@ def test_fetch_follows_redirect_to_real_file(fetcher: Fetcher, mirror_server: Mi
 def test_fetch_retries_5xx_then_succeeds(fetcher: Fetcher, mirror_server: MirrorServer) -> None:
     mirror_server.flaky(UN, "consolidated.xml", 2)
     got = fetcher.fetch(UN, UN_FILE)
-    assert got.data is not None and len(got.data) == 2_030_620
+    assert got.data is not None and len(got.data) == UN_BYTES
     assert [r.status for r in mirror_server.requests_for(UN)] == [503, 503, 200]
 
 
@@ -105,8 +111,8 @@ def test_fetch_rejects_empty_body(fetcher: Fetcher, mirror_server: MirrorServer)
 
 def test_fetch_rejects_declared_size_over_cap(mirror_server: MirrorServer) -> None:
     with (
-        Fetcher(mirror=mirror_server.url, max_bytes=1_000_000, timeout_s=TEST_TIMEOUT_S) as f,
-        pytest.raises(FetchError, match="declares 2030620 bytes, over the 1000000-byte download cap"),
+        Fetcher(mirror=mirror_server.url, max_bytes=CAP_BYTES, timeout_s=TEST_TIMEOUT_S) as f,
+        pytest.raises(FetchError, match=f"declares {UN_BYTES} bytes, over the {CAP_BYTES}-byte download cap"),
     ):
         f.fetch(UN, UN_FILE)
 
@@ -114,8 +120,8 @@ def test_fetch_rejects_declared_size_over_cap(mirror_server: MirrorServer) -> No
 def test_fetch_aborts_streamed_body_over_cap(mirror_server: MirrorServer) -> None:
     mirror_server.fault(UN, "consolidated.xml", "nolength")
     with (
-        Fetcher(mirror=mirror_server.url, max_bytes=1_000_000, timeout_s=TEST_TIMEOUT_S) as f,
-        pytest.raises(FetchError, match="body exceeds the 1000000-byte download cap; aborted"),
+        Fetcher(mirror=mirror_server.url, max_bytes=CAP_BYTES, timeout_s=TEST_TIMEOUT_S) as f,
+        pytest.raises(FetchError, match=f"body exceeds the {CAP_BYTES}-byte download cap; aborted"),
     ):
         f.fetch(UN, UN_FILE)
 
@@ -123,7 +129,7 @@ def test_fetch_aborts_streamed_body_over_cap(mirror_server: MirrorServer) -> Non
 def test_fetch_reads_body_without_content_length(fetcher: Fetcher, mirror_server: MirrorServer) -> None:
     mirror_server.fault(UN, "consolidated.xml", "nolength")
     got = fetcher.fetch(UN, UN_FILE)
-    assert got.data is not None and len(got.data) == 2_030_620
+    assert got.data is not None and len(got.data) == UN_BYTES
 
 
 def test_fetch_deadline_stops_a_drip_feed(mirror_server: MirrorServer) -> None:
@@ -152,12 +158,12 @@ def test_fetch_error_message_never_carries_the_query(mirror_server: MirrorServer
 # --- mirror folder ----------------------------------------------------------------------------------------------
 
 
-def test_fetch_folder_reads_real_file_and_reports_unchanged(mirror_dir: Path) -> None:
-    with Fetcher(mirror=str(mirror_dir)) as f:
+def test_fetch_folder_reads_real_file_and_reports_unchanged(fixture_mirror: Path) -> None:
+    with Fetcher(mirror=str(fixture_mirror)) as f:
         got = f.fetch(UN, UN_FILE)
         assert got.data is not None
-        assert got.validators["sha256"] == mirror_sha256(mirror_dir, UN, "consolidated.xml")
-        assert got.validators["size"] == "2030620"
+        assert got.validators["sha256"] == mirror_sha256(fixture_mirror, UN, "consolidated.xml")
+        assert got.validators["size"] == str(UN_BYTES)
         again = f.fetch(UN, UN_FILE, got.validators)
         assert again.unchanged
 
@@ -187,16 +193,16 @@ def test_fetch_folder_rejects_empty_and_missing_files(tmp_path: Path) -> None:
             f.fetch("us_ofac_cons", CONS_COMMENTS)
 
 
-def test_fetch_folder_applies_size_cap(mirror_dir: Path) -> None:
+def test_fetch_folder_applies_size_cap(fixture_mirror: Path) -> None:
     with (
-        Fetcher(mirror=str(mirror_dir), max_bytes=1000) as f,
+        Fetcher(mirror=str(fixture_mirror), max_bytes=1000) as f,
         pytest.raises(FetchError, match="over the 1000-byte download cap"),
     ):
         f.fetch(UN, UN_FILE)
 
 
-def test_fetch_folder_refuses_path_traversal(mirror_dir: Path) -> None:
-    with Fetcher(mirror=str(mirror_dir)) as f, pytest.raises(FetchError, match="unsafe name"):
+def test_fetch_folder_refuses_path_traversal(fixture_mirror: Path) -> None:
+    with Fetcher(mirror=str(fixture_mirror)) as f, pytest.raises(FetchError, match="unsafe name"):
         f.fetch(UN, Resource("../../etc/passwd", "https://example.invalid/"))
 
 

@@ -1,5 +1,6 @@
-"""The sync worker end to end: the real mirror files over a real HTTP server on 127.0.0.1, real parsers, and
-every fault a publisher or a network produces; each ends with a clear error and the last good data intact."""
+"""The sync worker end to end: the real excerpts of tests/fixtures/mirror over a real HTTP server on 127.0.0.1, real
+parsers, and every fault a publisher or a network produces; each ends with a clear error and the last good data
+intact. One test syncs every whole list of ../shared/mirror and checks the figures of its MANIFEST.md."""
 
 from __future__ import annotations
 
@@ -31,14 +32,25 @@ from service.sync.worker import (
     sync_lists,
     validate,
 )
-from tests.conftest import read_mirror_files
+from tests.conftest import FIXTURE_MIRROR, read_fixture_files
 from tests.sync.conftest import TEST_TIMEOUT_S
 from tests.sync.mirror_server import MirrorServer
 
 SDN, UN, CONS = "us_ofac_sdn", "un_sc_sanctions", "us_ofac_cons"
 SYNCED = (SDN, UN, CONS)
-# MANIFEST.md: sdn.csv (2024-05-03) has 14,965 rows, the UN list 1,003 records, cons_prim.csv 442 rows.
-COUNTS = {SDN: 14_965, UN: 1_003, CONS: 442}
+
+
+def _excerpt_counts() -> dict[str, int]:
+    """Records in each excerpt, counted without our parsers: CSV lines of the primary file, UN XML elements."""
+    un = (FIXTURE_MIRROR / UN / "consolidated.xml").read_bytes()
+    return {
+        SDN: (FIXTURE_MIRROR / SDN / "sdn.csv").read_bytes().count(b"\r\n"),
+        UN: un.count(b"<INDIVIDUAL>") + un.count(b"<ENTITY>"),
+        CONS: (FIXTURE_MIRROR / CONS / "cons_prim.csv").read_bytes().count(b"\r\n"),
+    }
+
+
+COUNTS = _excerpt_counts()
 
 BILLION_LAUGHS = b"""<?xml version="1.0"?>
 <!DOCTYPE lolz [
@@ -65,8 +77,8 @@ XXE = b"""<?xml version="1.0"?>
 """
 
 
-def mirror_file(mirror_dir: Path, list_id: str, name: str) -> bytes:
-    return (mirror_dir / list_id / name).read_bytes()
+def mirror_file(folder: Path, list_id: str, name: str) -> bytes:
+    return (folder / list_id / name).read_bytes()
 
 
 def first_rows(data: bytes, n: int) -> bytes:
@@ -74,10 +86,12 @@ def first_rows(data: bytes, n: int) -> bytes:
 
 
 @pytest.fixture(scope="module")
-def synced_dir(mirror_dir: Path, manifests: dict[str, ListManifest], tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A data dir holding a good sync of three real lists (synced once; tests work on copies)."""
+def synced_dir(
+    fixture_mirror: Path, manifests: dict[str, ListManifest], tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    """A data dir holding a good sync of three real list excerpts (synced once; tests work on copies)."""
     data_dir = tmp_path_factory.mktemp("synced") / "data"
-    server = MirrorServer(mirror_dir)
+    server = MirrorServer(fixture_mirror)
     try:
         store = EmbeddedStore(data_dir)
         with Fetcher(mirror=server.url, timeout_s=30, retries=1, backoff_s=0.01) as f:
@@ -98,9 +112,9 @@ def good_store(synced_dir: Path, tmp_path: Path) -> Iterator[EmbeddedStore]:
     store.close()
 
 
-def test_sync_publishes_real_lists(synced_dir: Path, mirror_dir: Path) -> None:
+def test_sync_publishes_real_lists(synced_dir: Path, fixture_mirror: Path) -> None:
     store = EmbeddedStore(synced_dir)
-    index = json.loads((mirror_dir / "MIRROR.json").read_text())
+    index = json.loads((fixture_mirror / "MIRROR.json").read_text())
     for list_id in SYNCED:
         status = store.get_status(list_id)
         snap = store.load_snapshot(list_id)
@@ -122,7 +136,7 @@ def test_sync_publishes_real_lists(synced_dir: Path, mirror_dir: Path) -> None:
     assert sdn_snap is not None
     # Records the parser left without a version carry the list version they were published in.
     assert {e.source.version for e in sdn_snap.entities if e.source} == {sdn.version}
-    assert sdn.version == f"sha256:{content_hash(read_mirror_files(SDN))[:12]}"
+    assert sdn.version == f"sha256:{content_hash(read_fixture_files(SDN))[:12]}"
     un = store.get_status(UN)
     assert un is not None and un.version is not None and un.version.startswith("2026-02-27")
     assert un.published_at == un.version
@@ -153,7 +167,10 @@ def test_sync_unchanged_costs_one_conditional_request_per_resource(
 
 
 URL = r"http://127\.0\.0\.1:\d+"
-COLLAPSED = r"entity count collapsed: 10 entities where the last good version had 14965 \(a 100% drop; more than 50%"
+COLLAPSED = (
+    rf"entity count collapsed: 10 entities where the last good version had {COUNTS[SDN]} "
+    rf"\(a {1 - 10 / COUNTS[SDN]:.0%} drop; more than 50%"
+)
 FAULTS = [
     # (list, file, fault or replacement body, expected error)
     pytest.param(
@@ -183,7 +200,7 @@ FAULTS = [
 def test_sync_fault_keeps_last_good_snapshot(
     good_store: EmbeddedStore,
     mirror_server: MirrorServer,
-    mirror_dir: Path,
+    fixture_mirror: Path,
     manifests: dict[str, ListManifest],
     list_id: str,
     name: str,
@@ -195,11 +212,14 @@ def test_sync_fault_keeps_last_good_snapshot(
     generation = good_store.generation()
     assert before is not None and before.version is not None and before.entities == COUNTS[list_id]
     if fault == b"malformed":
-        fault = mirror_file(mirror_dir, UN, name)[:1_000_000]  # the real file cut mid-element
+        whole = mirror_file(fixture_mirror, UN, name)
+        fault = whole[: len(whole) // 2]  # the real file cut mid-element
     elif fault == b"older":  # a stale CDN copy: the real file with an earlier dateGenerated
-        fault = mirror_file(mirror_dir, UN, name).replace(b'dateGenerated="2026-02-27', b'dateGenerated="2026-02-20', 1)
+        fault = mirror_file(fixture_mirror, UN, name).replace(
+            b'dateGenerated="2026-02-27', b'dateGenerated="2026-02-20', 1
+        )
     elif fault == b"collapsed":
-        fault = first_rows(mirror_file(mirror_dir, SDN, name), 10)
+        fault = first_rows(mirror_file(fixture_mirror, SDN, name), 10)
     if isinstance(fault, bytes):
         mirror_server.serve_bytes(list_id, name, fault)
     else:
@@ -232,10 +252,10 @@ def test_sync_collapse_threshold_is_configurable(
     good_store: EmbeddedStore,
     fetcher: Fetcher,
     mirror_server: MirrorServer,
-    mirror_dir: Path,
+    fixture_mirror: Path,
     manifests: dict[str, ListManifest],
 ) -> None:
-    mirror_server.serve_bytes(SDN, "sdn.csv", first_rows(mirror_file(mirror_dir, SDN, "sdn.csv"), 10))
+    mirror_server.serve_bytes(SDN, "sdn.csv", first_rows(mirror_file(fixture_mirror, SDN, "sdn.csv"), 10))
     result = sync_list(manifests[SDN], good_store, fetcher, max_entity_drop=1.0)
     assert result.status.status is SyncState.OK and result.status.entities == 10
     assert result.diff is not None and len(result.diff.removed) == COUNTS[SDN] - 10
@@ -277,10 +297,10 @@ def test_sync_upstream_change_publishes_a_diff(
     good_store: EmbeddedStore,
     fetcher: Fetcher,
     mirror_server: MirrorServer,
-    mirror_dir: Path,
+    fixture_mirror: Path,
     manifests: dict[str, ListManifest],
 ) -> None:
-    text = mirror_file(mirror_dir, UN, "consolidated.xml").decode("utf-8")
+    text = mirror_file(fixture_mirror, UN, "consolidated.xml").decode("utf-8")
     text = text.replace('dateGenerated="2026-02-27T00:00:09.554Z"', 'dateGenerated="2026-02-28T00:00:09.554Z"')
     blocks = list(re.finditer(r"<INDIVIDUAL>.*?</INDIVIDUAL>", text, re.DOTALL))
     first, second = blocks[0], blocks[1]
@@ -317,9 +337,9 @@ def test_sync_reparses_when_the_parser_changed(
 
 
 def test_sync_from_mirror_folder_then_unchanged(
-    store: EmbeddedStore, mirror_dir: Path, manifests: dict[str, ListManifest]
+    store: EmbeddedStore, fixture_mirror: Path, manifests: dict[str, ListManifest]
 ) -> None:
-    with Fetcher(mirror=str(mirror_dir)) as f:
+    with Fetcher(mirror=str(fixture_mirror)) as f:
         first = sync_list(manifests[CONS], store, f)
         second = sync_list(manifests[CONS], store, f)
     assert first.status.status is SyncState.OK and first.status.entities == COUNTS[CONS]
@@ -327,7 +347,7 @@ def test_sync_from_mirror_folder_then_unchanged(
 
 
 def test_validate_refuses_duplicate_and_foreign_ids(manifests: dict[str, ListManifest]) -> None:
-    entities = list(get_parser(CONS)(read_mirror_files(CONS), ParseReport(), list_id=CONS))
+    entities = list(get_parser(CONS)(read_fixture_files(CONS), ParseReport(), list_id=CONS))
     assert len(entities) == COUNTS[CONS]
     validate(manifests[CONS], entities, COUNTS[CONS], 0.5)
     with pytest.raises(ValidationError, match=r"1 duplicate entity ids \(e\.g\. us_ofac_cons:"):
@@ -383,3 +403,79 @@ def test_run_forever_syncs_until_stopped(
     assert cycles == [["ok"]]
     status = store.get_status(CONS)
     assert status is not None and status.entities == COUNTS[CONS]
+
+
+# The default lists, each with an excerpt in tests/fixtures/mirror.
+EXCERPT_LISTS = (
+    "au_dfat_sanctions",
+    "ca_dfatd_sema_sanctions",
+    "eu_fsf",
+    "gb_fcdo_sanctions",
+    "un_sc_sanctions",
+    "us_ofac_cons",
+    "us_ofac_sdn",
+)
+
+
+@pytest.mark.parametrize("list_id", EXCERPT_LISTS)
+def test_sync_each_default_list_over_http_keeps_its_files_byte_for_byte(
+    store: EmbeddedStore,
+    fetcher: Fetcher,
+    mirror_server: MirrorServer,
+    manifests: dict[str, ListManifest],
+    list_id: str,
+) -> None:
+    assert {i for i, m in manifests.items() if m.default} == set(EXCERPT_LISTS)
+    result = sync_list(manifests[list_id], store, fetcher)
+    assert result.status.status is SyncState.OK, result.status.error
+    assert store.load_raw(list_id) == read_fixture_files(list_id)
+    snap = store.load_snapshot(list_id)
+    assert snap is not None and result.status.entities == len(snap.entities) >= 5
+    requests = mirror_server.requests_for(list_id)
+    assert requests and {r.status for r in requests} == {200}
+
+
+# --- the whole lists (../shared) -------------------------------------------------------------------------------
+
+# ../shared/lists/MANIFEST.md's figures for each default list, and the parse report's counts that follow from them
+# (orphan companion rows: the SDN companions are newer than sdn.csv; the AU sheet has 9,560 rows, 7 of them blank).
+WHOLE_LISTS: dict[str, dict[str, int]] = {
+    SDN: {
+        "entities": 14_965,
+        "person": 6_854,
+        "organization": 6_884,
+        "vessel": 851,
+        "aircraft": 376,
+        "orphan_addresses": 4_893,
+        "orphan_aliases": 2_460,
+        "orphan_comments": 6,
+        "weak_aliases": 3_695,
+    },
+    CONS: {"entities": 442, "person": 79, "organization": 363, "comments_joined": 10, "orphan_addresses": 0},
+    UN: {"person": 730, "organization": 273},
+    "ca_dfatd_sema_sanctions": {"person": 3_334, "organization": 1_316, "vessel": 109},
+    "au_dfat_sanctions": {"entities": 3_062, "kind.person": 2_316, "kind.organization": 746, "name_rows": 9_553},
+    "eu_fsf": {"person": 4, "organization": 1},
+    "gb_fcdo_sanctions": {"person": 2, "organization": 2, "vessel": 1},
+}
+
+
+def test_sync_every_whole_list_from_the_shared_mirror(
+    mirror_dir: Path, manifests: dict[str, ListManifest], tmp_path: Path
+) -> None:
+    """Every default list, whole, through the real worker: each publishes with its MANIFEST.md figures."""
+    chosen = [m for m in manifests.values() if m.default]
+    assert {m.id for m in chosen} == set(WHOLE_LISTS)
+    store = EmbeddedStore(tmp_path / "data")
+    try:
+        with Fetcher(mirror=str(mirror_dir)) as f:
+            results = run_once(chosen, store, f)
+        assert results is not None
+        assert {r.list_id: r.status.error for r in results if r.status.status is not SyncState.OK} == {}
+        got = {r.list_id: {k: r.counts.get(k) for k in WHOLE_LISTS[r.list_id]} for r in results}
+        assert got == WHOLE_LISTS
+        for r in results:
+            snap = store.load_snapshot(r.list_id)
+            assert snap is not None and r.status.entities == len(snap.entities) > 0
+    finally:
+        store.close()
