@@ -7,13 +7,18 @@ could now retrieve it is a candidate, and only candidates are screened again. It
 candidate costs one screening; a miss would be a missed alert). Tokens that cannot carry a match on their own
 (legal forms, honorifics, particles, initials) are not keys.
 
+A monitor sharing only a common given name with the entity cannot match it: the matcher charges a query's
+unmatched tokens in full. So a candidate found through name tokens is kept only when the entity's tokens cover at
+least MIN_COVERAGE of one of its names' rarity weight (half, where a match needs about four fifths); monitors
+holding a hit on the entity, or sharing an identifier with it, are always kept.
+
 Kept in memory by the monitoring worker and brought up to date from the store's change feed before each use.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from service.model import Entity, Monitor
@@ -26,6 +31,9 @@ MAX_DELETE_TOKEN_LEN = 20
 MIN_SKELETON_LEN = 2
 _KEY_CLASSES = (TokenClass.NORMAL, TokenClass.PATRONYMIC)
 _ARTICLES = ("al", "el")
+MIN_COVERAGE = 0.5
+
+Weigher = Callable[[str], float]  # token -> rarity weight on the served lists
 
 
 def deletions(token: str) -> list[str]:
@@ -49,23 +57,23 @@ def _identifier_keys(value: str) -> set[str]:
     return {k for k in keys if len(k) >= 4}
 
 
-def monitor_keys(query: Mapping[str, Any]) -> tuple[set[str], set[str]]:
-    """(name tokens, identifier keys) of a monitored party (its stored query: name, aliases, identifiers)."""
-    names = [n for n in [query.get("name"), *(query.get("aliases") or ())] if n]
-    tokens: set[str] = set()
+def monitor_keys(query: Mapping[str, Any]) -> tuple[list[frozenset[str]], set[str]]:
+    """(the name tokens of each of a monitored party's names, its identifier keys), from its stored query."""
+    names = [str(n) for n in [query.get("name"), *(query.get("aliases") or ())] if n]
+    per_name: list[frozenset[str]] = []
     idents: set[str] = set()
     for n in names:
-        rest, embedded = split_identifiers(str(n))
+        rest, embedded = split_identifiers(n)
         for value in embedded:
             idents |= _identifier_keys(value)
-        if is_identifier_like(str(n)):
-            idents |= _identifier_keys(str(n))
-        tokens |= _name_tokens(str(n))
+        if is_identifier_like(n):
+            idents |= _identifier_keys(n)
+        per_name.append(frozenset(_name_tokens(n)))
         if rest and rest != n:
-            tokens |= _name_tokens(rest)
+            per_name.append(frozenset(_name_tokens(rest)))
     for value in query.get("identifiers") or ():
         idents |= _identifier_keys(str(value))
-    return tokens, idents
+    return [t for t in per_name if t], idents
 
 
 def entity_keys(entity: Entity) -> tuple[set[str], set[str]]:
@@ -89,7 +97,8 @@ class MonitorIndex:
         self._by_deletion: dict[str, set[str]] = defaultdict(set)  # deletion key -> tokens
         self._by_skeleton: dict[str, set[str]] = defaultdict(set)  # skeleton -> tokens
         self._holders: dict[str, set[str]] = defaultdict(set)  # entity id -> refs holding a hit on it
-        self._keys: dict[str, tuple[frozenset[str], frozenset[str], frozenset[str]]] = {}  # ref -> its keys
+        # ref -> (the tokens of each of its names, its identifier keys, the entity ids it holds hits on)
+        self._keys: dict[str, tuple[tuple[frozenset[str], ...], frozenset[str], frozenset[str]]] = {}
 
     def __len__(self) -> int:
         return len(self._keys)
@@ -131,8 +140,8 @@ class MonitorIndex:
         keys = self._keys.pop(ref, None)
         if keys is None:
             return
-        tokens, idents, held = keys
-        for t in tokens:
+        names, idents, held = keys
+        for t in frozenset().union(*names):
             self._drop_token(t, ref)
         for table, values in ((self._idents, idents), (self._holders, held)):
             for k in values:
@@ -144,15 +153,15 @@ class MonitorIndex:
 
     def add(self, monitor: Monitor) -> None:
         self.remove(monitor.ref)
-        tokens, idents = monitor_keys(monitor.query)
+        names, idents = monitor_keys(monitor.query)
         held = {h.entity_id for h in monitor.hits}
-        for t in tokens:
+        for t in frozenset().union(*names):
             self._add_token(t, monitor.ref)
         for k in idents:
             self._idents[k].add(monitor.ref)
         for e in held:
             self._holders[e].add(monitor.ref)
-        self._keys[monitor.ref] = (frozenset(tokens), frozenset(idents), frozenset(held))
+        self._keys[monitor.ref] = (tuple(names), frozenset(idents), frozenset(held))
 
     def apply(self, changed: Iterable[Monitor], deleted: Iterable[str], seq: int) -> None:
         """A page of the store's change feed (MonitoringStore.monitors_since)."""
@@ -182,15 +191,21 @@ class MonitorIndex:
                 found.add(article + token)
         return found
 
-    def candidates(self, entity: Entity) -> set[str]:
-        """Refs of the monitors that could now retrieve `entity`, or that hold a hit on it."""
+    def candidates(self, entity: Entity, weight: Weigher = lambda _: 1.0) -> set[str]:
+        """Refs of the monitors that could now match `entity` (see the module docstring), or that hold a hit on it."""
         tokens, idents = entity_keys(entity)
         refs: set[str] = set(self._holders.get(entity.id, set()))
-        for t in tokens:
-            for neighbour in self._neighbours(t):
-                refs |= self._tokens[neighbour]
         for k in idents:
             refs |= self._idents.get(k, set())
+        covered: set[str] = set()  # monitored tokens the entity's tokens reach
+        for t in tokens:
+            covered |= self._neighbours(t)
+        by_tokens: set[str] = set()
+        for token in covered:
+            by_tokens |= self._tokens[token]
+        for ref in by_tokens - refs:
+            if any(_coverage(name, covered, weight) >= MIN_COVERAGE for name in self._keys[ref][0]):
+                refs.add(ref)
         return refs
 
     def holders(self, entity_id: str) -> set[str]:
@@ -199,3 +214,8 @@ class MonitorIndex:
 
     def refs(self) -> list[str]:
         return list(self._keys)
+
+
+def _coverage(name: frozenset[str], covered: set[str], weight: Weigher) -> float:
+    total = sum(weight(t) for t in name)
+    return sum(weight(t) for t in name if t in covered) / total if total > 0 else 0.0

@@ -385,9 +385,12 @@ class MonitorWorker:
                     full = True
                     break
                 changed_entities += len(ids)
+                weight = state.matcher.index.idf
                 for entity_id in ids:
                     entity = state.matcher.get(entity_id)
-                    refs |= self.index.candidates(entity) if entity is not None else self.index.holders(entity_id)
+                    refs |= (
+                        self.index.candidates(entity, weight) if entity is not None else self.index.holders(entity_id)
+                    )
             if full:
                 refs = set(self.index.refs())
             events = self._rescreen(state, sorted(refs))
