@@ -24,7 +24,7 @@ from service.api.docs import make_router as docs_router
 from service.api.logs import configure_logging
 from service.api.metrics import Metrics
 from service.api.middleware import RequestGuard
-from service.api.routes import health, match, records, screen
+from service.api.routes import health, match, records, screen, webhooks
 from service.api.schemas import LIST_ID_PATTERN
 from service.errors import (
     ConfigError,
@@ -40,6 +40,7 @@ from service.errors import (
     TooLargeError,
     ValidationError,
 )
+from service.notify.worker import DeliveryWorker, RetryPolicy
 from service.screening.audit import AuditWriter
 from service.screening.runtime import RELOAD_POLL_S, Runtime, SyncFn, SyncRunner
 from service.screening.usecases import Screener
@@ -125,6 +126,22 @@ def make_sync_fn(settings: Settings, store: Store, manifests: Mapping[str, ListM
     return sync
 
 
+def make_notifier(settings: Settings, store: Store, metrics: Metrics) -> DeliveryWorker:
+    """The webhook delivery worker as the settings configure it, counting outcomes in `metrics`."""
+    return DeliveryWorker(
+        store,
+        policy=RetryPolicy(
+            window_s=settings.webhook_retry_hours * 3600.0,
+            base_s=settings.webhook_backoff_s,
+            cap_s=settings.webhook_backoff_cap_s,
+        ),
+        timeout_s=settings.webhook_timeout_s,
+        poll_s=settings.webhook_poll_s,
+        keep_delivered_s=settings.webhook_keep_delivered_days * 86400.0,
+        on_outcome=lambda outcome: metrics.webhook_deliveries.labels(outcome).inc(),
+    )
+
+
 def _narrow_openapi(schema: dict[str, Any], settings: Settings, list_ids: list[str]) -> dict[str, Any]:
     """Put this server's own limits into the schema: the served list ids, the batch and text caps."""
 
@@ -166,7 +183,12 @@ def create_app(
     def list_gauges() -> Mapping[str, tuple[float | None, int]]:
         return ctx.runtime.list_gauges() if ctx.runtime is not None else {}
 
-    ctx = AppContext(settings=settings, keys=KeyRing(settings.api_keys), metrics=Metrics(list_gauges))
+    def webhook_gauges() -> Mapping[str, int]:
+        return {s.value: n for s, n in ctx.notifier.counts.items()} if ctx.notifier is not None else {}
+
+    ctx = AppContext(
+        settings=settings, keys=KeyRing(settings.api_keys), metrics=Metrics(list_gauges, webhooks=webhook_gauges)
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -196,10 +218,15 @@ def create_app(
             max_text_chars=settings.max_text_chars,
         )
         runtime.start(runner, sync_loop=settings.sync_on_start)
+        if settings.webhook_worker:
+            ctx.notifier = make_notifier(settings, store, ctx.metrics)
+            ctx.notifier.start()
         log.info("server.started", lists=list_ids, keys=ctx.keys.enabled, sync=runner is not None)
         try:
             yield
         finally:
+            if ctx.notifier is not None:
+                ctx.notifier.stop()
             runtime.stop()
             ctx.audit.close()
             store.close()
@@ -229,7 +256,7 @@ def create_app(
     app.add_exception_handler(ServiceError, _service_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(Exception, _unexpected)
-    for router in (health.router, screen.router, records.router, match.router, docs_router(app.title)):
+    for router in (health.router, screen.router, records.router, match.router, webhooks.router, docs_router(app.title)):
         app.include_router(router)
     if settings.cors_origins:
         app.add_middleware(
