@@ -15,6 +15,7 @@ from typing import Any
 
 from service.errors import NotFoundError, QueryError
 from service.model import Delivery, DeliveryState, EventType, Webhook
+from service.redact import redact_url
 from service.store.base import Store
 
 MAX_URL_CHARS = 2048  # what browsers and most proxies accept; longer is a mistake, not a receiver
@@ -106,9 +107,11 @@ def list_deliveries(
 def webhook_to_dict(
     webhook: Webhook, counts: dict[DeliveryState, int] | None = None, *, with_secret: bool = False
 ) -> dict[str, Any]:
+    """`with_secret`: the answer to its creation, the only one that shows the secret, and the URL whole; elsewhere
+    the URL loses its password and query string, which may carry the receiver's own token."""
     out: dict[str, Any] = {
         "id": webhook.id,
-        "url": webhook.url,
+        "url": webhook.url if with_secret else redact_url(webhook.url),
         "events": [e.value for e in webhook.events],
         "created_at": webhook.created_at,
     }

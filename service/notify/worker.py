@@ -20,7 +20,9 @@ Retries: 2xx is delivered; anything else (another status, including redirects, w
 connection error; a timeout) is tried again after a delay drawn uniformly from [0, min(cap, base * 2^(n-1)))
 after the n-th failure ("full jitter": receivers coming back from an outage are not hit by every sender at
 once), base 5 s and cap 1 h by default. An attempt that fails once the retry window (24 h by default) since the
-delivery was queued has passed makes it dead: kept, counted and listed until an operator replays it.
+delivery was queued has passed makes it dead (after at least three attempts, so that a server that was down
+itself for longer than the window does not give its backlog up at the first failure): kept, counted and listed
+until an operator replays it.
 
 Store outages (Redis down) are logged and waited out with a growing pause; nothing is lost because nothing is
 held only in memory. Logs name webhook ids, event ids, status codes and error classes: never bodies or URLs
@@ -68,14 +70,18 @@ class RetryPolicy:
     window_s: float = 24 * 3600.0  # SANCTIONS_WEBHOOK_RETRY_HOURS
     base_s: float = 5.0
     cap_s: float = 3600.0
+    # Even past the window, a delivery is tried this often before it is given up: a server that was itself down
+    # for longer than the window does not dead-letter its whole backlog on the first failure after it is back.
+    min_attempts: int = 3
 
     def delay_s(self, failures: int, rng: random.Random) -> float:
         """Full jitter (AWS Architecture Blog, "Exponential Backoff And Jitter", 2015) after `failures` failures."""
         ceiling = min(self.cap_s, self.base_s * 2 ** max(0, min(failures - 1, 62)))
         return rng.uniform(0.0, ceiling)
 
-    def gives_up(self, queued_at: float, now: float) -> bool:
-        return now - queued_at >= self.window_s
+    def gives_up(self, queued_at: float, now: float, attempts: int) -> bool:
+        """After the `attempts`-th failure at `now`: dead-letter it?"""
+        return now - queued_at >= self.window_s and attempts >= self.min_attempts
 
 
 Outcome = Callable[[str], None]
@@ -240,7 +246,7 @@ class DeliveryWorker:
         ids = {"webhook_id": webhook.id, "event_id": d.event_id, "attempt": attempt}
         if not error:
             state, outcome, next_at = DeliveryState.DELIVERED, "delivered", 0.0
-        elif self.policy.gives_up(d.queued_at, at):
+        elif self.policy.gives_up(d.queued_at, at, attempt):
             state, outcome, next_at = DeliveryState.DEAD, "dead", 0.0
         else:
             state, outcome, next_at = DeliveryState.PENDING, "retry", at + self.policy.delay_s(attempt, self._rng)

@@ -168,6 +168,10 @@ class SqliteWebhooks:
         return True
 
     def claim(self, *, owner: str, now: float, lease_s: float, limit: int) -> list[Delivery]:
+        # Workers poll every second or so, mostly finding nothing: a read first spares them the write lock.
+        due = "SELECT 1 FROM deliveries WHERE state = 'pending' AND next_attempt_at <= ? AND lease_until <= ? LIMIT 1"
+        if not self._read(due, (now, now)):
+            return []
         with self._tx() as db:
             rows = db.execute(
                 f"SELECT {_COLUMNS} FROM deliveries WHERE state = 'pending' AND next_attempt_at <= ?"  # noqa: S608

@@ -217,7 +217,10 @@ def test_concurrent_claims_from_several_stores_lease_each_delivery_once(backend:
 
     def work(i: int) -> None:
         start.wait()
-        while batch := replicas[i].webhooks.claim(owner=f"r{i}", now=T0, lease_s=LEASE_S, limit=7):
+        for _ in range(100):  # bounded: a store that leased a delivery twice would never run dry
+            batch = replicas[i].webhooks.claim(owner=f"r{i}", now=T0, lease_s=LEASE_S, limit=7)
+            if not batch:
+                break
             got[i] += [d.event_id for d in batch]
             time.sleep(0.002)  # "sending" them: the others get their turn
 
