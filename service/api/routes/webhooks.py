@@ -29,6 +29,10 @@ _AUTH: dict[int | str, dict[str, Any]] = {
 }
 _UNKNOWN: dict[int | str, dict[str, Any]] = {404: {"model": ErrorResponse, "description": "no such webhook"}}
 _INVALID: dict[int | str, dict[str, Any]] = {422: {"model": ErrorResponse, "description": "invalid request"}}
+_BODY: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorResponse, "description": "body that cannot be read (not UTF-8)"},
+    **_INVALID,
+}
 WebhookId = Annotated[str, Path(min_length=1, max_length=100)]
 
 
@@ -36,7 +40,7 @@ WebhookId = Annotated[str, Path(min_length=1, max_length=100)]
     "/webhooks",
     status_code=201,
     response_model=WebhookCreatedResponse,
-    responses={**_AUTH, **_INVALID},
+    responses={**_AUTH, **_BODY},
     summary="Register a webhook",
 )
 async def create(body: WebhookRequest, ctx: Ctx, key_id: KeyId) -> Response:
@@ -74,7 +78,7 @@ async def delete(webhook_id: WebhookId, ctx: Ctx, key_id: KeyId) -> Response:
 @router.post(
     "/webhooks/{webhook_id}/replay",
     response_model=ReplayResponse,
-    responses={**_AUTH, **_UNKNOWN, **_INVALID},
+    responses={**_AUTH, **_UNKNOWN, **_BODY},
     summary="Send dead-lettered (or chosen) events again",
 )
 async def replay(
