@@ -60,6 +60,15 @@ class Settings(BaseSettings):
     log_json: bool = False
     log_level: str = "INFO"
 
+    # webhooks (service.notify): retries with backoff for this long, then a dead letter
+    webhook_retry_hours: float = Field(default=24.0, gt=0)
+    webhook_backoff_s: float = Field(default=5.0, gt=0)  # the first retry within this; doubles per failure
+    webhook_backoff_cap_s: float = Field(default=3600.0, gt=0)
+    webhook_timeout_s: float = Field(default=10.0, gt=0)
+    webhook_poll_s: float = Field(default=1.0, gt=0)  # how often new events and due retries are looked for
+    webhook_keep_delivered_days: float = Field(default=30.0, gt=0)  # then delivered events (personal data) go
+    webhook_worker: bool = True  # deliver from this process (every replica may: leases keep them apart)
+
     @field_validator("lists", "api_keys", "cors_origins", mode="before")
     @classmethod
     def _csv(cls, value: object) -> object:

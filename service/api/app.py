@@ -24,7 +24,7 @@ from service.api.docs import make_router as docs_router
 from service.api.logs import configure_logging
 from service.api.metrics import Metrics
 from service.api.middleware import RequestGuard
-from service.api.routes import health, match, monitors, records, screen
+from service.api.routes import health, match, monitors, records, screen, webhooks
 from service.api.schemas import LIST_ID_PATTERN
 from service.errors import (
     ConfigError,
@@ -40,8 +40,9 @@ from service.errors import (
     TooLargeError,
     ValidationError,
 )
+from service.notify.worker import DeliveryWorker, RetryPolicy
 from service.screening.audit import AuditWriter
-from service.screening.monitoring import Monitoring, MonitorWorker
+from service.screening.monitoring import CycleReport, Monitoring, MonitorWorker
 from service.screening.runtime import RELOAD_POLL_S, Runtime, SyncFn, SyncRunner
 from service.screening.usecases import Screener
 from service.settings import Settings
@@ -126,6 +127,22 @@ def make_sync_fn(settings: Settings, store: Store, manifests: Mapping[str, ListM
     return sync
 
 
+def make_notifier(settings: Settings, store: Store, metrics: Metrics) -> DeliveryWorker:
+    """The webhook delivery worker as the settings configure it, counting outcomes in `metrics`."""
+    return DeliveryWorker(
+        store,
+        policy=RetryPolicy(
+            window_s=settings.webhook_retry_hours * 3600.0,
+            base_s=settings.webhook_backoff_s,
+            cap_s=settings.webhook_backoff_cap_s,
+        ),
+        timeout_s=settings.webhook_timeout_s,
+        poll_s=settings.webhook_poll_s,
+        keep_delivered_s=settings.webhook_keep_delivered_days * 86400.0,
+        on_outcome=lambda outcome: metrics.webhook_deliveries.labels(outcome).inc(),
+    )
+
+
 def _narrow_openapi(schema: dict[str, Any], settings: Settings, list_ids: list[str]) -> dict[str, Any]:
     """Put this server's own limits into the schema: the served list ids, the batch and text caps."""
 
@@ -167,7 +184,12 @@ def create_app(
     def list_gauges() -> Mapping[str, tuple[float | None, int]]:
         return ctx.runtime.list_gauges() if ctx.runtime is not None else {}
 
-    ctx = AppContext(settings=settings, keys=KeyRing(settings.api_keys), metrics=Metrics(list_gauges))
+    def webhook_gauges() -> Mapping[str, int]:
+        return {s.value: n for s, n in ctx.notifier.counts.items()} if ctx.notifier is not None else {}
+
+    ctx = AppContext(
+        settings=settings, keys=KeyRing(settings.api_keys), metrics=Metrics(list_gauges, webhooks=webhook_gauges)
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -199,14 +221,26 @@ def create_app(
             decisions=lambda ref: store.monitoring.decisions(ref=ref),
         )
         ctx.monitoring = Monitoring(store, ctx.screener)
-        worker = MonitorWorker(store, runtime, ctx.monitoring, interval_s=settings.monitor_interval_s)
+
+        def after_cycle(report: CycleReport) -> None:
+            if report.events and ctx.notifier is not None:
+                ctx.notifier.wake()  # new events: deliver them now rather than at the next poll
+
+        worker = MonitorWorker(
+            store, runtime, ctx.monitoring, interval_s=settings.monitor_interval_s, on_cycle=after_cycle
+        )
         runtime.start(runner, sync_loop=settings.sync_on_start)
+        if settings.webhook_worker:
+            ctx.notifier = make_notifier(settings, store, ctx.metrics)
+            ctx.notifier.start()
         worker.start()
         log.info("server.started", lists=list_ids, keys=ctx.keys.enabled, sync=runner is not None)
         try:
             yield
         finally:
             worker.stop()
+            if ctx.notifier is not None:
+                ctx.notifier.stop()
             runtime.stop()
             ctx.audit.close()
             store.close()
@@ -236,13 +270,14 @@ def create_app(
     app.add_exception_handler(ServiceError, _service_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(Exception, _unexpected)
-    for router in (health.router, screen.router, monitors.router, records.router, match.router, docs_router(app.title)):
+    routers = (health, screen, monitors, webhooks, records, match)
+    for router in (*(r.router for r in routers), docs_router(app.title)):
         app.include_router(router)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
             allow_origins=settings.cors_origins,
-            allow_methods=["GET", "POST"],
+            allow_methods=["GET", "POST", "PUT", "DELETE"],
             allow_headers=["Authorization", "X-API-Key", "Content-Type", "X-Request-ID"],
             expose_headers=["X-Request-ID"],
         )

@@ -12,6 +12,7 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 from service.api.auth import KeyRing, presented_key
 from service.api.metrics import Metrics
 from service.errors import NotReadyError
+from service.notify.worker import DeliveryWorker
 from service.screening.audit import AuditWriter
 from service.screening.monitoring import Monitoring
 from service.screening.runtime import Runtime, ServingState
@@ -30,6 +31,7 @@ class AppContext:
     screener: Screener | None = None
     audit: AuditWriter | None = None
     monitoring: Monitoring | None = None
+    notifier: DeliveryWorker | None = None  # the webhook delivery worker (None when SANCTIONS_WEBHOOK_WORKER=false)
 
     def require_runtime(self) -> Runtime:
         if self.runtime is None:

@@ -57,3 +57,6 @@ def configure_logging(level: str = "INFO", *, json: bool = False, only_if_unset:
     root = logging.getLogger()
     root.handlers = [handler]
     root.setLevel(numeric)
+    # httpx logs every request with its full URL at INFO: webhook URLs and list URLs may carry tokens in their
+    # query. Our own events name webhook ids and redacted URLs instead.
+    logging.getLogger("httpx").setLevel(max(numeric, logging.WARNING))

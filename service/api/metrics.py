@@ -1,4 +1,5 @@
-"""Prometheus metrics: request latency by route, screenings, hits, matches, sync outcomes, list age and size.
+"""Prometheus metrics: request latency by route, screenings, hits, matches, sync outcomes, list age and size,
+webhook deliveries.
 
 With several uvicorn workers each process counts on its own; `sanctions serve --workers N` sets
 PROMETHEUS_MULTIPROC_DIR so that /metrics (answered by any worker) adds up every process's counters.
@@ -23,6 +24,31 @@ CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 ListGauges = Callable[[], Mapping[str, tuple[float | None, int]]]
 """What the list gauges read at scrape time: {list id: (fetched_at as unix seconds or None, entities)}."""
+
+WebhookGauges = Callable[[], Mapping[str, int]]
+"""Webhook deliveries by state ("pending", "dead", ...) as the delivery worker last counted them in the store."""
+
+
+class _WebhookCollector(Collector):
+    def __init__(self, source: WebhookGauges) -> None:
+        self._source = source
+
+    def describe(self) -> Iterator[GaugeMetricFamily]:
+        yield GaugeMetricFamily("sanctions_webhook_pending_deliveries", "")
+        yield GaugeMetricFamily("sanctions_webhook_dead_deliveries", "")
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        counts = self._source()
+        yield GaugeMetricFamily(
+            "sanctions_webhook_pending_deliveries",
+            "Webhook deliveries waiting for their first or next attempt (every replica's, from the store)",
+            value=counts.get("pending", 0),
+        )
+        yield GaugeMetricFamily(
+            "sanctions_webhook_dead_deliveries",
+            "Webhook deliveries that failed for the whole retry window: replay them (POST /v1/webhooks/{id}/replay)",
+            value=counts.get("dead", 0),
+        )
 
 
 class _ListCollector(Collector):
@@ -51,9 +77,10 @@ class _ListCollector(Collector):
 class Metrics:
     """One set of metric objects per app, registered on the app's own registry (tests build many apps)."""
 
-    def __init__(self, source: ListGauges) -> None:
+    def __init__(self, source: ListGauges, webhooks: WebhookGauges = dict) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
         self._source = source
+        self._webhooks = webhooks
         r = self.registry
         self.request_seconds = Histogram(
             "sanctions_http_request_duration_seconds",
@@ -75,7 +102,14 @@ class Metrics:
             "sanctions_matcher_reloads", "Matcher rebuilds, by outcome", ["outcome"], registry=r
         )
         self.audit_failures = Counter("sanctions_audit_write_failures", "Audit write failures", registry=r)
+        self.webhook_deliveries = Counter(
+            "sanctions_webhook_deliveries",
+            "Webhook delivery attempts by outcome (delivered, retry, dead)",
+            ["outcome"],
+            registry=r,
+        )
         self.registry.register(_ListCollector(source))
+        self.registry.register(_WebhookCollector(webhooks))
 
     def render(self) -> bytes:
         multiproc_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
@@ -88,4 +122,5 @@ class Metrics:
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry, path=multiproc_dir)  # type: ignore[no-untyped-call]
         registry.register(_ListCollector(self._source))
+        registry.register(_WebhookCollector(self._webhooks))
         return generate_latest(registry)

@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, model_validator
 
+from service.notify.webhooks import MAX_REPLAY_EVENTS, MAX_URL_CHARS, URL_PATTERN
 from service.screening.limits import (
     DEFAULT_LIMIT,
     MAX_ALIASES,
@@ -427,6 +428,78 @@ class AlertOut(_Out):
 class AlertsResponse(_Out):
     alerts: list[AlertOut]
     next_cursor: str | None = None
+
+
+# --- webhooks (service.notify) -----------------------------------------------------------------------------------
+
+EventTypeStr = Literal["monitor.hit.new", "monitor.hit.changed", "monitor.hit.removed"]  # = model.EventType
+EventIdStr = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+class WebhookRequest(_Strict):
+    url: str = Field(
+        ...,
+        max_length=MAX_URL_CHARS,
+        pattern=URL_PATTERN,
+        description="where deliveries are POSTed (http or https; redirects are not followed)",
+        examples=["https://compliance.example.com/hooks/sanctions"],
+    )
+    events: list[EventTypeStr] = Field(..., min_length=1, max_length=10, description="event types to receive")
+
+
+class ReplayRequest(_Strict):
+    event_ids: list[EventIdStr] | None = Field(
+        None,
+        max_length=MAX_REPLAY_EVENTS,
+        description="send these events again, whatever their state; absent: every dead-lettered delivery",
+    )
+
+
+class DeliveryCountsOut(_Out):
+    pending: int
+    delivered: int
+    dead: int
+
+
+class WebhookOut(_Out):
+    id: str
+    url: str
+    events: list[str]
+    created_at: str
+    deliveries: DeliveryCountsOut
+
+
+class WebhookCreatedResponse(_Out):
+    id: str
+    url: str
+    events: list[str]
+    created_at: str
+    secret: str = Field(..., description="the HMAC-SHA256 key of `Sanctions-Signature`; shown only here, once")
+
+
+class WebhooksResponse(_Out):
+    webhooks: list[WebhookOut]
+
+
+class ReplayResponse(_Out):
+    queued: int = Field(..., description="deliveries queued again")
+
+
+class DeliveryOut(_Out):
+    event_id: str
+    type: str
+    state: Literal["pending", "delivered", "dead"]
+    attempts: int
+    queued_at: str | None
+    next_attempt_at: str | None
+    last_attempt_at: str | None
+    delivered_at: str | None
+    last_error: str | None = Field(..., description='"HTTP 503" or the error class ("ConnectError", "ReadTimeout")')
+
+
+class DeliveriesResponse(_Out):
+    webhook_id: str
+    deliveries: list[DeliveryOut]
 
 
 # --- OpenSanctions yente compatibility (POST /match/{dataset}) -----------------------------------------------

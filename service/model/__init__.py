@@ -17,6 +17,7 @@ from service.model.entity import (
 from service.model.monitoring import AlertState, Decision, DecisionKind, Event, EventType, Monitor, MonitorHit
 from service.model.screening import Comparison, Evidence, Hit, LinkedEntity, Query
 from service.model.status import ListInfo, ListStatus, Snapshot, SnapshotDiff, SyncState
+from service.model.webhooks import Delivery, DeliveryState, Webhook
 
 __all__ = [
     "Address",
@@ -25,6 +26,8 @@ __all__ = [
     "DateSpec",
     "Decision",
     "DecisionKind",
+    "Delivery",
+    "DeliveryState",
     "Entity",
     "EntityKind",
     "Event",
@@ -47,5 +50,6 @@ __all__ = [
     "SnapshotDiff",
     "SourceRecord",
     "SyncState",
+    "Webhook",
     "entity_id",
 ]

@@ -11,6 +11,7 @@ from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
 from service.model import Decision, Event, ListStatus, Monitor, Snapshot, SnapshotDiff
+from service.model.webhooks import Delivery, DeliveryState, Webhook
 
 
 class Subscription(Protocol):
@@ -60,6 +61,9 @@ class MonitoringStore(Protocol):
     def events_since(self, seq: int, limit: int = 100) -> list[Event]:
         """The event log after `seq`, oldest first (each event carries its seq)."""
 
+    def last_event_seq(self) -> int:
+        """The seq of the newest event in the log (0 when empty): where a new webhook's fan-out starts."""
+
     # --- decisions and alerts -------------------------------------------------------------------------------
     def add_decision(self, decision: Decision, monitor: Monitor | None = None) -> None:
         """Append a decision (never updated or deleted), and with it the monitor whose alert it settles, if any
@@ -80,6 +84,67 @@ class MonitoringStore(Protocol):
 
     def monitor_lock(self, ttl_s: float = 300.0) -> AbstractContextManager[bool]:
         """One monitoring worker at a time across processes and replicas: True when this caller holds it."""
+
+
+class WebhookStore(Protocol):
+    """Webhooks, their fan-out cursors over the monitoring event log, and their deliveries.
+
+    A delivery is keyed by (webhook id, event id): queueing an event twice for one webhook stores it once. A
+    delivery is attempted only under a lease (`claim`), and only the lease holder records the outcome, so that
+    several processes or replicas never attempt the same delivery at the same time.
+    """
+
+    def add_webhook(self, webhook: Webhook, *, cursor: int) -> None:
+        """Store a new webhook whose fan-out starts after event-log position `cursor` (no history)."""
+
+    def get_webhook(self, webhook_id: str) -> Webhook | None: ...
+
+    def list_webhooks(self) -> list[Webhook]:
+        """Oldest first."""
+
+    def delete_webhook(self, webhook_id: str) -> bool:
+        """Remove it with its cursor and its deliveries; False when there was none."""
+
+    def cursors(self) -> dict[str, int]:
+        """webhook id -> the event-log position its fan-out has reached."""
+
+    def enqueue(self, webhook_id: str, deliveries: Sequence[Delivery], *, cursor: int) -> bool:
+        """In one write: add `deliveries` (one already stored for the same event is left as it is) and move the
+        webhook's cursor up to `cursor` (never back). False, writing nothing, when the webhook is gone."""
+
+    def claim(self, *, owner: str, now: float, lease_s: float, limit: int) -> list[Delivery]:
+        """Lease up to `limit` pending deliveries due at `now` (oldest first) to `owner` until `now + lease_s`.
+        A delivery leased to anyone is not due again before its lease expires."""
+
+    def record_attempt(
+        self,
+        webhook_id: str,
+        event_id: str,
+        *,
+        owner: str,
+        state: DeliveryState,
+        at: float,
+        next_attempt_at: float = 0.0,
+        error: str = "",
+    ) -> bool:
+        """The lease holder's outcome of one attempt made at `at`: one more attempt, the new state (pending: try
+        again at `next_attempt_at`), the error; releases the lease. False, writing nothing, when `owner` no longer
+        holds the lease (it expired and another took it, or a replay or delete came in between)."""
+
+    def requeue(self, webhook_id: str, event_ids: Sequence[str] | None = None, *, now: float) -> int:
+        """Make deliveries pending and due at `now` with a fresh retry window and no attempts: every dead one
+        (`event_ids` None), or those of these events whatever their state. Returns how many."""
+
+    def deliveries(self, webhook_id: str, *, state: DeliveryState | None = None, limit: int = 100) -> list[Delivery]:
+        """One webhook's deliveries, newest event first."""
+
+    def counts(self, webhook_id: str | None = None) -> dict[DeliveryState, int]:
+        """Deliveries by state (every state present, 0 when none), of one webhook or of all."""
+
+    def prune_delivered(self, before: float, limit: int = 1000) -> int:
+        """Forget up to `limit` deliveries delivered before `before` (their bodies hold personal data)."""
+
+    def close(self) -> None: ...
 
 
 class Store(Protocol):
@@ -133,6 +198,10 @@ class Store(Protocol):
     @property
     def monitoring(self) -> MonitoringStore:
         """Monitors, events, decisions and alerts (opened on first use)."""
+
+    @property
+    def webhooks(self) -> WebhookStore:
+        """Webhooks and their deliveries of the monitoring events (opened on first use)."""
 
     # --- one sync at a time --------------------------------------------------------------------------------
     def sync_lock(self, ttl_s: float = 900.0, wait_s: float = 0.0) -> AbstractContextManager[bool]:

@@ -29,6 +29,7 @@ from service.errors import StoreError
 from service.model import ListStatus, Snapshot, SnapshotDiff
 from service.model.codec import diff_from_dict, diff_to_dict, status_from_dict, status_to_dict
 from service.store.embedded_monitoring import SqliteMonitoring
+from service.store.embedded_webhooks import SqliteWebhooks
 from service.store.encoding import (
     decode_diff,
     decode_snapshot,
@@ -102,6 +103,7 @@ class EmbeddedStore:
         self._audit: sqlite3.Connection | None = None
         self._audit_lock = threading.Lock()
         self._monitoring: SqliteMonitoring | None = None
+        self._webhooks: SqliteWebhooks | None = None
 
     # --- paths -------------------------------------------------------------------------------------------------
     def _list_dir(self, list_id: str) -> Path:
@@ -431,9 +433,17 @@ class EmbeddedStore:
             self._monitoring = SqliteMonitoring(self.data_dir / "monitoring.sqlite3")
         return self._monitoring
 
+    @property
+    def webhooks(self) -> SqliteWebhooks:
+        if self._webhooks is None:
+            self._webhooks = SqliteWebhooks(self.data_dir / "webhooks.sqlite3")
+        return self._webhooks
+
     def close(self) -> None:
         if self._monitoring is not None:
             self._monitoring.close()
+        if self._webhooks is not None:
+            self._webhooks.close()
         with self._audit_lock:
             if self._audit is not None:
                 self._audit.close()

@@ -221,6 +221,9 @@ class SqliteMonitoring:
         rows = self._read("SELECT seq, body FROM events WHERE seq > ? ORDER BY seq LIMIT ?", (seq, limit))
         return [event_from_dict(loads(body), seq=int(n)) for n, body in rows]
 
+    def last_event_seq(self) -> int:
+        return int(self._read("SELECT COALESCE(MAX(seq), 0) FROM events")[0][0])
+
     # --- decisions and alerts ------------------------------------------------------------------------------------
     def add_decision(self, decision: Decision, monitor: Monitor | None = None) -> None:
         with self._tx() as db:

@@ -37,6 +37,7 @@ from service.store.encoding import (
     loads,
 )
 from service.store.redis_monitoring import RedisMonitoring
+from service.store.redis_webhooks import RedisWebhooks
 
 log = structlog.get_logger(__name__)
 
@@ -217,6 +218,7 @@ class RedisStore:
         self._flush_lock = threading.Lock()
         self.audit_dropped = 0
         self._monitoring: RedisMonitoring | None = None
+        self._webhooks: RedisWebhooks | None = None
 
     # --- keys ------------------------------------------------------------------------------------------
     def _k(self, *parts: str) -> str:
@@ -567,6 +569,12 @@ class RedisStore:
         if self._monitoring is None:
             self._monitoring = RedisMonitoring(self._r, self.prefix, self._errors)
         return self._monitoring
+
+    @property
+    def webhooks(self) -> RedisWebhooks:
+        if self._webhooks is None:
+            self._webhooks = RedisWebhooks(self._r, self.prefix, self._errors)
+        return self._webhooks
 
     # --- sync lock -------------------------------------------------------------------------------------
     @contextmanager

@@ -274,6 +274,11 @@ class RedisMonitoring:
             bodies = cast(list[bytes | None], self._r.hmget(self._k("ev"), [r for r, _ in rows])) if rows else []
         return [event_from_dict(loads(body), seq=int(n)) for (_, n), body in zip(rows, bodies, strict=True) if body]
 
+    def last_event_seq(self) -> int:
+        with self._errors("last_event_seq"):
+            raw = cast(bytes | None, self._r.get(self._k("eseq")))
+        return int(raw) if raw else 0
+
     # --- decisions and alerts ------------------------------------------------------------------------------------
     def add_decision(self, decision: Decision, monitor: Monitor | None = None) -> None:
         if monitor is None:
