@@ -112,7 +112,7 @@ def test_the_schema_names_every_event_type_the_model_has() -> None:
 def readme_receiver() -> str:
     """The receiver snippet of README.md, exactly as a reader copies it."""
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = readme.split("## Monitoring and webhooks", 1)[1]
+    section = readme.split("### Webhooks", 1)[1]
     [snippet] = [s for s in re.findall(r"```python\n(.*?)```", section, re.DOTALL) if "Sanctions-Signature" in s]
     return snippet
 
