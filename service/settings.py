@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
@@ -59,6 +59,11 @@ class Settings(BaseSettings):
     audit_retention: int = Field(default=1_000_000, gt=0)
     log_json: bool = False
     log_level: str = "INFO"
+
+    # review page (/ui): service.api.ui.session explains the secret and the sessions
+    ui: bool = True  # serve the review page under /ui
+    ui_secret: SecretStr | None = None  # mixed into the session keys; the same value on every replica
+    ui_session_ttl_s: float = Field(default=8 * 3600, gt=0)  # a session lasts a working day, then log in again
 
     @field_validator("lists", "api_keys", "cors_origins", mode="before")
     @classmethod
