@@ -16,6 +16,7 @@ from urllib.parse import parse_qs, quote
 
 import structlog
 from fastapi import APIRouter, FastAPI, HTTPException, Path, Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
@@ -82,6 +83,8 @@ class UiRoute(APIRoute):
                 if status >= 500 and status != 503:
                     return _internal_error(request, exc)
                 return _error_page(request, status, _STATUS_TITLES.get(status, "Error"), str(exc))
+            except RequestValidationError:
+                return _error_page(request, 422, _STATUS_TITLES[422], "This address is not valid (a value too long?).")
             except HTTPException as exc:
                 return _error_page(request, exc.status_code, _STATUS_TITLES.get(exc.status_code, "Error"), exc.detail)
             except Exception as exc:  # the last resort of a page: an error page with an id for the log, see above

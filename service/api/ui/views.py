@@ -86,9 +86,12 @@ def _float(value: str) -> float | None:
 
 
 def _compare(query: object, listed: object) -> list[Token]:
-    """Tokens of two normalized names, paired where equal (query order), then the listed ones left over."""
+    """Tokens of two normalized names, paired where equal (query order), then the listed ones left over. Names
+    equal once written together ("ra78765" and "ra 78765": a code, a joined name) are one matched pair."""
     q = str(query or "").split()
     rest = str(listed or "").split()
+    if q and len(q) != len(rest) and "".join(q) == "".join(rest):
+        return [Token(MATCH, " ".join(q), " ".join(rest))]
     out = []
     for t in q:
         if t in rest:
