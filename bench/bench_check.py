@@ -23,10 +23,10 @@ sys.path.insert(0, str(ROOT))
 
 from service.check.formats import RENDERERS  # noqa: E402
 from service.check.local import LocalScreener  # noqa: E402
-from service.screening.records import read_file  # noqa: E402
 from service.check.report import CheckReport, FailOn  # noqa: E402
 from service.check.run import CheckOptions, screen_records  # noqa: E402
 from service.model import Entity, EntityKind, IdentifierType  # noqa: E402
+from service.screening.records import read_file  # noqa: E402
 from service.settings import DEFAULT_LISTS_DIR  # noqa: E402
 from service.sources.manifest import load_manifests  # noqa: E402
 from service.store.base import iter_snapshots  # noqa: E402

@@ -24,7 +24,7 @@ if __package__ in (None, ""):  # run as a script: make `bench` importable
 from bench.common import MIRROR, load_snapshots
 from bench.pools import COMPANY_ADJ, COMPANY_NOUN, FAMILY, GIVEN, LEGAL_FORMS
 from service.model import Entity, ListStatus, Name, NameType, Query, Snapshot, SyncState
-from service.screening.monitoring import MonitorSpec, MonitorWorker, Monitoring
+from service.screening.monitoring import Monitoring, MonitorSpec, MonitorWorker
 from service.screening.runtime import Runtime
 from service.screening.usecases import Screener
 from service.settings import DEFAULT_LISTS_DIR
@@ -65,7 +65,10 @@ class Bench:
         self.runtime = Runtime(self.store, load_manifests(DEFAULT_LISTS_DIR, list(self.snapshots)))
         self.runtime.reload()
         screener = Screener(
-            self.runtime, threshold=0.8, max_batch=sys.maxsize, decisions=lambda r: self.store.monitoring.decisions(ref=r)
+            self.runtime,
+            threshold=0.8,
+            max_batch=sys.maxsize,
+            decisions=lambda r: self.store.monitoring.decisions(ref=r),
         )
         self.monitoring = Monitoring(self.store, screener)
         self.worker = MonitorWorker(self.store, self.runtime, self.monitoring)
@@ -123,7 +126,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         full_s = time.perf_counter() - started
         assert first is not None and first.full
         rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(f"baseline, screen every monitor again (first cycle): {full_s:.1f} s; index of {len(b.worker.index)} monitors; peak RSS {rss_mb:,.0f} MB")
+        print(
+            f"baseline, screen every monitor again (first cycle): {full_s:.1f} s; "
+            f"index of {len(b.worker.index)} monitors; peak RSS {rss_mb:,.0f} MB"
+        )
 
         times: list[float] = []
         rescreened: list[int] = []
@@ -148,7 +154,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         ordered = sorted(times)
         p90 = ordered[max(0, int(len(ordered) * 0.9) - 1)]
         med = statistics.median(times)
-        verdict = "MEETS" if max(times) <= TARGET_ONE_ENTITY_S else ("median meets" if med <= TARGET_ONE_ENTITY_S else "BELOW")
+        verdict = (
+            "MEETS"
+            if max(times) <= TARGET_ONE_ENTITY_S
+            else ("median meets" if med <= TARGET_ONE_ENTITY_S else "BELOW")
+        )
         print(
             f"one-entity change ({args.changes} changes): median {med * 1000:.0f} ms, p90 {p90 * 1000:.0f} ms, "
             f"max {max(times) * 1000:.0f} ms (target <= {TARGET_ONE_ENTITY_S * 1000:.0f} ms: {verdict}); "

@@ -71,5 +71,7 @@ def client(synced_dir: Path) -> Iterator[TestClient]:
 def un_only_dir(tmp_path: Path, synced_dir: Path) -> Path:
     """A private copy of the synced folder; apps on it serve only the UN list (fast to build)."""
     target = tmp_path / "data"
-    shutil.copytree(synced_dir, target, ignore=shutil.ignore_patterns("audit.sqlite3*", "monitoring.sqlite3*", "*.lock"))
+    shutil.copytree(
+        synced_dir, target, ignore=shutil.ignore_patterns("audit.sqlite3*", "monitoring.sqlite3*", "*.lock")
+    )
     return target
