@@ -15,7 +15,7 @@ from typing import Annotated, Any
 from urllib.parse import parse_qs, quote
 
 import structlog
-from fastapi import APIRouter, FastAPI, HTTPException, Path, Request, Response
+from fastapi import APIRouter, FastAPI, HTTPException, Path, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
@@ -198,7 +198,6 @@ def _page(request: Request, session: Session, template: str, status: int = 200, 
     values = {
         "csrf": signer.csrf_token(session),
         "logged_in": signer.keys_enabled and session.authenticated,
-        "path": request.url.path,
         **context,
     }
     response = HTMLResponse(render(template, values), status)
@@ -213,7 +212,6 @@ def _error_page(request: Request, status: int, title: str, message: object, erro
     values = {
         "csrf": signer.csrf_token(session) if session is not None else "",
         "logged_in": signer.keys_enabled and session is not None and session.authenticated,
-        "path": request.url.path,
         "status": status,
         "title": title,
         "message": message if isinstance(message, str) else "The request could not be handled.",
@@ -465,7 +463,12 @@ async def lists(request: Request) -> Response:
 
 
 @router.get("/queue", response_class=HTMLResponse)
-async def queue(request: Request, state: str = "open", after: str | None = None) -> Response:
+async def queue(
+    request: Request,
+    state: str = "open",
+    after: Annotated[str | None, Query(max_length=4 * MAX_REF_CHARS)] = None,
+) -> Response:
+    """Monitors with alerts waiting, oldest first, a page at a time (`after`: the previous page's last alert)."""
     session = _session(request)
     if state not in ("open", "escalated"):
         state = "open"
@@ -491,10 +494,11 @@ async def party(request: Request, ref: Annotated[str, Path(min_length=1, max_len
     monitoring = ctx.require_monitoring()
     monitor = await run_in_threadpool(monitoring.store.monitoring.get_monitor, ref)
     decisions = await run_in_threadpool(monitoring.decisions, ref)
-    hits = monitor_hits(monitor, decisions, ctx.state().matcher.get) if monitor is not None else []
+    matcher = ctx.state().matcher
+    hits = monitor_hits(monitor, decisions, matcher.get) if monitor is not None else []
     names = {}
     for d in decisions:
-        listed = ctx.state().matcher.get(d.entity_id)
+        listed = matcher.get(d.entity_id)
         names[d.entity_id] = listed.name.full if listed is not None else (d.hit.get("name") or d.entity_id)
     return _page(
         request,
@@ -569,7 +573,7 @@ async def login_form(request: Request, next: str | None = None) -> Response:
     if found is not None and found.authenticated:
         return RedirectResponse(target, 303)
     session = found if found is not None else signer.mint(LOGIN)
-    return _page(request, session, "login.html", next=target, error=None)
+    return _page(request, session, "login.html", next=target, error=None, session_ttl_s=signer.ttl_s)
 
 
 @router.post("/login", response_class=HTMLResponse)
@@ -583,7 +587,8 @@ async def login(request: Request) -> Response:
     kid = ctx.keys.identify(_one(form, "key").strip() or None)
     if kid is None:
         log.warning("ui.login_refused")
-        return _page(request, session, "login.html", 401, next=target, error="That key is not valid.")
+        error = "That key is not valid."
+        return _page(request, session, "login.html", 401, next=target, error=error, session_ttl_s=signer.ttl_s)
     log.info("ui.login", key_id=kid)
     response = RedirectResponse(target, 303)
     _set_cookie(response, request, signer.mint(kid))  # a new nonce: a session fixed before login is worthless
