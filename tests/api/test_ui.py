@@ -16,7 +16,7 @@ from httpx import Response
 
 from service.api.app import create_app
 from service.api.auth import key_id
-from service.api.ui.session import COOKIE
+from service.api.ui.session import COOKIE, LOGIN_COOKIE
 from tests.api.conftest import AUTH, KEYS, make_settings, wait_ready
 
 PUTIN = "us_ofac_sdn:35096"
@@ -84,7 +84,11 @@ def test_pages_ask_for_the_key_first_and_come_back_after_it(ui: TestClient) -> N
     prompt = ui.get(r.headers["location"])
     assert prompt.status_code == 200 and 'name="key"' in prompt.text and 'type="password"' in prompt.text
     wrong = ui.post("/ui/login", data={"csrf": csrf_of(prompt), "key": "not-a-key", "next": f"/ui/entities/{AIRCRAFT}"})
-    assert wrong.status_code == 401 and "not valid" in wrong.text and COOKIE not in wrong.headers.get("set-cookie", "")
+    assert (
+        wrong.status_code == 401
+        and "not valid" in wrong.text
+        and f"{COOKIE}=" not in wrong.headers.get("set-cookie", "")
+    )
     ok = ui.post("/ui/login", data={"csrf": csrf_of(prompt), "key": KEYS[1], "next": f"/ui/entities/{AIRCRAFT}"})
     assert ok.status_code == 303 and ok.headers["location"] == f"/ui/entities/{AIRCRAFT}"
     cookie = ok.headers["set-cookie"]
@@ -92,6 +96,30 @@ def test_pages_ask_for_the_key_first_and_come_back_after_it(ui: TestClient) -> N
     assert "Path=/ui" in cookie and "Secure" not in cookie
     assert ui.get(f"/ui/entities/{AIRCRAFT}").status_code == 200
     assert ui.get("/ui/login").status_code == 303, "logged in: the prompt sends you on"
+
+
+def test_a_link_from_another_site_does_not_end_the_session(ui: TestClient) -> None:
+    """A cross-site link arrives without the SameSite=Strict session: the key prompt it lands on sets only its own
+    cookie, so the session is still there for the next same-site request."""
+    login(ui)
+    session = ui.cookies.get(COOKIE)
+    ui.cookies.delete(COOKIE)  # what the browser holds back on a cross-site navigation
+    landed = ui.get("/ui/")
+    assert landed.status_code == 303 and landed.headers["location"].startswith("/ui/login")
+    prompt = ui.get(landed.headers["location"])
+    assert prompt.status_code == 200 and f"{LOGIN_COOKIE}=" in prompt.headers["set-cookie"]
+    assert f"{COOKIE}=" not in prompt.headers["set-cookie"].replace(f"{LOGIN_COOKIE}=", "")
+    ui.cookies.set(COOKIE, session or "", path="/ui")
+    assert ui.get("/ui/").status_code == 200
+
+
+def test_the_key_prompt_session_cannot_post_forms(ui: TestClient) -> None:
+    prompt = ui.get("/ui/login")
+    r = ui.post("/ui/screen", data={"csrf": csrf_of(prompt), "name": "Vladimir Putin"})
+    assert r.status_code == 403
+    ui.cookies.set(COOKIE, ui.cookies.get(LOGIN_COOKIE) or "", path="/ui")
+    r = ui.post("/ui/screen", data={"csrf": csrf_of(prompt), "name": "Vladimir Putin"})
+    assert r.status_code == 403, "a key prompt's session in the session cookie is still no login"
 
 
 def test_login_never_redirects_off_the_page(ui: TestClient) -> None:

@@ -316,6 +316,20 @@ def test_a_post_without_the_session_or_with_a_wrong_csrf_token_is_refused(tab: T
         stranger.close()
 
 
+def test_a_link_from_another_site_keeps_the_session(tab: Tab) -> None:
+    """SameSite=Strict holds the session back on a link from another site; the key prompt says so, keeps the
+    session, and its "open the page" link (same-site) gets the analyst in without the key again."""
+    page = tab.page
+    tab.login()
+    target = f"{tab.base}/ui/entities/{AIRCRAFT}"
+    page.goto(f'data:text/html,<a href="{target}">ticket 4711: check this aircraft</a>')
+    page.get_by_role("link", name="ticket 4711").click()
+    page.wait_for_url(lambda url: url.startswith(f"{tab.base}/ui/login?next="))
+    page.get_by_role("link", name="open the page").click()
+    page.wait_for_url(target)
+    assert page.get_by_role("heading", level=1).inner_text() == "RA-78765"
+
+
 def test_the_csp_stops_injected_inline_script_and_style(tab: Tab) -> None:
     page = tab.page
     tab.login()

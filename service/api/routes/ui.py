@@ -29,7 +29,7 @@ from service.api.deps import AppContext
 from service.api.schemas import DecisionRequest, ScreenRequest, TextRequest
 from service.api.ui import views
 from service.api.ui.pages import PREFIX, STATIC_DIR, STATIC_PREFIX, SecurityHeaders, party_url, render
-from service.api.ui.session import COOKIE, LOGIN, Session, Signer
+from service.api.ui.session import COOKIE, LOGIN, LOGIN_COOKIE, Session, Signer
 from service.errors import NotFoundError, ServiceError
 from service.model import Decision, DecisionKind
 from service.model.codec import entity_to_dict
@@ -142,7 +142,7 @@ def _is_tls(request: Request) -> bool:
 
 def _set_cookie(response: Response, request: Request, session: Session) -> None:
     response.set_cookie(
-        COOKIE,
+        COOKIE if session.authenticated else LOGIN_COOKIE,
         session.cookie,
         max_age=max(0, int(session.expires - time.time())),
         path=PREFIX,
@@ -152,8 +152,8 @@ def _set_cookie(response: Response, request: Request, session: Session) -> None:
     )
 
 
-def _clear_cookie(response: Response, request: Request) -> None:
-    response.delete_cookie(COOKIE, path=PREFIX, httponly=True, samesite="strict", secure=_is_tls(request))
+def _clear_cookie(response: Response, request: Request, name: str = COOKIE) -> None:
+    response.delete_cookie(name, path=PREFIX, httponly=True, samesite="strict", secure=_is_tls(request))
 
 
 def _session(request: Request) -> Session:
@@ -173,11 +173,11 @@ async def _form(request: Request, *, login: bool = False) -> tuple[Session, dict
     if request.headers.get("sec-fetch-site", "same-origin") not in _FETCH_SITES_ALLOWED:
         raise Refused("cross-site post")
     signer = _signer(request)
-    session = signer.read(request.cookies.get(COOKIE))
+    session = signer.read(request.cookies.get(LOGIN_COOKIE if login else COOKIE))
     if session is None:
         raise Refused("no session")
-    if not login and not session.authenticated:
-        raise Refused("not logged in")
+    if session.authenticated == login:  # the key prompt posts with its own session, every other form with the analyst's
+        raise Refused("a session of the other kind")
     try:
         text = (await request.body()).decode("utf-8")
         form = parse_qs(text, keep_blank_values=True, max_num_fields=MAX_FORM_FIELDS)
@@ -572,7 +572,8 @@ async def login_form(request: Request, next: str | None = None) -> Response:
     found = signer.read(request.cookies.get(COOKIE))
     if found is not None and found.authenticated:
         return RedirectResponse(target, 303)
-    session = found if found is not None else signer.mint(LOGIN)
+    prompt = signer.read(request.cookies.get(LOGIN_COOKIE))
+    session = prompt if prompt is not None and not prompt.authenticated else signer.mint(LOGIN)
     return _page(request, session, "login.html", next=target, error=None, session_ttl_s=signer.ttl_s)
 
 
@@ -592,6 +593,7 @@ async def login(request: Request) -> Response:
     log.info("ui.login", key_id=kid)
     response = RedirectResponse(target, 303)
     _set_cookie(response, request, signer.mint(kid))  # a new nonce: a session fixed before login is worthless
+    _clear_cookie(response, request, LOGIN_COOKIE)
     return response
 
 

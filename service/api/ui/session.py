@@ -31,7 +31,10 @@ from dataclasses import dataclass
 from service.api.auth import ANONYMOUS, key_id
 
 LOGIN = "login"  # the session of the key prompt: carries only the login form's CSRF token
-COOKIE = "sanctions_ui"
+COOKIE = "sanctions_ui"  # the analyst's session
+# The key prompt's own session lives in a cookie of its own: a link from another site (a ticket, an e-mail)
+# arrives without the SameSite=Strict session, and the prompt it lands on must not overwrite that session.
+LOGIN_COOKIE = "sanctions_ui_login"
 _NONCE_BYTES = 18  # 144 random bits: a nonce never repeats and is never guessed
 _WHO = re.compile(r"[0-9a-f]{12}|anonymous|login")
 _EXPIRES = re.compile(r"[0-9]{1,12}")
