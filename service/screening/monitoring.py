@@ -37,6 +37,7 @@ from service.model import (
 )
 from service.screening.audit import AuditRecord, new_screening_id, now_iso
 from service.screening.decisions import apply, entity_fingerprint, evidence_changes, evidence_fingerprint, latest
+from service.screening.limits import MAX_MONITOR_BATCH
 from service.screening.monitor_index import MonitorIndex
 from service.screening.runtime import ServingState
 from service.screening.usecases import Options, Party, Screened, Screener, StateSource
@@ -222,7 +223,11 @@ class Monitoring:
         if len(set(refs)) != len(refs):
             raise QueryError("a ref appears more than once in the batch")
         outcome = self.screener.batch(
-            [spec.party(ref) for ref, spec in items], Options(limit=MONITOR_HIT_LIMIT), actor=actor, kind="monitor"
+            [spec.party(ref) for ref, spec in items],
+            Options(limit=MONITOR_HIT_LIMIT),
+            actor=actor,
+            kind="monitor",
+            cap=MAX_MONITOR_BATCH,
         )
         state = outcome.state
         existing = self.store.monitoring.get_monitors(refs)
@@ -370,11 +375,8 @@ class MonitorWorker:
             self.refresh_index()
             cursor = mon.monitor_cursor()
             versions = {i: info.version or "" for i, info in state.lists.items()}
-            refs: set[str] = set()
-            while dirty := [r for r in mon.dirty_monitors(limit=RESCREEN_BATCH * 4) if r not in refs]:
-                refs.update(dirty)
-                if len(dirty) < RESCREEN_BATCH * 4:
-                    break
+            # Monitors written from older lists; more than a page of them waits for the next cycle.
+            refs = set(mon.dirty_monitors(limit=RESCREEN_BATCH * 4))
             changed_entities = 0
             full = False
             for list_id, version in versions.items():

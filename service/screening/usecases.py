@@ -212,11 +212,14 @@ class Screener:
         screened = Screened(query, hits, threshold, ref, self._decided(state, ref, hits))
         return Outcome(record, threshold, tuple(state.lists[i] for i in lists), (screened,), state)
 
-    def batch(self, parties: Sequence[Party], defaults: Options, *, actor: str, kind: str = "batch") -> Outcome:
+    def batch(
+        self, parties: Sequence[Party], defaults: Options, *, actor: str, kind: str = "batch", cap: int | None = None
+    ) -> Outcome:
         """Many parties in one screening (one audit record, one item per party). A party's own options override
-        the batch's; excluded entity ids add up."""
-        if len(parties) > self.max_batch:
-            raise TooLargeError(f"batch of {len(parties)} queries is over the limit of {self.max_batch}")
+        the batch's; excluded entity ids add up. `cap` replaces the deployment's batch cap (monitor imports)."""
+        cap = self.max_batch if cap is None else cap
+        if len(parties) > cap:
+            raise TooLargeError(f"batch of {len(parties)} queries is over the limit of {cap}")
         state = self.current()
         default_threshold = self.threshold(defaults.threshold)
         d = defaults.filters

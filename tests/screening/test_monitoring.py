@@ -211,3 +211,11 @@ def test_a_monitor_written_from_older_lists_is_screened_again(world: World) -> N
     world.worker.run_once()
     assert [(e.ref, e.type) for e in world.events()] == [("late", EventType.HIT_NEW)]
     assert world.store.monitoring.dirty_monitors() == []
+
+
+def test_a_monitor_import_is_not_held_to_the_screening_batch_cap(world: World) -> None:
+    small = Screener(world.runtime, threshold=0.8, max_batch=2)
+    items = [(f"r{i}", MonitorSpec(Query(name=name))) for i, name in enumerate(["A B", "C D", "E F", "Vladimir Putin"])]
+    stored, record = Monitoring(world.store, small).put(items, actor="t")
+    assert [s.monitor.ref for s in stored] == ["r0", "r1", "r2", "r3"] and len(record.items) == 4
+    assert world.store.monitoring.count_monitors() == 4
