@@ -14,6 +14,8 @@ python -m pip install --quiet -c constraints.txt -e '.[dev]'
 
 # A real Redis for the store tests: use the one on 127.0.0.1:6379, else install and start one.
 bash scripts/ensure-redis.sh
+# Debian's chromium for the review-page tests (Playwright drives it; no browser build is downloaded).
+bash scripts/ensure-chromium.sh
 
 echo "== ruff"; ruff check service tests bench
 echo "== ruff format"; ruff format --check service tests bench

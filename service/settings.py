@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
@@ -68,6 +68,10 @@ class Settings(BaseSettings):
     webhook_poll_s: float = Field(default=1.0, gt=0)  # how often new events and due retries are looked for
     webhook_keep_delivered_days: float = Field(default=30.0, gt=0)  # then delivered events (personal data) go
     webhook_worker: bool = True  # deliver from this process (every replica may: leases keep them apart)
+    # review page (/ui): service.api.ui.session explains the secret and the sessions
+    ui: bool = True  # serve the review page under /ui
+    ui_secret: SecretStr | None = None  # mixed into the session keys; the same value on every replica
+    ui_session_ttl_s: float = Field(default=8 * 3600, gt=0)  # a session lasts a working day, then log in again
 
     @field_validator("lists", "api_keys", "cors_origins", mode="before")
     @classmethod

@@ -24,7 +24,7 @@ from service.api.docs import make_router as docs_router
 from service.api.logs import configure_logging
 from service.api.metrics import Metrics
 from service.api.middleware import RequestGuard
-from service.api.routes import health, match, monitors, records, screen, webhooks
+from service.api.routes import health, match, monitors, records, screen, ui, webhooks
 from service.api.schemas import LIST_ID_PATTERN
 from service.errors import (
     ConfigError,
@@ -273,6 +273,8 @@ def create_app(
     routers = (health, screen, monitors, webhooks, records, match)
     for router in (*(r.router for r in routers), docs_router(app.title)):
         app.include_router(router)
+    if settings.ui:
+        ui.install(app, settings)  # the review page under /ui (routes, static files, security headers)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
