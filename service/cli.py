@@ -416,6 +416,9 @@ def _monitor_add(args: argparse.Namespace, settings: Settings, store: Store) -> 
         )
         return EXIT_USAGE
     monitoring, _, warnings = _monitoring(settings, store)
+    repeated = len(records) - len({r.key for r in records})
+    if repeated:
+        warnings += (f"{repeated} record(s) repeat an id seen before: each id is one monitor, as its last record says",)
     for warning in warnings:
         print(f"sanctions: warning: {warning}", file=sys.stderr)
     items = [(str(r.key), MonitorSpec(r.query, threshold=args.threshold)) for r in records]

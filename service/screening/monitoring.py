@@ -218,10 +218,10 @@ class Monitoring:
 
     def put(self, items: Sequence[tuple[str, MonitorSpec]], *, actor: str) -> tuple[list[Stored], AuditRecord]:
         """Create or replace monitors: each is screened at once and its matches become its baseline (no events;
-        new matches open alerts unless a standing decision settles them). One audit record covers them."""
+        new matches open alerts unless a standing decision settles them). One audit record covers them. A ref given
+        twice is written once, as its last record says (an upsert, as two PUTs in a row would)."""
+        items = list({ref: (ref, spec) for ref, spec in items}.values())
         refs = [ref for ref, _ in items]
-        if len(set(refs)) != len(refs):
-            raise QueryError("a ref appears more than once in the batch")
         outcome = self.screener.batch(
             [spec.party(ref) for ref, spec in items],
             Options(limit=MONITOR_HIT_LIMIT),

@@ -98,8 +98,10 @@ def test_batch_creates_many_and_bad_input_is_refused_with_a_reason(app: TestClie
     results = {x["ref"]: x for x in r.json()["results"]}
     assert results["r0"]["created"] and any(h["entity_id"] == PUTIN for h in results["r0"]["hits"])
     assert results["r1"]["matches"] == 0
-    dup = app.post("/v1/monitors/batch", json={"records": [records[0], records[0]]}, headers=AUTH)
-    assert dup.status_code == 422 and "more than once" in dup.json()["detail"]
+    twice = [records[0], {**records[0], "name": "Nobody In Particular"}]
+    dup = app.post("/v1/monitors/batch", json={"records": twice}, headers=AUTH)
+    assert dup.status_code == 200 and [r["ref"] for r in dup.json()["results"]] == ["r0"]
+    assert app.get("/v1/monitors/r0", headers=AUTH).json()["query"]["name"] == "Nobody In Particular"  # the last
     too_many = [{"ref": f"x{i}", "name": "N"} for i in range(10_001)]
     assert app.post("/v1/monitors/batch", json={"records": too_many}, headers=AUTH).status_code == 413
     no_name = put(app, "x", {"type": "person"})
