@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from service.model import AlertState, Decision, Entity, Monitor
+from service.model.codec import decision_to_dict
 from service.screening.decisions import apply, latest
 from service.screening.monitoring import Stored
 from service.screening.usecases import Outcome, Screened, TextOutcome
@@ -75,17 +76,11 @@ def text_response(outcome: TextOutcome) -> dict[str, Any]:
 
 
 def decision_response(d: Decision) -> dict[str, Any]:
-    """A recorded decision (POST /v1/decisions, GET /v1/decisions)."""
-    return {
-        "id": d.id,
-        "ref": d.ref,
-        "entity_id": d.entity_id,
-        "decision": d.decision.value,
-        "reason": d.reason,
-        "reviewer": d.reviewer,
-        "decided_at": d.decided_at,
-        "actor": d.actor or None,
-    }
+    """A recorded decision (POST /v1/decisions, GET /v1/decisions): as stored, without the evidence snapshot and
+    fingerprints kept for the monitoring worker."""
+    stored = decision_to_dict(d)
+    shown = {k: stored[k] for k in ("id", "ref", "entity_id", "decision", "reason", "reviewer", "decided_at")}
+    return {**shown, "actor": d.actor or None}
 
 
 def monitor_hits(

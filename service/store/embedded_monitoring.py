@@ -12,13 +12,10 @@ from __future__ import annotations
 import fcntl
 import os
 import sqlite3
-import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
-from service.errors import StoreError
 from service.model import Decision, Event, Monitor
 from service.model.codec import (
     decision_from_dict,
@@ -29,6 +26,7 @@ from service.model.codec import (
     monitor_to_dict,
 )
 from service.store.encoding import dumps, loads
+from service.store.sqlite import SqliteDatabase
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS counter (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
@@ -56,45 +54,9 @@ class SqliteMonitoring:
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        self._lock = threading.Lock()
-        self._db: sqlite3.Connection | None = None
-
-    # --- plumbing ----------------------------------------------------------------------------------------------
-    def _conn(self) -> sqlite3.Connection:
-        if self._db is None:
-            try:
-                db = sqlite3.connect(self.path, timeout=30.0, check_same_thread=False, isolation_level=None)
-                db.execute("PRAGMA journal_mode=WAL")
-                # FULL: a monitor or a decision the API reported as stored must survive a power cut.
-                db.execute("PRAGMA synchronous=FULL")
-                db.executescript(_SCHEMA)
-            except sqlite3.Error as exc:
-                raise StoreError(f"cannot open the monitoring database {self.path}: {exc}") from exc
-            self._db = db
-        return self._db
-
-    @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction (BEGIN IMMEDIATE: writers queue up instead of failing on upgrade)."""
-        with self._lock:
-            db = self._conn()
-            try:
-                db.execute("BEGIN IMMEDIATE")
-                try:
-                    yield db
-                except BaseException:
-                    db.execute("ROLLBACK")
-                    raise
-                db.execute("COMMIT")
-            except sqlite3.Error as exc:
-                raise StoreError(f"monitoring database write failed: {exc}") from exc
-
-    def _read(self, sql: str, args: Sequence[Any] = ()) -> list[Any]:
-        with self._lock:
-            try:
-                return self._conn().execute(sql, args).fetchall()
-            except sqlite3.Error as exc:
-                raise StoreError(f"monitoring database read failed: {exc}") from exc
+        self._db = SqliteDatabase(self.path, _SCHEMA, "monitoring")
+        self._tx = self._db.tx
+        self._read = self._db.read
 
     @staticmethod
     def _next_seq(db: sqlite3.Connection, n: int = 1) -> int:
@@ -289,7 +251,4 @@ class SqliteMonitoring:
             os.close(fd)
 
     def close(self) -> None:
-        with self._lock:
-            if self._db is not None:
-                self._db.close()
-                self._db = None
+        self._db.close()

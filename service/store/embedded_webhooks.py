@@ -9,15 +9,14 @@ never lease the same delivery, and a pending delivery survives any restart (it i
 from __future__ import annotations
 
 import sqlite3
-import threading
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from service.errors import StoreError
 from service.model import Delivery, DeliveryState, EventType, Webhook
 from service.store.encoding import dumps, loads
+from service.store.sqlite import SqliteDatabase
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS webhooks (
@@ -66,45 +65,9 @@ class SqliteWebhooks:
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        self._lock = threading.Lock()
-        self._db: sqlite3.Connection | None = None
-
-    # --- plumbing (as in embedded_monitoring) ------------------------------------------------------------------
-    def _conn(self) -> sqlite3.Connection:
-        if self._db is None:
-            try:
-                db = sqlite3.connect(self.path, timeout=30.0, check_same_thread=False, isolation_level=None)
-                db.execute("PRAGMA journal_mode=WAL")
-                # FULL: a delivery recorded as pending (or delivered) must survive a power cut.
-                db.execute("PRAGMA synchronous=FULL")
-                db.executescript(_SCHEMA)
-            except sqlite3.Error as exc:
-                raise StoreError(f"cannot open the webhooks database {self.path}: {exc}") from exc
-            self._db = db
-        return self._db
-
-    @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction (BEGIN IMMEDIATE: writers queue up instead of failing on upgrade)."""
-        with self._lock:
-            db = self._conn()
-            try:
-                db.execute("BEGIN IMMEDIATE")
-                try:
-                    yield db
-                except BaseException:
-                    db.execute("ROLLBACK")
-                    raise
-                db.execute("COMMIT")
-            except sqlite3.Error as exc:
-                raise StoreError(f"webhooks database write failed: {exc}") from exc
-
-    def _read(self, sql: str, args: Sequence[Any] = ()) -> list[Any]:
-        with self._lock:
-            try:
-                return self._conn().execute(sql, args).fetchall()
-            except sqlite3.Error as exc:
-                raise StoreError(f"webhooks database read failed: {exc}") from exc
+        self._db = SqliteDatabase(self.path, _SCHEMA, "webhooks")
+        self._tx = self._db.tx
+        self._read = self._db.read
 
     # --- webhooks ----------------------------------------------------------------------------------------------
     def add_webhook(self, webhook: Webhook, *, cursor: int) -> None:
@@ -264,7 +227,4 @@ class SqliteWebhooks:
             )
 
     def close(self) -> None:
-        with self._lock:
-            if self._db is not None:
-                self._db.close()
-                self._db = None
+        self._db.close()
