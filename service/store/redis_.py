@@ -308,7 +308,7 @@ class RedisStore:
             yield
         except redis.ResponseError as exc:
             if str(exc).startswith("FENCED"):
-                raise LockLostError(f"{what} refused: {_LOCK_LOST}") from exc
+                raise LockLostError(f"write refused: {_LOCK_LOST}") from exc
             raise StoreError(f"redis {what} failed ({redact_url(self.url)}): {type(exc).__name__}: {exc}") from exc
         except redis.RedisError as exc:
             raise StoreError(f"redis {what} failed ({redact_url(self.url)}): {type(exc).__name__}: {exc}") from exc
@@ -397,7 +397,7 @@ class RedisStore:
             with self._errors("publish"):
                 holder = cast(bytes | None, self._r.get(self._k("lock", "sync")))
             if not fence or holder is None or holder.decode() != fence.token:
-                raise LockLostError(f"publish refused: {_LOCK_LOST}")
+                raise LockLostError(f"write refused: {_LOCK_LOST}")
         pub = f"{int(time.time() * 1000)}-{secrets.token_hex(4)}"  # unique even when a version is re-published
         base = self._k("v", list_id, pub)
         ttl_ms = int(self.pending_ttl_s * 1000)

@@ -536,7 +536,7 @@ def test_redis_store_writes_a_group_of_audit_records_in_one_call(store: RedisSto
     assert store.read_audit("ok") is None  # a bad record refuses the whole group before anything is written
 
 
-def test_redis_store_flip_refuses_a_publish_once_the_lock_passed_to_another_worker(store: RedisStore) -> None:
+def test_redis_store_refuses_a_publish_once_the_lock_passed_to_another_worker(store: RedisStore) -> None:
     publish(store, "a", "v1", 3)
     r = redis.Redis.from_url(shared_url())
     try:
@@ -545,9 +545,33 @@ def test_redis_store_flip_refuses_a_publish_once_the_lock_passed_to_another_work
             # As if this worker stalled past the TTL: the key expired and another worker set its own token.
             r.set(f"{store.prefix}lock:sync", "another-worker")
             with pytest.raises(LockLostError, match="no longer holds the sync lock"):
-                publish_fenced = store.publish
-                publish_fenced(snapshot("a", "v2", 4), {"f.csv": b"v2"}, status("a", "v2", 4), None, fence=lease)
+                store.publish(snapshot("a", "v2", 4), {"f.csv": b"v2"}, status("a", "v2", 4), None, fence=lease)
             assert r.get(f"{store.prefix}lock:sync") == b"another-worker"
+    finally:
+        r.close()
+    loaded = store.load_snapshot("a")
+    assert loaded is not None and loaded.version == "v1"
+    assert store.get_status("a") == status("a", "v1", 3)
+
+
+def test_redis_store_flip_itself_refuses_when_the_lock_passes_mid_upload(
+    store: RedisStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    publish(store, "a", "v1", 3)
+    r = redis.Redis.from_url(shared_url())
+    real_write = store._write_blob
+
+    def lock_expires_meanwhile(*args: object, **kwargs: object) -> dict[str, object]:
+        # Fault injection: the lock expires and another worker takes it while this one uploads its chunks,
+        # after the early check passed, so only the flip script can refuse.
+        r.set(f"{store.prefix}lock:sync", "another-worker")
+        return real_write(*args, **kwargs)  # type: ignore[arg-type]
+
+    try:
+        with store.sync_lock(ttl_s=30) as lease:
+            monkeypatch.setattr(store, "_write_blob", lock_expires_meanwhile)
+            with pytest.raises(LockLostError):
+                store.publish(snapshot("a", "v2", 4), {"f.csv": b"v2"}, status("a", "v2", 4), None, fence=lease)
     finally:
         r.close()
     loaded = store.load_snapshot("a")
