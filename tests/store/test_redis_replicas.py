@@ -236,7 +236,7 @@ def test_redis_replica_keeps_serving_while_redis_is_gone_and_reconnects(synced: 
 
         server.start()  # same port, same AOF: the data is back
         wait_for(lambda: (replica.ready() or {}).get("store") == "ok", 20, "/readyz reports the store back")
-        replica.screen("Somebody Else")  # the next audit write flushes what was buffered during the outage
+        replica.screen("Somebody Else")  # Redis is back: the spool of the outage is replayed (poller or this write)
         store = RedisStore(server.url)
         try:
             wait_for(lambda: store.read_audit(during) is not None, 10, "audit record of the outage in Redis")
