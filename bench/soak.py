@@ -3,12 +3,13 @@
 Copies the mirrored lists into a private mirror folder, syncs them into a fresh data folder (embedded store, or a
 private redis-server with --redis), starts the server, and drives real HTTP on loopback from one asyncio process
 (httpx, `--concurrency` requests in flight): screen, batch (10 queries), text, compare, lists and audit-record
-reads. Halfway through it swaps the UN file in the mirror for a modified copy (a new publication date and one
-renamed person) and asks the server to sync (POST /v1/sync). Prints errors (anything but 2xx, or a failed
-request), p50/p99 per request kind, RSS and PSS of every server process sampled every `--sample-s`, and whether
-the new version was served. Asserts nothing; exits 1 when any request failed or the new version never showed.
+reads. Halfway through (or `--updates` times, evenly spaced) it swaps the UN file in the mirror for a modified
+copy (a new publication date and one renamed person) and asks the server to sync (POST /v1/sync). Prints errors
+(anything but 2xx, or a failed request), p50/p99 per request kind, RSS and PSS of every server process sampled
+every `--sample-s`, and whether the new version was served. Asserts nothing; exits 1 when any request failed or
+the new version never showed.
 
-    python -m bench.soak [--duration-s 600] [--concurrency 32] [--workers 2] [--redis] [--lists a,b]
+    python -m bench.soak [--duration-s 600] [--concurrency 32] [--workers 2] [--updates 1] [--redis] [--lists a,b]
 
 The load generator shares the machine with the server: on 2 cores it takes a good part of one, so throughput is
 the pair's, not the server's alone. Run it once on a quiet machine for figures to quote.
@@ -41,7 +42,7 @@ SHARED = Path(os.environ.get("SANCTIONS_SHARED_DIR", ROOT.parent / "shared"))
 SWAP_LIST = "un_sc_sanctions"
 SWAP_FILE = "consolidated.xml"
 SWAP_STAMP = b'dateGenerated="2026-02-27T00:00:09.554Z"'  # MANIFEST.md: the UN list of 2026-02-27
-SWAP_VERSION = "2026-03-09T00:00:00.000Z"
+SWAP_DAY = 9  # the n-th update is published as of 2026-03-(SWAP_DAY + n - 1)
 SWAP_NAME = (b"<FIRST_NAME>ERIC</FIRST_NAME>", b"<FIRST_NAME>QUILLFEATHER</FIRST_NAME>")  # UN CDi.001, Eric Badege
 SWAP_QUERY = "Quillfeather Badege"
 SWAP_ENTITY = "un_sc_sanctions:CDi.001"
@@ -199,7 +200,7 @@ class Load:
                     del self.screening_ids[:2500]
 
 
-async def drive(base: str, load: Load, concurrency: int, duration_s: float, swap_at_s: float, swap: Any) -> None:
+async def drive(base: str, load: Load, concurrency: int, duration_s: float, updates: int, swap: Any) -> None:
     # Idle connections are dropped after 2 s, before uvicorn's keep-alive timeout (5 s) closes them from its side:
     # with equal timeouts a request now and then goes out on a connection the server is closing (a ReadError
     # that says nothing about the server).
@@ -209,8 +210,9 @@ async def drive(base: str, load: Load, concurrency: int, duration_s: float, swap
     async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60.0) as client:
         deadline = time.monotonic() + duration_s
         tasks = [asyncio.create_task(load.worker(client, deadline, seed)) for seed in range(concurrency)]
-        await asyncio.sleep(swap_at_s)
-        await asyncio.to_thread(swap)
+        for n in range(1, updates + 1):
+            await asyncio.sleep(duration_s / (updates + 1))
+            await asyncio.to_thread(swap, n)
         await asyncio.gather(*tasks)
 
 
@@ -233,6 +235,7 @@ def main() -> int:
     ap.add_argument("--concurrency", type=int, default=32)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--sample-s", type=float, default=30.0, help="seconds between memory samples")
+    ap.add_argument("--updates", type=int, default=1, help="list updates published during the run, evenly spaced")
     ap.add_argument("--mirror", type=Path, default=SHARED / "mirror")
     ap.add_argument("--lists", default="", help="comma-separated list ids (default: every mirrored list)")
     ap.add_argument("--redis", action="store_true", help="the shared Redis store (a private redis-server)")
@@ -316,15 +319,18 @@ def main() -> int:
         print(f"server ready in {time.monotonic() - t:.0f} s: {args.workers} workers, concurrency {args.concurrency}")
 
         load = Load(names_from(args.mirror))
-        swapped: dict[str, float] = {}
+        swapped: list[float] = []
+        version = ""
 
-        def swap() -> None:
-            changed = original.replace(SWAP_STAMP, f'dateGenerated="{SWAP_VERSION}"'.encode())
+        def swap(n: int) -> None:
+            nonlocal version
+            version = f"2026-03-{SWAP_DAY + n - 1:02d}T00:00:00.000Z"
+            changed = original.replace(SWAP_STAMP, f'dateGenerated="{version}"'.encode())
             changed = changed.replace(*SWAP_NAME)
             tmp = mirror / SWAP_LIST / f".{SWAP_FILE}.new"
             tmp.write_bytes(changed)
             os.replace(tmp, mirror / SWAP_LIST / SWAP_FILE)
-            swapped["at"] = time.monotonic()
+            swapped.append(time.monotonic() - started)
             code = httpx.post(f"{base}/v1/sync", json={"lists": [SWAP_LIST]}, timeout=30).status_code
             print(f"  {time.monotonic() - started:5.0f} s: swapped the {SWAP_LIST} file, POST /v1/sync -> {code}")
 
@@ -332,7 +338,7 @@ def main() -> int:
         started = time.monotonic()
         sampling = threading.Thread(target=sampler.run, args=(started,), daemon=True)
         sampling.start()
-        asyncio.run(drive(base, load, args.concurrency, args.duration_s, args.duration_s / 2, swap))
+        asyncio.run(drive(base, load, args.concurrency, args.duration_s, args.updates, swap))
         elapsed = time.monotonic() - started
         sampler.stop.set()
         sampling.join(30)
@@ -356,7 +362,7 @@ def main() -> int:
             print(f"  error: {example}")
         print(
             f"mid-run sync: {SWAP_LIST} served as {versions.get(SWAP_LIST)} after the run "
-            f"(expected {SWAP_VERSION}); renamed person found in {sum(served)}/{len(served)} screenings"
+            f"(expected {version}); renamed person found in {sum(served)}/{len(served)} screenings"
         )
 
         print(f"\nmemory, sampled every {args.sample_s:g} s ({len(sampler.samples)} samples), MB:")
@@ -382,10 +388,11 @@ def main() -> int:
         print(f"PSS total per sample (s:MB): {series}")
         # The list update builds a second matcher while the first one serves: the allocator keeps part of that
         # high-water mark. So flatness is judged on each side of the update as well as over the whole run.
-        swap_t = swapped.get("at", started) - started
-        before = [v for t, v in zip(times, pss_total, strict=True) if t <= swap_t]
-        after = [v for t, v in zip(times, pss_total, strict=True) if t >= swap_t + SETTLE_S]
-        for label, part in (("before the update", before), ("after the update settled", after)):
+        marks = [0.0, *swapped, float("inf")]
+        for i in range(len(marks) - 1):
+            settled = marks[i] + (SETTLE_S if i else 0.0)
+            part = [v for t, v in zip(times, pss_total, strict=True) if settled <= t <= marks[i + 1]]
+            label = f"after update {i} settled" if i else "before the first update"
             if len(part) > 1:
                 print(f"PSS total {label}: {part[0]:.0f} -> {part[-1]:.0f} MB, ratio {part[-1] / part[0]:.3f}")
         print(f"\nat end: {load_context()}")
@@ -399,7 +406,7 @@ def main() -> int:
                 k: {"count": len(v), "p50": pct(v, 0.5), "p99": pct(v, 0.99)} for k, v in load.latencies.items() if v
             },
             "memory_kb": [{"t": t, **{k: list(v) for k, v in snap.items()}} for t, snap in sampler.samples],
-            "swap_served": versions.get(SWAP_LIST) == SWAP_VERSION and all(served),
+            "swap_served": versions.get(SWAP_LIST) == version and all(served),
         }
         (out / f"soak-{int(time.time())}.json").write_text(json.dumps(report, indent=1))
         return 0 if errors == 0 and report["swap_served"] else 1

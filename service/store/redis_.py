@@ -521,9 +521,10 @@ class RedisStore:
                 # A new or emptied Redis: a fresh epoch, so this generation differs from any served before.
                 self._r.set(self._k("epoch"), secrets.token_hex(4), nx=True)
                 epoch, gen = cast(list[bytes | None], self._r.mget(self._k("epoch"), self._k("gen")))
-        if self._spooling:
+        if self._spooling or (self.spool is not None and self.spool.depth() > 0):
             # Replicas poll this every few seconds: Redis is back, so replay what the outage left in the spool
-            # even if no screening comes to do it.
+            # even if no screening comes to do it; also what another process on this data folder left there
+            # (a uvicorn worker killed before it could replay its own).
             self._start_replay()
         return f"{(epoch or b'').decode()}.{(gen or b'0').decode()}"
 

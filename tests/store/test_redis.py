@@ -371,6 +371,23 @@ def test_redis_store_spool_survives_the_process_and_is_replayed_by_the_next(tmp_
         second.close()
 
 
+def test_redis_store_replays_a_spool_another_process_left(tmp_path: Path) -> None:
+    spool = tmp_path / "spool.sqlite3"
+    with RedisServer() as server:
+        alive = RedisStore(server.url, spool_path=spool)  # a long-lived worker that never saw the outage itself
+        assert alive.audit_stats().spooled == 0
+        # Another worker on the same data folder could not reach Redis and spooled (then died, say).
+        other = RedisStore(f"redis://127.0.0.1:{free_port()}/0", connect_timeout_s=0.2, spool_path=spool)
+        other.write_audits([{"screening_id": f"o{i}"} for i in range(30)])
+        other.close()
+        alive.generation()  # its poller notices the spool and replays it
+        assert alive._replayer is not None
+        alive._replayer.join(30)
+        assert [e.record["screening_id"] for e in alive.export_audit()] == [f"o{i}" for i in range(30)]
+        assert alive.audit_stats().spooled == 0
+        alive.close()
+
+
 def test_redis_store_replay_cut_off_mid_way_stores_each_record_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
