@@ -10,10 +10,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from service import __version__
-from service.errors import ServiceError
+from service.errors import QueryError, ServiceError, StoreError
 from service.settings import Settings
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from service.model import Decision, Hit
     from service.screening.monitoring import Monitoring
     from service.screening.usecases import Screener
@@ -86,6 +88,34 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     d.add_argument("--output", default=None, metavar="PATH", help="write to PATH instead of standard output")
     d.add_argument("--valid-days", type=int, default=365, help="days until the exported entries expire (default 365)")
+
+    s = sub.add_parser(
+        "audit",
+        help="export the audit records of screenings (JSON Lines) or prune exported ones past the retention",
+        description="The audit trail: export it in the order the store received it, resumably; prune only what an "
+        "export has covered (README, Audit trail).",
+    )
+    audit = s.add_subparsers(dest="audit_command", required=True)
+    a = audit.add_parser(
+        "export",
+        help="write audit records as JSON Lines, oldest first",
+        epilog="The summary on stderr names the last record's cursor and screening id: pass either to --after to "
+        "continue; --resume continues after the last complete export.",
+    )
+    a.add_argument("--since", metavar="ISO", help="records the store received at or after this time (UTC if no zone)")
+    a.add_argument("--until", metavar="ISO", help="records the store received before this time")
+    a.add_argument("--after", metavar="SCREENING_ID_OR_CURSOR", help="continue after this record")
+    a.add_argument("--resume", action="store_true", help="continue after the store's export watermark")
+    a.add_argument("--output", metavar="FILE", help="write to FILE (created or truncated) instead of stdout")
+    a = audit.add_parser(
+        "prune",
+        help="remove exported records older than the retention",
+        epilog="exit status: 0 done, 1 some records are past the retention but not exported (they are kept), "
+        "2 usage error.",
+    )
+    a.add_argument(
+        "--days", type=float, default=None, help="retention in days (default: SANCTIONS_AUDIT_RETENTION_DAYS)"
+    )
 
     s = sub.add_parser(
         "check",
@@ -174,6 +204,7 @@ def _cmd_sync(args: argparse.Namespace, settings: Settings) -> int:
                 store,
                 fetcher,
                 max_entity_drop=settings.max_entity_drop,
+                lock_ttl_s=settings.sync_lock_ttl_s,
                 lock_wait_s=_SYNC_LOCK_WAIT_S,
                 progress=progress,
             )
@@ -201,12 +232,20 @@ def _sync_loop(manifests: Iterable[ListManifest], store: Store, settings: Settin
     import signal
     import threading
 
+    from service.screening.retention import prune_expired
     from service.sync.worker import run_forever
     from service.wiring import fetcher_from
 
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
+    days = settings.audit_retention_days
+
+    def upkeep() -> None:
+        # The worker of a shared-Redis deployment is its one long-running writer: retention runs here.
+        if days is not None:
+            prune_expired(store, days)
+
     try:
         with fetcher_from(settings) as fetcher:
             run_forever(
@@ -216,6 +255,8 @@ def _sync_loop(manifests: Iterable[ListManifest], store: Store, settings: Settin
                 interval_s=settings.sync_interval_s,
                 stop=stop,
                 max_entity_drop=settings.max_entity_drop,
+                lock_ttl_s=settings.sync_lock_ttl_s,
+                after_cycle=upkeep,
             )
     finally:
         store.close()
@@ -298,6 +339,104 @@ def _cmd_screen(args: argparse.Namespace, settings: Settings) -> int:
 
 
 CLI_ACTOR = "cli"  # the key id audit records of command-line screenings carry
+
+
+def _cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
+    from service.wiring import store_from
+
+    store = store_from(settings)
+    try:
+        if args.audit_command == "export":
+            return _audit_export(args, store)
+        return _audit_prune(args, settings, store)
+    finally:
+        store.close()
+
+
+def _iso_arg(value: str | None, option: str) -> datetime | None:
+    from service.normalize.dates import parse_timestamp
+
+    if value is None:
+        return None
+    when = parse_timestamp(value)
+    if when is None:
+        raise QueryError(f"{option}: not an ISO 8601 time: {value!r} (e.g. 2026-11-01 or 2026-11-01T00:00:00Z)")
+    return when
+
+
+def _audit_export(args: argparse.Namespace, store: Store) -> int:
+    """`audit export`: stream the records, make the output durable, then move the store's export watermark."""
+    from service.screening.retention import ExportResult, export_records, resolve_after
+
+    if args.after and args.resume:
+        print("sanctions: error: give --after or --resume, not both", file=sys.stderr)
+        return EXIT_USAGE
+    since, until = _iso_arg(args.since, "--since"), _iso_arg(args.until, "--until")
+    after = resolve_after(store, args.after) if args.after else None
+    if args.resume:
+        stats = store.audit_stats()
+        if stats.records is None:
+            raise StoreError("the store cannot be read now, so its export watermark is unknown: try again later")
+        after = stats.watermark
+    done = ExportResult()
+
+    def seen(result: ExportResult) -> None:
+        nonlocal done
+        done = result
+
+    try:
+        if args.output:
+            with open(args.output, "wb") as out:
+                export_records(store, out, after=after, since=since, until=until, progress=seen)
+                out.flush()
+                os.fsync(out.fileno())  # durable before the watermark says these records are exported
+        else:
+            export_records(store, sys.stdout.buffer, after=after, since=since, until=until, progress=seen)
+            sys.stdout.buffer.flush()
+    except (KeyboardInterrupt, BrokenPipeError):
+        if done.last is not None:
+            print(
+                f"sanctions: interrupted after {done.records} records; continue with --after {done.last} "
+                f"(screening {done.last_screening_id}); the export watermark did not move",
+                file=sys.stderr,
+            )
+        return EXIT_FAILED
+    if done.first is None or done.last is None:
+        print("sanctions: no audit records in that range", file=sys.stderr)
+        return EXIT_OK
+    advanced = store.mark_exported(done.first, done.last)
+    print(
+        f"sanctions: exported {done.records} records, the last stored at {done.last_stored_at}; continue with "
+        f"--after {done.last} (screening {done.last_screening_id}) or --resume",
+        file=sys.stderr,
+    )
+    if not advanced:
+        print(
+            "sanctions: the export watermark did not move: records before this export's first one are not exported "
+            "yet (an export with --resume, or without --after/--since, covers them)",
+            file=sys.stderr,
+        )
+    return EXIT_OK
+
+
+def _audit_prune(args: argparse.Namespace, settings: Settings, store: Store) -> int:
+    from service.screening.retention import prune_expired
+
+    days = args.days if args.days is not None else settings.audit_retention_days
+    if days is None or days <= 0:
+        print("sanctions: error: give --days N (> 0) or set SANCTIONS_AUDIT_RETENTION_DAYS", file=sys.stderr)
+        return EXIT_USAGE
+    result = prune_expired(store, days)
+    print(f"sanctions: removed {result.removed} exported audit records older than {days:g} days", file=sys.stderr)
+    if result.held_back_since is not None:
+        print(
+            f"sanctions: refused to remove records stored since {result.held_back_since}: they are older than "
+            f"{days:g} days but no export has covered them; run `sanctions audit export --resume --output FILE` "
+            "first",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
+    return EXIT_OK
 
 
 def _print_hits(hits: Sequence[Hit]) -> None:
@@ -532,6 +671,7 @@ _COMMANDS = {
     "check": _cmd_check,
     "monitor": _cmd_monitor,
     "decisions": _cmd_decisions,
+    "audit": _cmd_audit,
 }
 
 

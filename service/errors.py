@@ -9,6 +9,7 @@ ServiceError
 │   └── ValidationError      parsed, but refused (empty, collapsed against the last good snapshot)
 ├── StoreError               the store cannot be read or written
 │   └── LockedError          another worker holds the sync lock
+│       └── LockLostError    this worker's lock expired or was taken: its writes are refused (fencing)
 ├── NotReadyError            no matcher loaded yet
 ├── NotFoundError            unknown entity or screening id
 └── QueryError               a request the service cannot run (nothing to screen, unknown list id, ...)
@@ -49,6 +50,10 @@ class StoreError(ServiceError):
 
 
 class LockedError(StoreError):
+    pass
+
+
+class LockLostError(LockedError):
     pass
 
 

@@ -9,6 +9,8 @@ from typing import Annotated
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from service.store.spool import DEFAULT_SPOOL_MAX
+
 
 def _default_lists_dir() -> Path:
     """lists/ beside the package in a source checkout, else the copy a wheel installs under the prefix."""
@@ -47,6 +49,9 @@ class Settings(BaseSettings):
     http_retries: int = Field(default=3, ge=0)
     max_download_bytes: int = Field(default=200 * 1024 * 1024, gt=0)
     max_entity_drop: float = Field(default=0.5, ge=0.0, le=1.0)  # refuse a list that lost more than this share
+    # The sync lock's expiry: a worker that dies frees it after this long; one that stalls longer loses it (and
+    # its publish is refused). Its watchdog renews it every third of this while the worker runs.
+    sync_lock_ttl_s: float = Field(default=900.0, gt=0)
 
     # API
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
@@ -56,7 +61,12 @@ class Settings(BaseSettings):
     max_monitor_batch_bytes: int = Field(default=16 * 1024 * 1024, gt=0)  # POST /v1/monitors/batch (10,000 parties)
     monitor_interval_s: float = Field(default=10.0, gt=0)  # how often the monitoring worker looks for work
     audit_queries: bool = False  # keep the screened values themselves in audit records
-    audit_retention: int = Field(default=1_000_000, gt=0)
+    # Audit retention by age: records older than this many days are removed once an export has covered them
+    # (`sanctions audit export`); unset keeps every record.
+    audit_retention_days: float | None = Field(default=None, gt=0)
+    audit_retention: int | None = None  # no longer used (it dropped records silently); set, it is reported
+    audit_spool: Path | None = None  # Redis store: the outage spool; unset, <data_dir>/audit-spool.sqlite3
+    audit_spool_max: int = Field(default=DEFAULT_SPOOL_MAX, gt=0)
     log_json: bool = False
     log_level: str = "INFO"
 

@@ -3,14 +3,27 @@ code takes plain arguments, never the Settings object."""
 
 from __future__ import annotations
 
+import structlog
+
 from service.settings import Settings
 from service.store import Store, open_store
 from service.sync.fetch import Fetcher
 
+log = structlog.get_logger(__name__)
+
 
 def store_from(settings: Settings) -> Store:
     """The embedded store in SANCTIONS_DATA_DIR, or Redis when SANCTIONS_REDIS_URL is set."""
-    return open_store(settings.data_dir, settings.redis_url, audit_retention=settings.audit_retention)
+    if settings.audit_retention is not None:
+        log.warning(
+            "settings.ignored",
+            setting="SANCTIONS_AUDIT_RETENTION",
+            reason="audit records are no longer dropped by count; see SANCTIONS_AUDIT_RETENTION_DAYS and "
+            "`sanctions audit export`",
+        )
+    return open_store(
+        settings.data_dir, settings.redis_url, spool_path=settings.audit_spool, spool_max=settings.audit_spool_max
+    )
 
 
 def store_name(settings: Settings) -> str:

@@ -43,11 +43,13 @@ from service.errors import (
 from service.notify.worker import DeliveryWorker, RetryPolicy
 from service.screening.audit import AuditWriter
 from service.screening.monitoring import CycleReport, Monitoring, MonitorWorker
+from service.screening.retention import prune_expired
 from service.screening.runtime import RELOAD_POLL_S, Runtime, SyncFn, SyncRunner
 from service.screening.usecases import Screener
 from service.settings import Settings
 from service.sources.manifest import ListManifest, load_manifests
 from service.store import Store
+from service.store.base import AuditStats
 from service.wiring import fetcher_from, store_from
 
 log = structlog.get_logger("service.api")
@@ -112,14 +114,29 @@ def freeze_heap() -> None:
     gc.freeze()
 
 
-def make_sync_fn(settings: Settings, store: Store, manifests: Mapping[str, ListManifest]) -> SyncFn:
-    """One sync of the given lists under the store's lock, as a plain function: {list id: outcome}."""
+def make_sync_fn(
+    settings: Settings, store: Store, manifests: Mapping[str, ListManifest], metrics: Metrics | None = None
+) -> SyncFn:
+    """One sync of the given lists under the store's lock, as a plain function: {list id: outcome}. With
+    SANCTIONS_AUDIT_RETENTION_DAYS set, each sync is followed by the audit retention (exported records only)."""
     from service.sync.worker import run_once
 
     def sync(list_ids: list[str] | None) -> Mapping[str, str]:
         chosen = [manifests[i] for i in (list_ids or list(manifests))]
         with fetcher_from(settings) as fetcher:
-            results = run_once(chosen, store, fetcher, max_entity_drop=settings.max_entity_drop)
+            results = run_once(
+                chosen,
+                store,
+                fetcher,
+                max_entity_drop=settings.max_entity_drop,
+                lock_ttl_s=settings.sync_lock_ttl_s,
+            )
+        if settings.audit_retention_days is not None:
+            pruned = prune_expired(store, settings.audit_retention_days)
+            if metrics is not None:
+                metrics.audit_pruned.inc(pruned.removed)
+                if pruned.held_back_since is not None:
+                    metrics.audit_retention_refusals.inc()
         if results is None:
             return {i.id: "locked" for i in chosen}
         return {r.list_id: r.status.status.value for r in results}
@@ -187,8 +204,13 @@ def create_app(
     def webhook_gauges() -> Mapping[str, int]:
         return {s.value: n for s, n in ctx.notifier.counts.items()} if ctx.notifier is not None else {}
 
+    def audit_gauges() -> AuditStats | None:
+        return ctx.runtime.store.audit_stats() if ctx.runtime is not None else None
+
     ctx = AppContext(
-        settings=settings, keys=KeyRing(settings.api_keys), metrics=Metrics(list_gauges, webhooks=webhook_gauges)
+        settings=settings,
+        keys=KeyRing(settings.api_keys),
+        metrics=Metrics(list_gauges, audit_gauges, webhooks=webhook_gauges),
     )
 
     @asynccontextmanager
@@ -202,7 +224,7 @@ def create_app(
                 worker.wake()  # new lists: re-screen the monitors they can affect now, not at the next tick
 
         runtime = Runtime(store, manifests, poll_s=reload_poll_s, on_reload=on_reload, after_build=freeze_heap)
-        sync_fn = sync or make_sync_fn(settings, store, manifests)
+        sync_fn = sync or make_sync_fn(settings, store, manifests, ctx.metrics)
 
         def on_outcome(outcome: Mapping[str, str]) -> None:
             for list_id, status in outcome.items():

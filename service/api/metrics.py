@@ -1,5 +1,5 @@
-"""Prometheus metrics: request latency by route, screenings, hits, matches, sync outcomes, list age and size,
-webhook deliveries.
+"""Prometheus metrics: request latency by route, screenings, hits, matches, sync outcomes, list age and size, the
+audit trail (records stored, storage, spool depth, export watermark age, retention) and webhook deliveries.
 
 With several uvicorn workers each process counts on its own; `sanctions serve --workers N` sets
 PROMETHEUS_MULTIPROC_DIR so that /metrics (answered by any worker) adds up every process's counters.
@@ -14,6 +14,9 @@ from collections.abc import Callable, Iterator, Mapping
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
+
+from service.normalize.dates import parse_timestamp
+from service.store.base import AuditStats
 
 # Latency buckets (seconds): a screening is expected in single-digit milliseconds, a 1,000-query batch in
 # seconds; the buckets resolve both ends.
@@ -74,12 +77,51 @@ class _ListCollector(Collector):
         yield size
 
 
+AuditGauges = Callable[[], AuditStats | None]
+"""What the audit gauges read at scrape time (None before the store is open)."""
+
+_AUDIT_GAUGES = (
+    ("sanctions_audit_records", "Audit records in the store (not counting the spool)"),
+    ("sanctions_audit_store_bytes", "Storage the audit trail takes (SQLite files; Redis MEMORY USAGE estimate)"),
+    ("sanctions_audit_spool_records", "Audit records in the local spool, waiting for Redis to come back"),
+    ("sanctions_audit_export_watermark_age_seconds", "Seconds since the store received the last exported record"),
+)
+
+
+class _AuditCollector(Collector):
+    def __init__(self, source: AuditGauges) -> None:
+        self._source = source
+
+    def describe(self) -> Iterator[GaugeMetricFamily]:
+        for name, _ in _AUDIT_GAUGES:
+            yield GaugeMetricFamily(name, "")
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        stats = self._source()
+        if stats is None:
+            return
+        values: dict[str, float | None] = {
+            "sanctions_audit_records": stats.records,
+            "sanctions_audit_store_bytes": stats.bytes,
+            "sanctions_audit_spool_records": stats.spooled,
+            "sanctions_audit_export_watermark_age_seconds": None,
+        }
+        stored = parse_timestamp(stats.watermark_stored_at)
+        if stored is not None:
+            values["sanctions_audit_export_watermark_age_seconds"] = max(0.0, time.time() - stored.timestamp())
+        for name, text in _AUDIT_GAUGES:
+            value = values[name]
+            if value is not None:  # unknown now (the store is unreachable): absent, not a misleading zero
+                yield GaugeMetricFamily(name, text, value=value)
+
+
 class Metrics:
     """One set of metric objects per app, registered on the app's own registry (tests build many apps)."""
 
-    def __init__(self, source: ListGauges, webhooks: WebhookGauges = dict) -> None:
+    def __init__(self, source: ListGauges, audit: AuditGauges = lambda: None, webhooks: WebhookGauges = dict) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
         self._source = source
+        self._audit = audit
         self._webhooks = webhooks
         r = self.registry
         self.request_seconds = Histogram(
@@ -108,7 +150,16 @@ class Metrics:
             ["outcome"],
             registry=r,
         )
+        self.audit_pruned = Counter(
+            "sanctions_audit_pruned_records", "Exported audit records removed by the retention", registry=r
+        )
+        self.audit_retention_refusals = Counter(
+            "sanctions_audit_retention_refusals",
+            "Retention runs that kept records past the retention because no export had covered them",
+            registry=r,
+        )
         self.registry.register(_ListCollector(source))
+        self.registry.register(_AuditCollector(audit))
         self.registry.register(_WebhookCollector(webhooks))
 
     def render(self) -> bytes:
@@ -123,4 +174,5 @@ class Metrics:
         multiprocess.MultiProcessCollector(registry, path=multiproc_dir)  # type: ignore[no-untyped-call]
         registry.register(_ListCollector(self._source))
         registry.register(_WebhookCollector(self._webhooks))
+        registry.register(_AuditCollector(self._audit))
         return generate_latest(registry)

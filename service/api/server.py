@@ -80,8 +80,8 @@ def _parent_sync(settings: Settings) -> tuple[SyncRunner, Store]:
 
     manifests = load_manifests(settings.lists_dir, settings.lists or None)
     store = store_from(settings)
-    sync_fn = make_sync_fn(settings, store, manifests)
     metrics = Metrics(dict)
+    sync_fn = make_sync_fn(settings, store, manifests, metrics)
 
     def on_outcome(outcome: Mapping[str, str]) -> None:
         for list_id, status in outcome.items():

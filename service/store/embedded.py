@@ -25,9 +25,10 @@ from typing import Any
 
 import structlog
 
-from service.errors import StoreError
+from service.errors import LockLostError, StoreError
 from service.model import ListStatus, Snapshot, SnapshotDiff
 from service.model.codec import diff_from_dict, diff_to_dict, status_from_dict, status_to_dict
+from service.store.base import NOT_HELD, AuditEntry, AuditStats, Lease, PruneResult
 from service.store.embedded_monitoring import SqliteMonitoring
 from service.store.embedded_webhooks import SqliteWebhooks
 from service.store.encoding import (
@@ -40,6 +41,7 @@ from service.store.encoding import (
     encode_status,
     loads,
 )
+from service.store.sqlitedb import file_bytes, open_durable, utc_iso
 
 log = structlog.get_logger(__name__)
 
@@ -53,6 +55,10 @@ SNAPSHOT_FILE = "snapshot.json.gz"
 # Measured on the full OFAC SDN snapshot (19 MB of JSON): level 1 writes 2.7 MB in 0.1 s and reads back in
 # 0.06 s; higher levels save little more and cost several times the time.
 SNAPSHOT_GZIP_LEVEL = 1
+AUDIT_DB = "audit.sqlite3"
+_CURSOR = re.compile(r"^\d{1,18}$")  # an audit cursor here is the record's seq
+EXPORT_BATCH = 1000  # records per read while exporting: one batch in memory, one short read transaction each
+PRUNE_BATCH = 5000  # records deleted per transaction: a few ms of holding up the audit writer, not seconds
 
 
 def _check_name(name: str, what: str) -> str:
@@ -91,10 +97,9 @@ def write_atomic(path: Path, data: bytes) -> None:
 class EmbeddedStore:
     """Store backend on the local file system (one host; several processes may share the folder)."""
 
-    def __init__(self, data_dir: Path, *, keep_versions: int = KEEP_VERSIONS, audit_retention: int = 1_000_000):
+    def __init__(self, data_dir: Path, *, keep_versions: int = KEEP_VERSIONS):
         self.data_dir = Path(data_dir)
         self.keep_versions = max(1, keep_versions)
-        self.audit_retention = audit_retention
         try:
             (self.data_dir / "lists").mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -164,7 +169,8 @@ class EmbeddedStore:
                     out[d.name] = status
         return out
 
-    def put_status(self, status: ListStatus) -> None:
+    def put_status(self, status: ListStatus, *, fence: Lease | None = None) -> None:
+        self._check_fence(fence)
         list_dir = self._list_dir(status.id)
         list_dir.mkdir(parents=True, exist_ok=True)
         record = {"key": self._current_key(status.id), "status": status_to_dict(status)}
@@ -177,10 +183,13 @@ class EmbeddedStore:
         raw_files: Mapping[str, bytes],
         status: ListStatus,
         diff: SnapshotDiff | None,
+        *,
+        fence: Lease | None = None,
     ) -> None:
         list_id = snapshot.list_id
         if status.id != list_id or (diff is not None and diff.list_id != list_id):
             raise StoreError(f"publish: status/diff list id differs from the snapshot's ({list_id})")
+        self._check_fence(fence)
         list_dir = self._list_dir(list_id)
         versions = list_dir / "versions"
         versions.mkdir(parents=True, exist_ok=True)
@@ -216,6 +225,9 @@ class EmbeddedStore:
         except OSError as exc:
             shutil.rmtree(tmp, ignore_errors=True)
             raise StoreError(f"cannot write version {snapshot.version} of {list_id}: {exc}") from exc
+        # The fence again, just before the switch: the version folder took time to write. Under a flock nobody
+        # can take the lock between this check and the switch (see `sync_lock`).
+        self._check_fence(fence)
         # The switch: until this replace lands, readers get the previous version; after it, the new one.
         write_atomic(list_dir / "current", f"{key}\n".encode("ascii"))
         self._cache[list_id] = (key, snapshot)
@@ -307,7 +319,10 @@ class EmbeddedStore:
             raise StoreError(f"cannot read the validators of {list_id}: {exc.strerror}") from exc
         return {str(k): {str(a): str(b) for a, b in v.items()} for k, v in data.items()}
 
-    def put_validators(self, list_id: str, validators: Mapping[str, Mapping[str, str]]) -> None:
+    def put_validators(
+        self, list_id: str, validators: Mapping[str, Mapping[str, str]], *, fence: Lease | None = None
+    ) -> None:
+        self._check_fence(fence)
         list_dir = self._list_dir(list_id)
         list_dir.mkdir(parents=True, exist_ok=True)
         write_atomic(list_dir / "validators.json", dumps({k: dict(v) for k, v in validators.items()}))
@@ -334,21 +349,32 @@ class EmbeddedStore:
         return self._diff_log(list_id)[: max(0, limit)]
 
     # --- audit -------------------------------------------------------------------------------------------------------
+    @property
+    def audit_path(self) -> Path:
+        return self.data_dir / AUDIT_DB
+
     def _audit_db(self) -> sqlite3.Connection:
         if self._audit is None:
             try:
-                db = sqlite3.connect(self.data_dir / "audit.sqlite3", timeout=10.0, check_same_thread=False)
-                db.execute("PRAGMA journal_mode=WAL")
-                # FULL: an audit record the API reported as written must survive a power cut, not just a crash.
-                db.execute("PRAGMA synchronous=FULL")
-                db.execute(
-                    "CREATE TABLE IF NOT EXISTS audit ("
-                    " seq INTEGER PRIMARY KEY AUTOINCREMENT,"
-                    " screening_id TEXT NOT NULL UNIQUE,"
-                    " created_at TEXT NOT NULL,"
-                    " record BLOB NOT NULL)"
-                )
-                db.commit()
+                db = open_durable(self.audit_path)
+                with db:
+                    db.execute(
+                        "CREATE TABLE IF NOT EXISTS audit ("
+                        " seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+                        " screening_id TEXT NOT NULL UNIQUE,"
+                        " created_at TEXT NOT NULL,"
+                        " record BLOB NOT NULL)"
+                    )
+                    # One row: the record count (kept in step with every insert and delete, so a metrics scrape
+                    # never counts a million rows) and the export watermark (the last record an export covered).
+                    db.execute(
+                        "CREATE TABLE IF NOT EXISTS audit_state ("
+                        " id INTEGER PRIMARY KEY CHECK (id = 1),"
+                        " records INTEGER NOT NULL,"
+                        " watermark INTEGER,"
+                        " watermark_stored_at TEXT)"
+                    )
+                    db.execute("INSERT OR IGNORE INTO audit_state (id, records) SELECT 1, COUNT(*) FROM audit")
             except sqlite3.Error as exc:
                 raise StoreError(f"cannot open the audit database in {self.data_dir}: {exc}") from exc
             self._audit = db
@@ -358,9 +384,10 @@ class EmbeddedStore:
         self.write_audits([record])
 
     def write_audits(self, records: Sequence[Mapping[str, Any]]) -> None:
-        """Several audit records in one transaction: one fsync for a group (the API's group commit)."""
+        """Several audit records in one transaction: one fsync for a group (the API's group commit). A screening
+        id stored already keeps its first record: an audit record is never replaced."""
         rows = []
-        now = datetime.now(UTC).isoformat()
+        now = utc_iso()
         for record in records:
             screening_id = record.get("screening_id")
             if not isinstance(screening_id, str) or not screening_id:
@@ -372,13 +399,12 @@ class EmbeddedStore:
             db = self._audit_db()
             try:
                 with db:
+                    before = db.total_changes
                     db.executemany(
-                        "INSERT OR REPLACE INTO audit (screening_id, created_at, record) VALUES (?, ?, ?)", rows
+                        "INSERT OR IGNORE INTO audit (screening_id, created_at, record) VALUES (?, ?, ?)", rows
                     )
-                    # Retention: keep the newest `audit_retention` records (seq only grows).
-                    db.execute(
-                        "DELETE FROM audit WHERE seq <= (SELECT MAX(seq) FROM audit) - ?", (self.audit_retention,)
-                    )
+                    added = db.total_changes - before
+                    db.execute("UPDATE audit_state SET records = records + ? WHERE id = 1", (added,))
             except sqlite3.Error as exc:
                 raise StoreError(f"cannot write the audit record: {exc}") from exc
 
@@ -397,11 +423,141 @@ class EmbeddedStore:
         record: dict[str, Any] = loads(row[0])
         return record
 
+    def export_audit(
+        self, *, after: str | None = None, since: datetime | None = None, until: datetime | None = None
+    ) -> Iterator[AuditEntry]:
+        """Records in `seq` order, read in batches on a connection of their own: WAL readers never block the
+        writer, so an export runs beside a serving process. The range is contiguous by construction: it starts at
+        the first record after `after` received at or after `since` and stops at the first one received at or
+        after `until`, so that an export's first and last cursors say exactly what it covered."""
+        self._audit_db()  # creates the tables on a fresh data folder
+        start = self._seq(after) if after is not None else 0
+        try:
+            db = open_durable(self.audit_path)
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open the audit database in {self.data_dir}: {exc}") from exc
+        try:
+            if since is not None:
+                row = db.execute(
+                    "SELECT MIN(seq) FROM audit WHERE seq > ? AND created_at >= ?", (start, utc_iso(since))
+                ).fetchone()
+                if row[0] is None:
+                    return
+                start = int(row[0]) - 1
+            bound = utc_iso(until) if until is not None else None
+            while True:
+                rows = db.execute(
+                    "SELECT seq, created_at, record FROM audit WHERE seq > ? ORDER BY seq LIMIT ?",
+                    (start, EXPORT_BATCH),
+                ).fetchall()
+                if not rows:
+                    return
+                for seq, created_at, record in rows:
+                    if bound is not None and created_at >= bound:
+                        return
+                    yield AuditEntry(str(seq), created_at, loads(record))
+                    start = seq
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot read the audit records: {exc}") from exc
+        finally:
+            db.close()
+
+    @staticmethod
+    def _seq(cursor: str) -> int:
+        if not _CURSOR.match(cursor):
+            raise StoreError(f"not an audit cursor of the embedded store: {cursor[:40]!r} (a record number)")
+        return int(cursor)
+
+    def audit_cursor(self, ref: str) -> str | None:
+        with self._audit_lock:
+            try:
+                row = self._audit_db().execute("SELECT seq FROM audit WHERE screening_id = ?", (ref,)).fetchone()
+            except sqlite3.Error as exc:
+                raise StoreError(f"cannot read the audit records: {exc}") from exc
+        if row is not None:
+            return str(row[0])
+        return ref if _CURSOR.match(ref) else None
+
+    def mark_exported(self, first: str, last: str) -> bool:
+        lo, hi = self._seq(first), self._seq(last)
+        with self._audit_lock:
+            db = self._audit_db()
+            try:
+                with db:
+                    # IMMEDIATE: read and update in one write transaction (another process may be writing records).
+                    db.execute("BEGIN IMMEDIATE")
+                    mark = db.execute("SELECT watermark FROM audit_state WHERE id = 1").fetchone()[0] or 0
+                    nxt = db.execute("SELECT MIN(seq) FROM audit WHERE seq > ?", (mark,)).fetchone()[0]
+                    if hi <= mark or nxt is None or lo > nxt:
+                        return False  # nothing new, or records between the watermark and `first` not exported
+                    stored = db.execute("SELECT created_at FROM audit WHERE seq = ?", (hi,)).fetchone()
+                    if stored is None:
+                        return False
+                    db.execute(
+                        "UPDATE audit_state SET watermark = ?, watermark_stored_at = ? WHERE id = 1", (hi, stored[0])
+                    )
+            except sqlite3.Error as exc:
+                raise StoreError(f"cannot record the export watermark: {exc}") from exc
+        return True
+
+    def prune_audit(self, before: datetime) -> PruneResult:
+        """Delete in batches, each its own transaction, so screenings waiting to write their record are held up
+        for one batch at a time, never for a whole pruning."""
+        cutoff = utc_iso(before)
+        removed = 0
+        while True:
+            with self._audit_lock:
+                db = self._audit_db()
+                try:
+                    with db:
+                        db.execute("BEGIN IMMEDIATE")
+                        mark = db.execute("SELECT watermark FROM audit_state WHERE id = 1").fetchone()[0] or 0
+                        cur = db.execute(
+                            "DELETE FROM audit WHERE seq IN (SELECT seq FROM audit WHERE seq <= ? AND created_at < ?"
+                            " ORDER BY seq LIMIT ?)",
+                            (mark, cutoff, PRUNE_BATCH),
+                        )
+                        db.execute("UPDATE audit_state SET records = records - ? WHERE id = 1", (cur.rowcount,))
+                        if cur.rowcount < PRUNE_BATCH:
+                            held = db.execute(
+                                "SELECT created_at FROM audit WHERE seq > ? AND created_at < ? ORDER BY seq LIMIT 1",
+                                (mark, cutoff),
+                            ).fetchone()
+                            return PruneResult(removed + cur.rowcount, held[0] if held else None)
+                except sqlite3.Error as exc:
+                    raise StoreError(f"cannot prune the audit records: {exc}") from exc
+            removed += cur.rowcount
+
+    def audit_stats(self) -> AuditStats:
+        with self._audit_lock:
+            try:
+                records, mark, mark_at = (
+                    self._audit_db()
+                    .execute("SELECT records, watermark, watermark_stored_at FROM audit_state WHERE id = 1")
+                    .fetchone()
+                )
+            except sqlite3.Error as exc:
+                raise StoreError(f"cannot read the audit records: {exc}") from exc
+        return AuditStats(
+            records=int(records),
+            bytes=file_bytes(self.audit_path),
+            spooled=0,
+            watermark=str(mark) if mark is not None else None,
+            watermark_stored_at=mark_at,
+        )
+
     # --- one sync at a time ------------------------------------------------------------------------------------------
     @contextmanager
-    def sync_lock(self, ttl_s: float = 900.0, wait_s: float = 0.0) -> Iterator[bool]:
+    def sync_lock(self, ttl_s: float = 900.0, wait_s: float = 0.0) -> Iterator[Lease]:
         """An exclusive flock on data_dir/sync.lock. `ttl_s` is not needed here: the kernel releases the lock
-        when its holder dies, so a crashed worker never blocks the next one."""
+        when its holder dies, so a crashed worker never blocks the next one.
+
+        Why this lock needs no expiry-based fence: a flock cannot expire under a live holder (a worker paused by
+        SIGSTOP or a long GC keeps it, and nobody else can take it until the holder exits or releases it), so the
+        lease a caller holds stays valid for as long as its process runs. The lease token is still written into
+        the lock file and checked by every fenced write (`_check_fence`), so a lease used after its `with` block
+        ended, or after another worker took the lock since, is refused exactly as the Redis store refuses it.
+        """
         path = self.data_dir / "sync.lock"
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
         held = False
@@ -416,13 +572,19 @@ class EmbeddedStore:
                     if time.monotonic() >= deadline:
                         break
                     time.sleep(min(0.1, max(0.0, deadline - time.monotonic())))
-            if held:
-                # Who holds it, for a human looking at a stuck deployment.
-                os.ftruncate(fd, 0)
-                os.pwrite(fd, f"pid {os.getpid()} since {datetime.now(UTC).isoformat()}\n".encode(), 0)
-            yield held
+            if not held:
+                yield NOT_HELD
+                return
+            token = uuid.uuid4().hex
+            # The lease token, then who holds it, for a human looking at a stuck deployment.
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{token} pid {os.getpid()} since {datetime.now(UTC).isoformat()}\n".encode(), 0)
+            os.fsync(fd)
+            yield Lease(token)
         finally:
             if held:
+                with suppress(OSError):  # the lock goes with the descriptor all the same
+                    os.ftruncate(fd, 0)  # a released lease fences nothing any more
                 fcntl.flock(fd, fcntl.LOCK_UN)
             os.close(fd)
 
@@ -438,6 +600,21 @@ class EmbeddedStore:
         if self._webhooks is None:
             self._webhooks = SqliteWebhooks(self.data_dir / "webhooks.sqlite3")
         return self._webhooks
+
+    def _check_fence(self, fence: Lease | None) -> None:
+        if fence is None:
+            return
+        try:
+            holder = (self.data_dir / "sync.lock").read_text(encoding="ascii").split(" ", 1)[0]
+        except FileNotFoundError:
+            holder = ""
+        except (OSError, UnicodeDecodeError) as exc:
+            raise StoreError(f"cannot read the sync lock in {self.data_dir}: {exc}") from exc
+        if not fence.token or holder != fence.token:
+            raise LockLostError(
+                "write refused: this worker no longer holds the sync lock (released, or taken by another worker); "
+                "the version in service stands"
+            )
 
     def close(self) -> None:
         if self._monitoring is not None:

@@ -7,15 +7,16 @@ on `RedisStore`; the README's deployment section says how to run it.
 from __future__ import annotations
 
 import hashlib
-import itertools
+import re
 import secrets
 import threading
 import time
 import zlib
-from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, cast
 
 import redis
@@ -23,9 +24,10 @@ import structlog
 from redis.backoff import ExponentialBackoff
 from redis.retry import Retry
 
-from service.errors import StoreError
+from service.errors import LockLostError, StoreError
 from service.model import ListStatus, Snapshot, SnapshotDiff
 from service.redact import redact_url
+from service.store.base import NOT_HELD, AuditEntry, AuditStats, Lease, PruneResult
 from service.store.encoding import (
     decode_diff,
     decode_snapshot,
@@ -38,6 +40,8 @@ from service.store.encoding import (
 )
 from service.store.redis_monitoring import RedisMonitoring
 from service.store.redis_webhooks import RedisWebhooks
+from service.store.spool import DEFAULT_SPOOL_MAX, AuditSpool
+from service.store.sqlitedb import utc_iso
 
 log = structlog.get_logger(__name__)
 
@@ -51,13 +55,19 @@ DEFAULT_GRACE_S = 300.0
 # leaves nothing behind for longer than this.
 DEFAULT_PENDING_TTL_S = 3600.0
 DIFFS_KEPT = 100
-DEFAULT_AUDIT_RETENTION = 1_000_000
-# Records kept in memory while Redis is unreachable, written on the next successful audit write.
-DEFAULT_AUDIT_BUFFER = 10_000
-# After a connection failure, audit writes go straight to the buffer for this long instead of each
+# After a connection failure, audit writes go straight to the spool for this long instead of each
 # screening waiting for a connect timeout.
 RETRY_AFTER_S = 1.0
-FLUSH_BATCH = 500  # buffered audit records written per round trip once Redis is back
+FLUSH_BATCH = 500  # spooled audit records written per round trip once Redis is back
+# Spooled records the audit writer itself replays before writing a new record directly (the background replay
+# does the rest): enough to empty a short outage's spool at once, bounded so no screening waits long for it.
+WRITE_REPLAY_BUDGET = 2 * FLUSH_BATCH
+EXPORT_BATCH = 1000  # audit entries per XRANGE while exporting
+PRUNE_BATCH = 1000  # audit entries deleted per script call: a few ms of Redis time each
+_LOCK_LOST = (
+    "this worker no longer holds the sync lock (it expired while the worker stalled, and another worker may have "
+    "published since); the version in service stands"
+)
 # On the OFAC SDN snapshot (18.7 MB of JSON): level 6 gives 2.1 MB in about 1 s (once per publish); level 9
 # is 2 % smaller for 1.7x the time, level 1 28 % larger. Decompression costs about 0.2 s at every level.
 ZLIB_LEVEL = 6
@@ -65,7 +75,12 @@ ZLIB_LEVEL = 6
 # Flip one list's pointer to a fully written version, atomically with its status, diff and the generation
 # counter, then notify subscribers. Lua runs atomically: a reader sees the old pointer or the new one.
 # Old version keys are read from the old meta (not KEYS), so this needs a single Redis, not a cluster.
+# With a fence token (ARGV[11]), the flip refuses unless the sync lock (KEYS[7]) still holds it: a worker whose
+# lock expired while it stalled cannot replace what the lock's new holder published.
 _FLIP = """
+if ARGV[11] ~= '' and redis.call('GET', KEYS[7]) ~= ARGV[11] then
+  return redis.error_reply('FENCED the sync lock is no longer held by this worker')
+end
 local meta = redis.call('GET', KEYS[5])
 if not meta then
   return redis.error_reply('NOVERSION the new version is incomplete or expired')
@@ -94,23 +109,68 @@ redis.call('PUBLISH', ARGV[7], cjson.encode({list_id = ARGV[1], version = ARGV[9
 return gen
 """
 
-# Append one audit record and index it by screening id; once the stream exceeds the retention by a batch,
-# drop the oldest entries and their index fields together, so both stay bounded by the same number.
+# One hash field, written only while the sync lock (KEYS[2]) holds the fence token ARGV[3] ('' = unfenced).
+_FENCED_HSET = """
+if ARGV[3] ~= '' and redis.call('GET', KEYS[2]) ~= ARGV[3] then
+  return redis.error_reply('FENCED the sync lock is no longer held by this worker')
+end
+return redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+"""
+
+# Append one audit record and index it by screening id, unless that id is indexed already: a record replayed
+# from a spool (or written twice by a retried round trip) is stored once. Nothing is ever trimmed here.
 _AUDIT = """
+local have = redis.call('HGET', KEYS[2], ARGV[1])
+if have then return have end
 local id = redis.call('XADD', KEYS[1], '*', 'sid', ARGV[1], 'rec', ARGV[2])
 redis.call('HSET', KEYS[2], ARGV[1], id)
-local excess = redis.call('XLEN', KEYS[1]) - tonumber(ARGV[3])
-if excess >= tonumber(ARGV[4]) then
-  for _, e in ipairs(redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', excess)) do
-    local f = e[2]
-    for i = 1, #f, 2 do
-      if f[i] == 'sid' and redis.call('HGET', KEYS[2], f[i + 1]) == e[1] then redis.call('HDEL', KEYS[2], f[i + 1]) end
-    end
-  end
-  redis.call('XTRIM', KEYS[1], 'MAXLEN', tonumber(ARGV[3]))
-end
 return id
 """
+
+# Stream ids compared as (milliseconds, sequence).
+_ID_LT = """
+local function lt(a, b)
+  local am, as = string.match(a, '^(%d+)-(%d+)$')
+  local bm, bs = string.match(b, '^(%d+)-(%d+)$')
+  am, as, bm, bs = tonumber(am), tonumber(as), tonumber(bm), tonumber(bs)
+  return am < bm or (am == bm and as < bs)
+end
+"""
+
+# Advance the export watermark (KEYS[2]) to ARGV[2] when the export started (ARGV[1]) at or before the first
+# entry after the current watermark: the export covered everything from there on, with no gap.
+_MARK = (
+    _ID_LT
+    + """
+local mark = redis.call('GET', KEYS[2]) or '0-0'
+if not lt(mark, ARGV[2]) then return 0 end
+local nxt = redis.call('XRANGE', KEYS[1], '(' .. mark, '+', 'COUNT', 1)
+if #nxt == 0 or lt(nxt[1][1], ARGV[1]) then return 0 end
+redis.call('SET', KEYS[2], ARGV[2])
+return 1
+"""
+)
+
+# Remove up to ARGV[2] of the oldest entries that are both covered by the export watermark (KEYS[3]) and older
+# than the cutoff id ARGV[1], with their index fields; returns how many went.
+_PRUNE = (
+    _ID_LT
+    + """
+local mark = redis.call('GET', KEYS[3])
+if not mark then return 0 end
+local last = mark
+if not lt(mark, ARGV[1]) then last = '(' .. ARGV[1] end
+local rows = redis.call('XRANGE', KEYS[1], '-', last, 'COUNT', tonumber(ARGV[2]))
+for _, e in ipairs(rows) do
+  local f = e[2]
+  for i = 1, #f, 2 do
+    if f[i] == 'sid' and redis.call('HGET', KEYS[2], f[i + 1]) == e[1] then redis.call('HDEL', KEYS[2], f[i + 1]) end
+  end
+  redis.call('XDEL', KEYS[1], e[1])
+end
+return #rows
+"""
+)
 
 # Release or extend the sync lock only while it still holds our token (another worker may own it by now).
 _UNLOCK = """
@@ -123,8 +183,16 @@ return 0
 """
 
 
+_STREAM_ID = re.compile(r"^\d{1,20}-\d{1,20}$")
+
+
 def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def _id_key(entry_id: str) -> tuple[int, int]:
+    ms, seq = entry_id.split("-", 1)
+    return int(ms), int(seq)
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,18 +223,23 @@ class RedisStore:
     v:<list>:<pub>:raw:<j>:<i>   zlib-compressed raw file j (the files that snapshot was parsed from)
     status / validators          hashes list_id -> JSON
     diffs:<list>                 list of JSON diffs, newest first, capped at DIFFS_KEPT
-    audit / audit:index          stream of audit records (bounded by `audit_retention`) / hash screening_id -> entry
-    lock:sync                    the sync lock: a random token, SET NX PX, released by compare-and-delete
+    audit / audit:index          stream of audit records / hash screening_id -> entry id (a record is added once)
+    audit:exported               the export watermark: id of the last entry an export covered (`prune_audit`
+                                 removes only entries at or before it)
+    lock:sync                    the sync lock: a random token, SET NX PX, released by compare-and-delete; the
+                                 token fences the holder's publish, status and validator writes
     changes (pub/sub channel)    one message per publish: {"list_id", "version", "generation"}
 
     Publishing writes a new version under its own keys (with a TTL), then one Lua script checks it is complete,
     makes it persistent, flips `current`, writes status and diff, bumps `gen`, gives the old version a grace
     TTL and PUBLISHes. A worker killed before the flip leaves the old snapshot in service and its partial keys
-    expire. Readers follow `current` then verify the sha256 of what they read.
+    expire. Readers follow `current` then verify the sha256 of what they read. A fenced publish (the worker's sync
+    lock lease) is refused by the flip itself when the lock no longer holds the lease's token.
 
-    While Redis is unreachable every method raises StoreError except `write_audit`, which keeps up to
-    `audit_buffer` records in memory and writes them once Redis answers again (dropped beyond that, counted
-    in `audit_dropped` and logged), so a replica keeps screening from the matcher it has in memory.
+    While Redis is unreachable every method raises StoreError except `write_audit`, which appends to the local
+    spool (`spool_path`, a SQLite file: durable before the call returns, kept across a kill) and replays it in
+    order once Redis answers again; so a replica keeps screening from the matcher it has in memory without an
+    unrecorded answer. A full or unwritable spool (or none configured) makes `write_audit` raise StoreError.
     """
 
     def __init__(
@@ -177,20 +250,18 @@ class RedisStore:
         chunk_bytes: int = DEFAULT_CHUNK_BYTES,
         grace_s: float = DEFAULT_GRACE_S,
         pending_ttl_s: float = DEFAULT_PENDING_TTL_S,
-        audit_retention: int = DEFAULT_AUDIT_RETENTION,
-        audit_buffer: int = DEFAULT_AUDIT_BUFFER,
+        spool_path: Path | None = None,
+        spool_max: int = DEFAULT_SPOOL_MAX,
         connect_timeout_s: float = 2.0,
         timeout_s: float = 30.0,
     ) -> None:
-        if chunk_bytes <= 0 or audit_retention <= 0:
-            raise ValueError("chunk_bytes and audit_retention must be positive")
+        if chunk_bytes <= 0:
+            raise ValueError("chunk_bytes must be positive")
         self.url = url
         self.prefix = prefix
         self.chunk_bytes = chunk_bytes
         self.grace_s = grace_s
         self.pending_ttl_s = pending_ttl_s
-        self.audit_retention = audit_retention
-        self._audit_batch = max(1, min(1000, audit_retention // 100))
         self._connect_timeout_s = connect_timeout_s
         self._timeout_s = timeout_s
         try:
@@ -208,15 +279,22 @@ class RedisStore:
         except ValueError as exc:
             raise StoreError(f"bad redis URL {redact_url(url)}: {exc}") from exc
         self._flip = self._r.register_script(_FLIP)
+        self._fenced_hset = self._r.register_script(_FENCED_HSET)
         self._audit = self._r.register_script(_AUDIT)
+        self._mark = self._r.register_script(_MARK)
+        self._prune = self._r.register_script(_PRUNE)
         self._unlock = self._r.register_script(_UNLOCK)
         self._renew = self._r.register_script(_RENEW)
-        self._lock = threading.Lock()  # guards the snapshot cache and the audit buffer
+        self._lock = threading.Lock()  # guards the snapshot cache
         self._snap_cache: dict[str, tuple[str, Snapshot]] = {}  # list_id -> (publish id, decoded snapshot)
-        self._audit_pending: deque[tuple[str, bytes]] = deque(maxlen=audit_buffer)
+        self.spool = AuditSpool(spool_path, spool_max) if spool_path is not None else None
+        # True while records wait in the spool: new ones queue behind them, so Redis receives them in order.
+        self._spooling = self.spool is not None and self.spool.depth() > 0
+        self._spool_lock = threading.Lock()  # makes "is the spool empty? then write directly" one step
+        self._replay_lock = threading.Lock()  # one replay at a time in this process
+        self._replayer: threading.Thread | None = None
+        self._closing = threading.Event()
         self._audit_retry_at = 0.0
-        self._flush_lock = threading.Lock()
-        self.audit_dropped = 0
         self._monitoring: RedisMonitoring | None = None
         self._webhooks: RedisWebhooks | None = None
 
@@ -232,18 +310,22 @@ class RedisStore:
     def _errors(self, what: str) -> Iterator[None]:
         try:
             yield
+        except redis.ResponseError as exc:
+            if str(exc).startswith("FENCED"):
+                raise LockLostError(f"write refused: {_LOCK_LOST}") from exc
+            raise StoreError(f"redis {what} failed ({redact_url(self.url)}): {type(exc).__name__}: {exc}") from exc
         except redis.RedisError as exc:
             raise StoreError(f"redis {what} failed ({redact_url(self.url)}): {type(exc).__name__}: {exc}") from exc
 
     # --- health ----------------------------------------------------------------------------------------
     def ping(self) -> bool:
-        """True when Redis answers; also writes audit records buffered during an outage."""
+        """True when Redis answers; also starts replaying audit records spooled during an outage."""
         try:
             ok = bool(self._r.ping())
         except redis.RedisError:
             return False
-        if ok and self._audit_pending:
-            self._flush_audit()
+        if ok and self._spooling:
+            self._start_replay()
         return ok
 
     def health(self) -> dict[str, Any]:
@@ -251,8 +333,7 @@ class RedisStore:
         return {
             "backend": "redis",
             "ok": ok,
-            "audit_buffered": len(self._audit_pending),
-            "audit_dropped": self.audit_dropped,
+            "audit_spooled": self.spool.depth() if self.spool is not None else 0,
         }
 
     # --- sync state ------------------------------------------------------------------------------------
@@ -266,9 +347,15 @@ class RedisStore:
             raw = cast(dict[bytes, bytes], self._r.hgetall(self._k("status")))
         return {k.decode(): decode_status(v) for k, v in sorted(raw.items())}
 
-    def put_status(self, status: ListStatus) -> None:
+    def put_status(self, status: ListStatus, *, fence: Lease | None = None) -> None:
         with self._errors("put_status"):
-            self._r.hset(self._k("status"), status.id, encode_status(status))
+            self._hset(self._k("status"), status.id, encode_status(status), fence)
+
+    def _hset(self, key: str, field: str, value: bytes, fence: Lease | None) -> None:
+        if fence is None:
+            self._r.hset(key, field, value)
+        else:
+            self._fenced_hset(keys=[key, self._k("lock", "sync")], args=[field, value, fence.token or "-"])
 
     # --- snapshots -------------------------------------------------------------------------------------
     def _write_blob(self, pipe: Any, base: str, data: bytes, ttl_ms: int) -> dict[str, Any]:
@@ -303,10 +390,18 @@ class RedisStore:
         raw_files: Mapping[str, bytes],
         status: ListStatus,
         diff: SnapshotDiff | None,
+        *,
+        fence: Lease | None = None,
     ) -> None:
         list_id = snapshot.list_id
         if status.id != list_id or (diff is not None and diff.list_id != list_id):
             raise StoreError(f"publish: status/diff list id differs from the snapshot's ({list_id})")
+        if fence is not None:
+            # Checked now too, not only by the flip: a worker that lost its lock uploads no snapshot for nothing.
+            with self._errors("publish"):
+                holder = cast(bytes | None, self._r.get(self._k("lock", "sync")))
+            if not fence or holder is None or holder.decode() != fence.token:
+                raise LockLostError(f"write refused: {_LOCK_LOST}")
         pub = f"{int(time.time() * 1000)}-{secrets.token_hex(4)}"  # unique even when a version is re-published
         base = self._k("v", list_id, pub)
         ttl_ms = int(self.pending_ttl_s * 1000)
@@ -331,7 +426,7 @@ class RedisStore:
             # meta exists only once every chunk before it has been written.
             pipe.execute()
             self._r.set(f"{base}:meta", dumps(meta), px=ttl_ms)
-            self._flip_pointer(list_id, pub, snapshot.version, status, diff)
+            self._flip_pointer(list_id, pub, snapshot.version, status, diff, fence=fence)
         log.info(
             "store.published",
             list_id=list_id,
@@ -341,7 +436,14 @@ class RedisStore:
         )
 
     def _flip_pointer(
-        self, list_id: str, pub: str, version: str, status: ListStatus, diff: SnapshotDiff | None
+        self,
+        list_id: str,
+        pub: str,
+        version: str,
+        status: ListStatus,
+        diff: SnapshotDiff | None,
+        *,
+        fence: Lease | None = None,
     ) -> None:
         self._flip(
             keys=[
@@ -351,6 +453,7 @@ class RedisStore:
                 self._k("diffs", list_id),
                 self._k("v", list_id, pub, "meta"),
                 self._k("epoch"),
+                self._k("lock", "sync"),
             ],
             args=[
                 list_id,
@@ -363,6 +466,7 @@ class RedisStore:
                 self._k("v", list_id, ""),
                 version,
                 secrets.token_hex(4),
+                (fence.token or "-") if fence is not None else "",
             ],
         )
 
@@ -421,12 +525,11 @@ class RedisStore:
                 # A new or emptied Redis: a fresh epoch, so this generation differs from any served before.
                 self._r.set(self._k("epoch"), secrets.token_hex(4), nx=True)
                 epoch, gen = cast(list[bytes | None], self._r.mget(self._k("epoch"), self._k("gen")))
-        if self._audit_pending:
-            # Replicas poll this every few seconds: Redis is back, so write what the outage left in memory
-            # even if no screening comes to do it.
-            with suppress(redis.RedisError):
-                self._flush_audit()
-                self._audit_retry_at = 0.0  # and audit writes go straight to Redis again
+        if self._spooling or (self.spool is not None and self.spool.depth() > 0):
+            # Replicas poll this every few seconds: Redis is back, so replay what the outage left in the spool
+            # even if no screening comes to do it; also what another process on this data folder left there
+            # (a uvicorn worker killed before it could replay its own).
+            self._start_replay()
         return f"{(epoch or b'').decode()}.{(gen or b'0').decode()}"
 
     def subscribe_changes(self, callback: Callable[[str], None], *, poll_s: float = 1.0) -> Subscription:
@@ -467,10 +570,12 @@ class RedisStore:
             raw = cast(bytes | None, self._r.hget(self._k("validators"), list_id))
         return cast(dict[str, dict[str, str]], loads(raw)) if raw else {}
 
-    def put_validators(self, list_id: str, validators: Mapping[str, Mapping[str, str]]) -> None:
+    def put_validators(
+        self, list_id: str, validators: Mapping[str, Mapping[str, str]], *, fence: Lease | None = None
+    ) -> None:
         data = {name: dict(v) for name, v in validators.items()}
         with self._errors("put_validators"):
-            self._r.hset(self._k("validators"), list_id, dumps(data))
+            self._hset(self._k("validators"), list_id, dumps(data), fence)
 
     # --- diffs -----------------------------------------------------------------------------------------
     def diffs(self, list_id: str, limit: int = 20) -> list[SnapshotDiff]:
@@ -485,46 +590,77 @@ class RedisStore:
         """Append records in one round trip (a pipeline of the audit script); raises RedisError on failure."""
         keys = [self._k("audit"), self._k("audit", "index")]
         if len(items) == 1:
-            self._audit(keys=keys, args=[items[0][0], items[0][1], self.audit_retention, self._audit_batch])
+            self._audit(keys=keys, args=[items[0][0], items[0][1]])
             return
         pipe = self._r.pipeline(transaction=False)
         for sid, rec in items:
-            self._audit(keys=keys, args=[sid, rec, self.audit_retention, self._audit_batch], client=pipe)
+            self._audit(keys=keys, args=[sid, rec], client=pipe)
         pipe.execute()
 
-    def _flush_audit(self) -> None:
-        with self._flush_lock:  # the poller and the audit writer may both try: one writes, the other waits
-            while True:
-                with self._lock:
-                    head = list(itertools.islice(self._audit_pending, FLUSH_BATCH))
-                if not head:
-                    return
-                # Raises on failure: the records stay in the buffer. A record of a batch cut off mid-way may be
-                # written twice; the index then names the later copy, and the lookup is unchanged.
-                self._audit_many(head)
-                with self._lock:
-                    for item in head:  # by identity: the buffer may have dropped its oldest meanwhile
-                        if self._audit_pending and self._audit_pending[0] is item:
-                            self._audit_pending.popleft()
+    def _replay(self, budget: int | None = None) -> int:
+        """Write spooled records to Redis in spool order, a batch per round trip, and forget each batch once
+        Redis has it; returns how many went. Raises RedisError when Redis fails (the records stay spooled). A
+        batch cut off mid-way is written again next time: the audit script ignores the ids it already holds."""
+        spool = self.spool
+        if spool is None or not self._replay_lock.acquire(blocking=False):
+            return 0
+        done = 0
+        try:
+            with spool.replaying() as mine:
+                if not mine:
+                    return 0  # another process on this data folder is replaying the same spool
+                while (budget is None or done < budget) and not self._closing.is_set():
+                    with self._spool_lock:
+                        rows = spool.head(FLUSH_BATCH)
+                        if not rows:
+                            self._spooling = False  # new records go straight to Redis again
+                            break
+                    self._audit_many([(sid, rec) for _, sid, rec in rows])
+                    spool.remove_through(rows[-1][0])
+                    done += len(rows)
+        except OSError as exc:  # the replay lock file: the spool stays as it is and is tried again later
+            log.warning("store.audit_replay_failed", error=str(exc))
+        finally:
+            self._replay_lock.release()
+        if done:
+            log.info("store.audit_replayed", records=done, spooling=self._spooling)
+        return done
 
-    def _buffer_audit(self, items: Sequence[tuple[str, bytes]], error: str) -> None:
-        with self._lock:
-            dropped = max(0, len(self._audit_pending) + len(items) - (self._audit_pending.maxlen or 0))
-            self.audit_dropped += dropped
-            was_empty = not self._audit_pending
-            self._audit_pending.extend(items)
-            buffered = len(self._audit_pending)
-        if dropped:
-            log.error("store.audit_dropped", dropped=self.audit_dropped, buffered=buffered)
-        elif was_empty:
-            log.warning("store.audit_buffering", error=error)
+    def _start_replay(self) -> None:
+        """Replay the spool in a background thread (one at a time), so no poller or screening waits for it."""
+        if self._replayer is not None and self._replayer.is_alive():
+            return
+
+        def run() -> None:
+            try:
+                self._replay()
+                self._audit_retry_at = 0.0  # Redis answered: audit writes try it directly again
+            except (redis.RedisError, StoreError) as exc:
+                log.warning("store.audit_replay_failed", error=type(exc).__name__)
+
+        self._replayer = threading.Thread(target=run, name="redis-audit-replay", daemon=True)
+        self._replayer.start()
+
+    def _to_spool(self, items: Sequence[tuple[str, bytes]], reason: str) -> None:
+        if self.spool is None:
+            raise StoreError(f"Redis is unreachable ({reason}) and no audit spool is configured: not recorded")
+        with self._spool_lock:
+            was_spooling = self._spooling
+            try:
+                depth = self.spool.append(items)
+            except StoreError as exc:
+                log.error("store.audit_spool_failed", path=str(self.spool.path), error=str(exc), reason=reason)
+                raise StoreError(f"cannot record the screening: Redis is unreachable ({reason}) and {exc}") from exc
+            self._spooling = True
+        if not was_spooling:
+            log.warning("store.audit_spooling", reason=reason, path=str(self.spool.path), depth=depth)
 
     def write_audit(self, record: Mapping[str, Any]) -> None:
         self.write_audits([record])
 
     def write_audits(self, records: Sequence[Mapping[str, Any]]) -> None:
-        """Append audit records in one round trip (the API's group commit). While Redis is unreachable they
-        wait in memory (see the class docstring) instead of failing the screenings they record."""
+        """Append audit records in one round trip (the API's group commit). While Redis is unreachable, or while
+        older records still wait in the spool, they go to the spool (see the class docstring)."""
         items = []
         for record in records:
             sid = record.get("screening_id")
@@ -533,22 +669,25 @@ class RedisStore:
             items.append((sid, dumps(dict(record))))
         if not items:
             return
-        if time.monotonic() < self._audit_retry_at:
-            self._buffer_audit(items, "redis unavailable")
-            return
-        try:
-            if self._audit_pending:
-                self._flush_audit()
-            self._audit_many(items)
-        except redis.RedisError as exc:
-            self._audit_retry_at = time.monotonic() + RETRY_AFTER_S
-            self._buffer_audit(items, type(exc).__name__)
+        reason = "redis unavailable"
+        if time.monotonic() >= self._audit_retry_at:
+            try:
+                if self._spooling:
+                    self._replay(budget=WRITE_REPLAY_BUDGET)
+                if not self._spooling:
+                    self._audit_many(items)
+                    return
+                reason = "older records still replaying"
+            except redis.RedisError as exc:
+                self._audit_retry_at = time.monotonic() + RETRY_AFTER_S
+                reason = type(exc).__name__
+        self._to_spool(items, reason)
 
     def read_audit(self, screening_id: str) -> dict[str, Any] | None:
-        with self._lock:
-            for sid, rec in self._audit_pending:
-                if sid == screening_id:
-                    return cast(dict[str, Any], loads(rec))
+        if self.spool is not None:
+            spooled = self.spool.get(screening_id)
+            if spooled is not None:
+                return cast(dict[str, Any], loads(spooled))
         with self._errors("read_audit"):
             entry = cast(bytes | None, self._r.hget(self._k("audit", "index"), screening_id))
             if entry is None:
@@ -559,7 +698,7 @@ class RedisStore:
         return cast(dict[str, Any], loads(rows[0][1][b"rec"]))
 
     def audit_count(self) -> int:
-        """Records in the stream (bounded by `audit_retention`)."""
+        """Entries in the stream."""
         with self._errors("audit_count"):
             return int(self._r.xlen(self._k("audit")))
 
@@ -576,13 +715,113 @@ class RedisStore:
             self._webhooks = RedisWebhooks(self._r, self.prefix, self._errors)
         return self._webhooks
 
+    @staticmethod
+    def _entry_time(entry_id: str) -> str:
+        """When Redis received an entry: the milliseconds part of its stream id."""
+        return utc_iso(datetime.fromtimestamp(int(entry_id.split("-", 1)[0]) / 1000, UTC))
+
+    @staticmethod
+    def _id_at(when: datetime) -> str:
+        """The first stream id at or after `when`."""
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        return f"{max(0, int(when.timestamp() * 1000))}-0"
+
+    def export_audit(
+        self, *, after: str | None = None, since: datetime | None = None, until: datetime | None = None
+    ) -> Iterator[AuditEntry]:
+        """Stream entries in id order (the order Redis received them), EXPORT_BATCH per XRANGE."""
+        if after is not None and not _STREAM_ID.match(after):
+            raise StoreError(f"not an audit cursor of the Redis store: {after[:40]!r} (a stream id)")
+        start = f"({after}" if after is not None else "-"
+        if since is not None:
+            first = self._id_at(since)
+            if after is None or _id_key(first) > _id_key(after):
+                start = first
+        stop = _id_key(self._id_at(until)) if until is not None else None
+        while True:
+            with self._errors("export_audit"):
+                rows = cast(
+                    list[tuple[bytes, dict[bytes, bytes]]],
+                    self._r.xrange(self._k("audit"), start, "+", count=EXPORT_BATCH),
+                )
+            if not rows:
+                return
+            for raw_id, fields in rows:
+                entry_id = raw_id.decode()
+                if stop is not None and _id_key(entry_id) >= stop:
+                    return
+                yield AuditEntry(entry_id, self._entry_time(entry_id), cast(dict[str, Any], loads(fields[b"rec"])))
+                start = f"({entry_id}"
+
+    def audit_cursor(self, ref: str) -> str | None:
+        with self._errors("audit_cursor"):
+            entry = cast(bytes | None, self._r.hget(self._k("audit", "index"), ref))
+        if entry is not None:
+            return entry.decode()
+        return ref if _STREAM_ID.match(ref) else None
+
+    def mark_exported(self, first: str, last: str) -> bool:
+        for cursor in (first, last):
+            if not _STREAM_ID.match(cursor):
+                raise StoreError(f"not an audit cursor of the Redis store: {cursor[:40]!r} (a stream id)")
+        with self._errors("mark_exported"):
+            return bool(self._mark(keys=[self._k("audit"), self._k("audit", "exported")], args=[first, last]))
+
+    def prune_audit(self, before: datetime) -> PruneResult:
+        keys = [self._k("audit"), self._k("audit", "index"), self._k("audit", "exported")]
+        cutoff = self._id_at(before)
+        removed = 0
+        with self._errors("prune_audit"):
+            while True:
+                n = int(cast(int, self._prune(keys=keys, args=[cutoff, PRUNE_BATCH])))
+                removed += n
+                if n < PRUNE_BATCH:
+                    break
+            mark = cast(bytes | None, self._r.get(self._k("audit", "exported")))
+            start = f"({mark.decode()}" if mark else "-"
+            head = cast(list[tuple[bytes, Any]], self._r.xrange(self._k("audit"), start, "+", count=1))
+        held = None
+        if head and _id_key(head[0][0].decode()) < _id_key(cutoff):
+            held = self._entry_time(head[0][0].decode())
+        return PruneResult(removed, held)
+
+    def audit_stats(self) -> AuditStats:
+        """During an outage only the spool depth is known (and it is what matters then): the rest is None,
+        without waiting for a connect timeout while the audit writer already knows Redis is gone."""
+        spooled = self.spool.depth() if self.spool is not None else 0
+        if time.monotonic() < self._audit_retry_at:
+            return AuditStats(None, None, spooled, None, None)
+        try:
+            pipe = self._r.pipeline(transaction=False)
+            pipe.xlen(self._k("audit"))
+            pipe.get(self._k("audit", "exported"))
+            # MEMORY USAGE samples a few elements of each key (its default of 5): an estimate, and cheap.
+            pipe.memory_usage(self._k("audit"))
+            pipe.memory_usage(self._k("audit", "index"))
+            records, mark, stream_bytes, index_bytes = pipe.execute()
+        except redis.RedisError:
+            return AuditStats(None, None, spooled, None, None)
+        watermark = mark.decode() if mark else None
+        return AuditStats(
+            records=int(records),
+            bytes=int(stream_bytes or 0) + int(index_bytes or 0),
+            spooled=spooled,
+            watermark=watermark,
+            watermark_stored_at=self._entry_time(watermark) if watermark else None,
+        )
+
     # --- sync lock -------------------------------------------------------------------------------------
     @contextmanager
-    def sync_lock(self, ttl_s: float = 900.0, wait_s: float = 0.0) -> Iterator[bool]:
-        """Yield True while this caller holds the lock, False when another worker kept it for `wait_s`.
+    def sync_lock(self, ttl_s: float = 900.0, wait_s: float = 0.0) -> Iterator[Lease]:
+        """Yield a Lease carrying this caller's token while it holds the lock, NOT_HELD when another worker kept
+        it for `wait_s`.
 
         The lock expires after `ttl_s` if its holder dies; while held, a watchdog thread extends it every
-        ttl/3, so a long sync keeps it. Release deletes it only if it still carries our token.
+        ttl/3, so a long sync keeps it. A holder that stalls longer than `ttl_s` (SIGSTOP, a swap storm, a VM
+        pause) loses it, and the watchdog cannot know in time: that is why the lease fences the holder's writes
+        (`publish(..., fence=lease)`), which Redis refuses once the key holds another token. Release deletes
+        the key only if it still carries our token.
         """
         key = self._k("lock", "sync")
         token = secrets.token_hex(16)
@@ -596,7 +835,7 @@ class RedisStore:
                 time.sleep(min(0.2, remaining))
         if not acquired:
             log.info("store.sync_lock_busy")
-            yield False
+            yield NOT_HELD
             return
         stop = threading.Event()
 
@@ -604,6 +843,7 @@ class RedisStore:
             while not stop.wait(ttl_s / 3):
                 try:
                     if not self._renew(keys=[key], args=[token, ttl_ms]):
+                        # The fence refuses this worker's writes from now on; the sync reports the refusal.
                         log.warning("store.sync_lock_lost")
                         return
                 except redis.RedisError as exc:  # keep trying: the lock lives on until its TTL
@@ -612,7 +852,7 @@ class RedisStore:
         watchdog = threading.Thread(target=renew, name="redis-sync-lock", daemon=True)
         watchdog.start()
         try:
-            yield True
+            yield Lease(token)
         finally:
             stop.set()
             watchdog.join(1.0)
@@ -622,4 +862,9 @@ class RedisStore:
                 log.warning("store.sync_lock_release_failed", error=type(exc).__name__)
 
     def close(self) -> None:
+        self._closing.set()
+        if self._replayer is not None:
+            self._replayer.join(5.0)  # it stops after the batch in flight; the rest stays spooled
+        if self.spool is not None:
+            self.spool.close()
         self._r.close()

@@ -18,12 +18,12 @@ from pathlib import Path
 import structlog
 
 import service
-from service.errors import ServiceError, StoreError, ValidationError
+from service.errors import LockLostError, ServiceError, StoreError, ValidationError
 from service.model import Entity, ListStatus, Snapshot, SnapshotDiff, SyncState
 from service.normalize.dates import parse_timestamp
 from service.sources import ParseReport, get_parser
 from service.sources.manifest import ListManifest
-from service.store.base import Store
+from service.store.base import Lease, Store
 from service.sync.fetch import Fetcher, ResourceNotFoundError
 
 log = structlog.get_logger(__name__)
@@ -58,6 +58,7 @@ class SyncResult:
     duration_s: float = 0.0
     warnings: tuple[str, ...] = ()
     counts: Mapping[str, int] = field(default_factory=dict)
+    lock_lost: bool = False  # the store refused this worker's write: another worker holds the sync lock now
 
     @property
     def is_current(self) -> bool:
@@ -183,8 +184,13 @@ def sync_list(
     *,
     max_entity_drop: float = DEFAULT_MAX_ENTITY_DROP,
     progress: Callable[[str, str], None] | None = None,
+    fence: Lease | None = None,
 ) -> SyncResult:
-    """Sync one list. Never raises for a list's own failure: the result (and the store) records it."""
+    """Sync one list. Never raises for a list's own failure: the result (and the store) records it.
+
+    With a `fence` (the sync lock's lease), every write to the store is fenced: once the lock has passed to another
+    worker, the store refuses them, the result says `lock_lost`, and nothing is written, not even this list's
+    failed status (the store belongs to the lock's new holder, whose results stand)."""
     began = time.monotonic()
     stage = _Stage(manifest.id, progress or Progress())
     report = ParseReport()
@@ -192,7 +198,14 @@ def sync_list(
     try:
         previous = store.get_status(manifest.id)
         result = _sync(
-            manifest, store, fetcher, previous=previous, report=report, stage=stage, max_entity_drop=max_entity_drop
+            manifest,
+            store,
+            fetcher,
+            previous=previous,
+            report=report,
+            stage=stage,
+            max_entity_drop=max_entity_drop,
+            fence=fence,
         )
         stage.enter("done")
     except Exception as exc:
@@ -208,16 +221,22 @@ def sync_list(
             checked_at=utc_now(),
             title=manifest.title,
         )
-        if isinstance(exc, ServiceError):
+        lock_lost = isinstance(exc, LockLostError)
+        if lock_lost:
+            log.error("list.lock_lost", list_id=manifest.id, stage=failed_in, error=message)
+        elif isinstance(exc, ServiceError):
             log.warning("list.failed", list_id=manifest.id, stage=failed_in, error=message)
         else:
             log.exception("list.failed", list_id=manifest.id, stage=failed_in, error=message)
-        try:
-            store.put_status(status)
-        except StoreError as store_exc:
-            log.error("list.status_not_recorded", list_id=manifest.id, error=str(store_exc))
+        if not lock_lost:
+            try:
+                store.put_status(status, fence=fence)
+            except StoreError as store_exc:
+                log.error("list.status_not_recorded", list_id=manifest.id, error=str(store_exc))
         stage.enter("failed")
-        result = SyncResult(manifest.id, status, warnings=tuple(report.warnings), counts=dict(report.counts))
+        result = SyncResult(
+            manifest.id, status, warnings=tuple(report.warnings), counts=dict(report.counts), lock_lost=lock_lost
+        )
     return replace(
         result,
         fetch_s=stage.times.get("fetch", 0.0),
@@ -237,6 +256,7 @@ def _sync(
     report: ParseReport,
     stage: _Stage,
     max_entity_drop: float,
+    fence: Lease | None,
 ) -> SyncResult:
     stage.enter("fetch")
     fetched_at = utc_now()
@@ -277,8 +297,8 @@ def _sync(
     )
     if unchanged and previous is not None:
         status = replace(previous, status=SyncState.UNCHANGED, checked_at=utc_now(), error=None, title=manifest.title)
-        store.put_status(status)
-        store.put_validators(manifest.id, validators)
+        store.put_status(status, fence=fence)
+        store.put_validators(manifest.id, validators, fence=fence)
         log.info("list.unchanged", list_id=manifest.id, version=status.version, entities=status.entities)
         return SyncResult(manifest.id, status)
 
@@ -318,8 +338,8 @@ def _sync(
         entities=len(entities),
         status=SyncState.OK,
     )
-    store.publish(snapshot, files, status, diff)
-    store.put_validators(manifest.id, validators)
+    store.publish(snapshot, files, status, diff, fence=fence)
+    store.put_validators(manifest.id, validators, fence=fence)
     log.info(
         "list.synced",
         list_id=manifest.id,
@@ -341,14 +361,21 @@ def sync_lists(
     max_entity_drop: float = DEFAULT_MAX_ENTITY_DROP,
     progress: Callable[[str, str], None] | None = None,
     stop: threading.Event | None = None,
+    fence: Lease | None = None,
 ) -> list[SyncResult]:
-    """Sync each list in turn (the caller holds the sync lock). One list's failure never stops the others."""
-    results = []
+    """Sync each list in turn (the caller holds the sync lock, `fence` its lease). One list's failure never stops
+    the others, except a lost lock: the lists not synced yet are then reported failed without touching the store."""
+    results: list[SyncResult] = []
     started = time.monotonic()
     for manifest in manifests:
         if stop is not None and stop.is_set():
             break
-        results.append(sync_list(manifest, store, fetcher, max_entity_drop=max_entity_drop, progress=progress))
+        if results and results[-1].lock_lost:
+            results.append(_not_synced(manifest))
+            continue
+        results.append(
+            sync_list(manifest, store, fetcher, max_entity_drop=max_entity_drop, progress=progress, fence=fence)
+        )
     log.info(
         "sync.finished",
         lists=len(results),
@@ -356,6 +383,17 @@ def sync_lists(
         duration_s=round(time.monotonic() - started, 2),
     )
     return results
+
+
+def _not_synced(manifest: ListManifest) -> SyncResult:
+    status = ListStatus(
+        id=manifest.id,
+        title=manifest.title,
+        status=SyncState.FAILED,
+        checked_at=utc_now(),
+        error="not synced: this worker lost the sync lock to another worker (see the list before it)",
+    )
+    return SyncResult(manifest.id, status, lock_lost=True)
 
 
 def run_once(
@@ -369,12 +407,15 @@ def run_once(
     progress: Callable[[str, str], None] | None = None,
     stop: threading.Event | None = None,
 ) -> list[SyncResult] | None:
-    """Sync under the store's lock; None when another worker holds it (it is syncing the same lists)."""
-    with store.sync_lock(ttl_s=lock_ttl_s, wait_s=lock_wait_s) as held:
-        if not held:
+    """Sync under the store's lock, every write fenced by its lease; None when another worker holds it (it is
+    syncing the same lists)."""
+    with store.sync_lock(ttl_s=lock_ttl_s, wait_s=lock_wait_s) as lease:
+        if not lease:
             log.info("sync.skipped", reason="another worker holds the sync lock")
             return None
-        return sync_lists(manifests, store, fetcher, max_entity_drop=max_entity_drop, progress=progress, stop=stop)
+        return sync_lists(
+            manifests, store, fetcher, max_entity_drop=max_entity_drop, progress=progress, stop=stop, fence=lease
+        )
 
 
 def run_forever(
@@ -387,17 +428,24 @@ def run_forever(
     max_entity_drop: float = DEFAULT_MAX_ENTITY_DROP,
     initial_delay_s: float = 0.0,
     on_change: Callable[[list[SyncResult]], None] | None = None,
+    lock_ttl_s: float = 900.0,
+    after_cycle: Callable[[], None] | None = None,
 ) -> None:
     """Sync every `interval_s` until `stop` is set (run it in a background thread). `on_change` is called after
-    a cycle that published at least one new version, e.g. to rebuild the matcher from the store."""
+    a cycle that published at least one new version, e.g. to rebuild the matcher from the store; `after_cycle`
+    after every cycle (store upkeep such as audit retention)."""
     manifests = list(manifests)
     if stop.wait(initial_delay_s):
         return
     while not stop.is_set():
         try:
-            results = run_once(manifests, store, fetcher, max_entity_drop=max_entity_drop, stop=stop)
+            results = run_once(
+                manifests, store, fetcher, max_entity_drop=max_entity_drop, lock_ttl_s=lock_ttl_s, stop=stop
+            )
             if results and on_change is not None and any(r.status.status is SyncState.OK for r in results):
                 on_change(results)
+            if after_cycle is not None:
+                after_cycle()
         except Exception:
             # Boundary: the background loop outlives any one cycle (store unreachable, a bug in a callback);
             # the next cycle tries again and the API keeps serving the snapshots it has.

@@ -193,13 +193,13 @@ def test_embedded_sync_lock_across_processes(tmp_path: Path) -> None:
     try:
         assert locked.wait(30)
         with EmbeddedStore(tmp_path).sync_lock(wait_s=0) as held:
-            assert held is False
+            assert not held
         assert "pid" in (tmp_path / "sync.lock").read_text()
     finally:
         release.set()
         proc.join(10)
     with EmbeddedStore(tmp_path).sync_lock(wait_s=0) as held:
-        assert held is True
+        assert held
 
 
 def _die_holding_lock(data_dir: str) -> None:
@@ -214,7 +214,7 @@ def test_embedded_sync_lock_released_when_holder_dies(tmp_path: Path) -> None:
     proc.start()
     proc.join(30)
     with EmbeddedStore(tmp_path).sync_lock(wait_s=0) as held:
-        assert held is True
+        assert held
 
 
 def test_embedded_real_un_snapshot_round_trips(tmp_path: Path) -> None:

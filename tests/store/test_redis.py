@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from service.errors import StoreError
+from service.errors import LockLostError, StoreError
 from service.model import Entity, EntityKind, ListStatus, Name, Snapshot, SnapshotDiff, SyncState
 from service.store.redis_ import DIFFS_KEPT, RedisStore
 from tests.conftest import fixture_file_record, read_fixture_files
@@ -311,54 +311,142 @@ def test_redis_store_subscription_survives_a_redis_restart() -> None:
             sub.stop()
 
 
-def test_redis_store_audit_lookup_and_retention_bound(prefix: str) -> None:
-    store = RedisStore(shared_url(), prefix=prefix, audit_retention=50)
+def test_redis_store_audit_is_never_trimmed_by_count(prefix: str) -> None:
+    store = RedisStore(shared_url(), prefix=prefix)
     for i in range(230):
         store.write_audit({"screening_id": f"s{i}", "hits": i})
-    # trimmed in batches: never more than the retention plus one batch
-    assert 50 <= store.audit_count() < 50 + max(1, 50 // 100) + 1
+    assert store.audit_count() == 230
+    assert store.read_audit("s0") == {"screening_id": "s0", "hits": 0}
     assert store.read_audit("s229") == {"screening_id": "s229", "hits": 229}
-    assert store.read_audit("s0") is None
     r = redis.Redis.from_url(shared_url())
     try:
-        assert r.hlen(f"{prefix}audit:index") == store.audit_count()
+        assert r.hlen(f"{prefix}audit:index") == 230
     finally:
         r.close()
     assert store.read_audit("nope") is None
 
 
-def test_redis_store_buffers_audit_while_redis_is_down_and_flushes_after() -> None:
+def test_redis_store_spools_audit_while_redis_is_down_and_replays_in_order(tmp_path: Path) -> None:
     with RedisServer() as server:
-        store = RedisStore(server.url, connect_timeout_s=0.3, timeout_s=1)
+        store = RedisStore(server.url, connect_timeout_s=0.3, timeout_s=1, spool_path=tmp_path / "spool.sqlite3")
         store.write_audit({"screening_id": "before"})
+        assert not (tmp_path / "spool.sqlite3").exists()  # no outage, no spool file
         server.stop()
         assert not store.ping()
         started = time.monotonic()
         for i in range(20):
-            store.write_audit({"screening_id": f"down{i}"})  # never raises: screening goes on
-        assert time.monotonic() - started < 3  # one failed connect, then the buffer until the retry time
-        assert store.health()["audit_buffered"] == 20
-        assert store.read_audit("down3") == {"screening_id": "down3"}
+            store.write_audit({"screening_id": f"down{i}"})  # never raises: screening goes on, recorded locally
+        assert time.monotonic() - started < 3  # one failed connect, then the spool until the retry time
+        assert store.health()["audit_spooled"] == 20
+        assert store.audit_stats().spooled == 20
+        assert store.read_audit("down3") == {"screening_id": "down3"}  # readable from the spool meanwhile
         with pytest.raises(StoreError):
             store.get_status("a")
-        server.start()
-        store.generation()  # what a replica's poller calls every few seconds: it writes the buffer out
-        assert store.health()["audit_buffered"] == 0
-        store.write_audit({"screening_id": "after"})
+        server.start()  # empty: this Redis keeps nothing on disk
+        store.write_audit({"screening_id": "after"})  # behind the spooled ones, wherever it goes
+        store.generation()  # what a replica's poller calls every few seconds: starts the replay in a thread
+        assert store._replayer is not None
+        store._replayer.join(30)
+        assert store.health()["audit_spooled"] == 0
+        store.write_audit({"screening_id": "last"})  # the spool is empty: straight to Redis
+        assert store.spool is not None and store.spool.depth() == 0
         fresh = RedisStore(server.url)
+        exported = [e.record["screening_id"] for e in fresh.export_audit()]
+        assert exported == [f"down{i}" for i in range(20)] + ["after", "last"]
         assert fresh.read_audit("down19") == {"screening_id": "down19"}
-        assert fresh.read_audit("after") == {"screening_id": "after"}
-        assert fresh.audit_count() == 21  # "before" went with the old, memory-only Redis
 
 
-def test_redis_store_audit_buffer_is_bounded() -> None:
-    store = RedisStore(f"redis://127.0.0.1:{free_port()}/0", connect_timeout_s=0.2, audit_buffer=5)
-    for i in range(8):
+def test_redis_store_spool_survives_the_process_and_is_replayed_by_the_next(tmp_path: Path) -> None:
+    spool = tmp_path / "spool.sqlite3"
+    with RedisServer() as server:
+        server.stop()
+        first = RedisStore(server.url, connect_timeout_s=0.2, timeout_s=1, spool_path=spool)
+        first.write_audits([{"screening_id": f"k{i}"} for i in range(1200)])  # > 2 replay batches
+        del first  # not closed: as if the process died (the spool is durable once write_audits returns)
+        server.start()
+        second = RedisStore(server.url, spool_path=spool)
+        assert second.audit_stats().spooled == 1200
+        second.generation()  # what a replica's poller calls every few seconds: starts the replay in the background
+        deadline = time.monotonic() + 30
+        while second.audit_stats().spooled and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert second.audit_count() == 1200
+        assert [e.record["screening_id"] for e in second.export_audit()] == [f"k{i}" for i in range(1200)]
+        second.close()
+
+
+def test_redis_store_replays_a_spool_another_process_left(tmp_path: Path) -> None:
+    spool = tmp_path / "spool.sqlite3"
+    with RedisServer() as server:
+        alive = RedisStore(server.url, spool_path=spool)  # a long-lived worker that never saw the outage itself
+        assert alive.audit_stats().spooled == 0
+        # Another worker on the same data folder could not reach Redis and spooled (then died, say).
+        other = RedisStore(f"redis://127.0.0.1:{free_port()}/0", connect_timeout_s=0.2, spool_path=spool)
+        other.write_audits([{"screening_id": f"o{i}"} for i in range(30)])
+        other.close()
+        alive.generation()  # its poller notices the spool and replays it
+        assert alive._replayer is not None
+        alive._replayer.join(30)
+        assert [e.record["screening_id"] for e in alive.export_audit()] == [f"o{i}" for i in range(30)]
+        assert alive.audit_stats().spooled == 0
+        alive.close()
+
+
+def test_redis_store_replay_cut_off_mid_way_stores_each_record_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with RedisServer() as server:
+        store = RedisStore(server.url, connect_timeout_s=0.2, timeout_s=1, spool_path=tmp_path / "spool.sqlite3")
+        server.stop()
+        store.write_audits([{"screening_id": f"r{i}", "n": i} for i in range(700)])
+        server.start()
+        assert store.spool is not None
+        real_remove = store.spool.remove_through
+
+        def crash_after_redis_has_them(seq: int) -> None:
+            # Fault injection: the replica dies after Redis stored a batch but before the spool forgot it.
+            raise StoreError("injected: killed between the Redis write and the spool update")
+
+        monkeypatch.setattr(store.spool, "remove_through", crash_after_redis_has_them)
+        with pytest.raises(StoreError):
+            store._replay()
+        assert store.audit_count() == 500  # the first batch reached Redis...
+        assert store.audit_stats().spooled == 700  # ...and is still spooled
+        monkeypatch.setattr(store.spool, "remove_through", real_remove)
+        assert store._replay() == 700
+        assert store.audit_count() == 700  # the 500 replayed twice are stored once
+        assert [e.record["n"] for e in store.export_audit()] == list(range(700))
+        assert store.audit_stats().spooled == 0
+
+
+def test_redis_store_full_spool_refuses_the_record_with_the_reason(tmp_path: Path) -> None:
+    store = RedisStore(
+        f"redis://127.0.0.1:{free_port()}/0", connect_timeout_s=0.2, spool_path=tmp_path / "s.sqlite3", spool_max=5
+    )
+    for i in range(5):
         store.write_audit({"screening_id": f"s{i}"})
-    assert store.health() == {"backend": "redis", "ok": False, "audit_buffered": 5, "audit_dropped": 3}
-    assert store.read_audit("s7") == {"screening_id": "s7"}
-    with pytest.raises(StoreError):  # not in the buffer any more, and Redis cannot be asked
-        store.read_audit("s0")
+    with pytest.raises(StoreError, match="spool is full") as info:
+        store.write_audit({"screening_id": "s5"})
+    assert "unreachable" in str(info.value)
+    with pytest.raises(StoreError, match="spool is full"):  # a group that does not fit is refused whole
+        store.write_audits([{"screening_id": "g1"}])
+    assert store.health() == {"backend": "redis", "ok": False, "audit_spooled": 5}
+    assert store.read_audit("s4") == {"screening_id": "s4"}
+    with pytest.raises(StoreError):  # not spooled, and Redis cannot be asked
+        store.read_audit("s5")
+
+
+def test_redis_store_unwritable_spool_refuses_the_record(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the spool's folder should be")
+    store = RedisStore(
+        f"redis://127.0.0.1:{free_port()}/0", connect_timeout_s=0.2, spool_path=blocker / "spool.sqlite3"
+    )
+    with pytest.raises(StoreError, match="spool"):
+        store.write_audit({"screening_id": "x"})
+    no_spool = RedisStore(f"redis://127.0.0.1:{free_port()}/0", connect_timeout_s=0.2)
+    with pytest.raises(StoreError, match="no audit spool"):
+        no_spool.write_audit({"screening_id": "x"})
 
 
 def test_redis_store_fails_fast_with_store_error_when_redis_is_gone() -> None:
@@ -389,7 +477,7 @@ def test_redis_store_lock_waiter_gets_it_when_holder_releases(store: RedisStore)
 
     def wait() -> None:
         with other.sync_lock(ttl_s=5, wait_s=5) as ok:
-            got.append(ok)
+            got.append(bool(ok))
 
     with store.sync_lock(ttl_s=5):
         t = threading.Thread(target=wait)
@@ -469,14 +557,44 @@ def test_redis_store_writes_a_group_of_audit_records_in_one_call(store: RedisSto
     assert store.read_audit("ok") is None  # a bad record refuses the whole group before anything is written
 
 
-def test_redis_store_flushes_a_large_outage_buffer_in_batches() -> None:
-    with RedisServer() as server:
-        store = RedisStore(server.url, connect_timeout_s=0.3, timeout_s=1)
-        server.stop()
-        store.write_audits([{"screening_id": f"b{i}"} for i in range(1200)])  # > 2 flush batches
-        assert store.health()["audit_buffered"] == 1200
-        server.start()
-        store.generation()
-        assert store.health()["audit_buffered"] == 0
-        assert store.audit_count() == 1200
-        assert store.read_audit("b1199") == {"screening_id": "b1199"}
+def test_redis_store_refuses_a_publish_once_the_lock_passed_to_another_worker(store: RedisStore) -> None:
+    publish(store, "a", "v1", 3)
+    r = redis.Redis.from_url(shared_url())
+    try:
+        with store.sync_lock(ttl_s=30) as lease:
+            assert lease
+            # As if this worker stalled past the TTL: the key expired and another worker set its own token.
+            r.set(f"{store.prefix}lock:sync", "another-worker")
+            with pytest.raises(LockLostError, match="no longer holds the sync lock"):
+                store.publish(snapshot("a", "v2", 4), {"f.csv": b"v2"}, status("a", "v2", 4), None, fence=lease)
+            assert r.get(f"{store.prefix}lock:sync") == b"another-worker"
+    finally:
+        r.close()
+    loaded = store.load_snapshot("a")
+    assert loaded is not None and loaded.version == "v1"
+    assert store.get_status("a") == status("a", "v1", 3)
+
+
+def test_redis_store_flip_itself_refuses_when_the_lock_passes_mid_upload(
+    store: RedisStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    publish(store, "a", "v1", 3)
+    r = redis.Redis.from_url(shared_url())
+    real_write = store._write_blob
+
+    def lock_expires_meanwhile(*args: object, **kwargs: object) -> dict[str, object]:
+        # Fault injection: the lock expires and another worker takes it while this one uploads its chunks,
+        # after the early check passed, so only the flip script can refuse.
+        r.set(f"{store.prefix}lock:sync", "another-worker")
+        return real_write(*args, **kwargs)  # type: ignore[arg-type]
+
+    try:
+        with store.sync_lock(ttl_s=30) as lease:
+            monkeypatch.setattr(store, "_write_blob", lock_expires_meanwhile)
+            with pytest.raises(LockLostError):
+                store.publish(snapshot("a", "v2", 4), {"f.csv": b"v2"}, status("a", "v2", 4), None, fence=lease)
+    finally:
+        r.close()
+    loaded = store.load_snapshot("a")
+    assert loaded is not None and loaded.version == "v1"
+    assert store.get_status("a") == status("a", "v1", 3)

@@ -23,6 +23,7 @@ import pytest
 
 from service.model import Entity, EntityKind, Name, SyncState
 from service.store.redis_ import RedisStore
+from service.store.spool import AuditSpool
 from tests.store.redis_server import RedisServer, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -235,7 +236,7 @@ def test_redis_replica_keeps_serving_while_redis_is_gone_and_reconnects(synced: 
 
         server.start()  # same port, same AOF: the data is back
         wait_for(lambda: (replica.ready() or {}).get("store") == "ok", 20, "/readyz reports the store back")
-        replica.screen("Somebody Else")  # the next audit write flushes what was buffered during the outage
+        replica.screen("Somebody Else")  # Redis is back: the spool of the outage is replayed (poller or this write)
         store = RedisStore(server.url)
         try:
             wait_for(lambda: store.read_audit(during) is not None, 10, "audit record of the outage in Redis")
@@ -307,3 +308,79 @@ def test_redis_sync_loop_worker_publishes_then_stops_on_sigterm(fixture_mirror: 
                 worker.kill()
                 worker.wait()
             store.close()
+
+
+def test_redis_replica_audit_records_survive_an_outage_and_a_kill(synced: tuple[RedisServer, Path]) -> None:
+    """Issue 15's test: stop Redis, screen 200 times (all answered), kill -9 the replica, start Redis, start the
+    replica again: every one of the 200 screening ids is readable, from Redis, stored once."""
+    server, tmp = synced
+    data_dir = tmp / "spooling"
+    env = {**base_env(server.url, tmp, "http://127.0.0.1:9/unreachable"), "SANCTIONS_DATA_DIR": str(data_dir)}
+    replica = Replica(env, tmp, "spool1")
+    second: Replica | None = None
+    try:
+        replica.wait_ready(90)
+        server.stop()  # SIGKILL: Redis disappears without a goodbye
+        ids = []
+        for i in range(200):
+            code, body = replica.screen(f"Outage Person {i}")
+            assert code == 200, body
+            ids.append(body["screening_id"])
+        assert len(set(ids)) == 200
+        code, during = http("GET", f"{replica.url}/v1/screenings/{ids[17]}")
+        assert code == 200 and during["screening_id"] == ids[17]  # readable from the spool during the outage
+        metrics = urllib.request.urlopen(f"{replica.url}/metrics", timeout=10).read().decode()
+        assert "sanctions_audit_spool_records 200.0" in metrics
+        replica.proc.kill()  # kill -9: nothing in its memory survives
+        replica.proc.wait(10)
+        assert replica.proc.returncode == -9
+
+        server.start()  # same port, same AOF
+        second = Replica(env, tmp, "spool2")
+        second.wait_ready(90)
+        for sid in ids:
+            code, record = http("GET", f"{second.url}/v1/screenings/{sid}")
+            assert code == 200 and record["screening_id"] == sid, (sid, code, record)
+        # And they are in Redis itself, once each (the new replica replays the spool in the background).
+        direct = RedisStore(server.url)  # no spool: reads Redis only
+        try:
+            wait_for(lambda: all(direct.read_audit(sid) is not None for sid in ids), 30, "the spool replayed")
+            stored = [e.record["screening_id"] for e in direct.export_audit()]
+        finally:
+            direct.close()
+        assert sorted(s for s in stored if s in set(ids)) == sorted(ids)
+        assert [s for s in stored if s in set(ids)] == ids  # in the order they were screened
+        assert AuditSpool(data_dir / "audit-spool.sqlite3").depth() == 0
+    finally:
+        if server.proc is None:
+            server.start()
+        replica.stop()
+        if second is not None:
+            second.stop()
+
+
+def test_redis_replica_answers_503_with_the_reason_when_its_spool_is_full(synced: tuple[RedisServer, Path]) -> None:
+    server, tmp = synced
+    env = {
+        **base_env(server.url, tmp, "http://127.0.0.1:9/unreachable"),
+        "SANCTIONS_DATA_DIR": str(tmp / "full-spool"),
+        "SANCTIONS_AUDIT_SPOOL_MAX": "5",
+    }
+    replica = Replica(env, tmp, "fullspool")
+    try:
+        replica.wait_ready(90)
+        server.stop()
+        answered = [replica.screen(f"Spooled Person {i}") for i in range(5)]
+        assert [code for code, _ in answered] == [200] * 5
+        code, body = replica.screen("One Too Many")
+        assert code == 503, body
+        assert "spool is full" in body["detail"] and "SANCTIONS_AUDIT_SPOOL_MAX" in body["detail"]
+        assert "Redis is unreachable" in body["detail"]
+        code, _ = http("GET", f"{replica.url}/healthz")
+        assert code == 200  # the process lives on; screenings answer again once Redis is back
+        server.start()
+        wait_for(lambda: replica.screen("Back Again")[0] == 200, 30, "screening after Redis came back")
+    finally:
+        if server.proc is None:
+            server.start()
+        replica.stop()

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from service.errors import StoreError
+from service.errors import LockLostError, StoreError
 from service.model import (
     DateSpec,
     Entity,
@@ -25,7 +27,7 @@ from service.model import (
     SourceRecord,
     SyncState,
 )
-from service.store.base import Store, iter_snapshots
+from service.store.base import NOT_HELD, PruneResult, Store, iter_snapshots
 from service.store.embedded import EmbeddedStore
 from service.store.redis_ import RedisStore
 from tests.conftest import fixture_file_record, read_fixture_files
@@ -35,12 +37,12 @@ from tests.store.redis_server import contract_prefix, shared_url
 BACKENDS = ["embedded", "redis"]
 
 
-def open_backend(kind: str, tmp_path: Path, *, audit_retention: int = 1_000_000) -> Store:
+def open_backend(kind: str, tmp_path: Path) -> Store:
     """A fresh, empty store of `kind`; a second call with the same tmp_path opens the same store again."""
     if kind == "embedded":
-        return EmbeddedStore(tmp_path / "data", audit_retention=audit_retention)
+        return EmbeddedStore(tmp_path / "data")
     if kind == "redis":
-        return RedisStore(shared_url(), prefix=contract_prefix(tmp_path), audit_retention=audit_retention)
+        return RedisStore(shared_url(), prefix=contract_prefix(tmp_path), spool_path=tmp_path / "spool.sqlite3")
     raise AssertionError(f"unknown backend {kind}")
 
 
@@ -206,18 +208,6 @@ def test_store_audit_needs_a_screening_id(store: Store) -> None:
         store.write_audit({"hits": []})
 
 
-def test_store_audit_retention_drops_oldest(backend: str, tmp_path: Path) -> None:
-    store = open_backend(backend, tmp_path, audit_retention=10)
-    try:
-        for i in range(30):
-            store.write_audit({"screening_id": f"scr_{i}", "n": i})
-        assert store.read_audit("scr_29") == {"screening_id": "scr_29", "n": 29}
-        assert store.read_audit("scr_20") is not None
-        assert store.read_audit("scr_0") is None
-    finally:
-        store.close()
-
-
 def test_store_audit_survives_reopen(backend: str, tmp_path: Path) -> None:
     first = open_backend(backend, tmp_path)
     first.write_audit({"screening_id": "scr_keep", "n": 1})
@@ -233,11 +223,11 @@ def test_store_sync_lock_is_exclusive(store: Store, backend: str, tmp_path: Path
     other = open_backend(backend, tmp_path)
     try:
         with store.sync_lock(ttl_s=30) as held:
-            assert held is True
+            assert held and held.token
             with other.sync_lock(ttl_s=30, wait_s=0) as second:
-                assert second is False
+                assert not second and second.token is None
         with other.sync_lock(ttl_s=30) as after:
-            assert after is True
+            assert after and after.token != held.token
     finally:
         other.close()
 
@@ -249,7 +239,7 @@ def test_store_sync_lock_waits_for_release(store: Store, backend: str, tmp_path:
 
     def contender() -> None:
         with other.sync_lock(ttl_s=30, wait_s=10) as held:
-            got.append(held)
+            got.append(bool(held))
             got.append(released.is_set())
 
     try:
@@ -277,3 +267,147 @@ def test_store_snapshot_seen_by_a_second_instance(store: Store, backend: str, tm
         assert reader.load_snapshot("x_list") == newer
     finally:
         reader.close()
+
+
+# --- fencing: a lease the store no longer honours writes nothing -------------------------------------------------
+
+
+def test_store_fenced_publish_with_the_held_lease_goes_through(store: Store) -> None:
+    with store.sync_lock(ttl_s=30) as lease:
+        assert lease
+        snap = snapshot("x_list", "v1", 3)
+        store.publish(snap, {"a.csv": b"v1"}, status("x_list", "v1", 3), None, fence=lease)
+        store.put_status(status("x_list", "v1", 3, SyncState.UNCHANGED), fence=lease)
+        store.put_validators("x_list", {"a.csv": {"etag": '"1"'}}, fence=lease)
+    assert store.load_snapshot("x_list") == snap
+    assert store.get_validators("x_list") == {"a.csv": {"etag": '"1"'}}
+
+
+def test_store_refuses_writes_fenced_by_a_lease_it_no_longer_honours(
+    store: Store, backend: str, tmp_path: Path
+) -> None:
+    publish(store, "x_list", "v1", 3)
+    with store.sync_lock(ttl_s=30) as stale:
+        assert stale
+    other = open_backend(backend, tmp_path)
+    try:
+        with other.sync_lock(ttl_s=30) as current:
+            assert current
+            gen = store.generation()
+            # The first worker's lease ended (as if it had expired) and another worker holds the lock now.
+            with pytest.raises(LockLostError):
+                store.publish(
+                    snapshot("x_list", "v2", 5), {"a.csv": b"v2"}, status("x_list", "v2", 5), None, fence=stale
+                )
+            with pytest.raises(LockLostError):
+                store.put_status(status("x_list", "v2", 5, SyncState.FAILED), fence=stale)
+            with pytest.raises(LockLostError):
+                store.put_validators("x_list", {"a.csv": {"etag": '"2"'}}, fence=stale)
+            with pytest.raises(LockLostError):
+                store.publish(
+                    snapshot("x_list", "v3", 5), {"a.csv": b"v3"}, status("x_list", "v3", 5), None, fence=NOT_HELD
+                )
+            loaded = store.load_snapshot("x_list")
+            assert loaded is not None and loaded.version == "v1"
+            assert store.get_status("x_list") == status("x_list", "v1", 3)
+            assert store.get_validators("x_list") == {}
+            assert store.generation() == gen
+            # The holder's own fenced publish goes through.
+            other.publish(snapshot("x_list", "v4", 2), {"a.csv": b"v4"}, status("x_list", "v4", 2), None, fence=current)
+        newest = store.load_snapshot("x_list")
+        assert newest is not None and newest.version == "v4"
+    finally:
+        other.close()
+
+
+# --- the audit trail: idempotent writes, ordered resumable export, retention only of what was exported ------------
+
+
+def write_records(store: Store, ids: list[str]) -> None:
+    store.write_audits([{"screening_id": sid, "n": i} for i, sid in enumerate(ids)])
+
+
+def test_store_audit_write_is_idempotent_on_the_screening_id(store: Store) -> None:
+    store.write_audit({"screening_id": "dup", "version": 1})
+    store.write_audits([{"screening_id": "dup", "version": 2}, {"screening_id": "other", "version": 1}])
+    assert store.read_audit("dup") == {"screening_id": "dup", "version": 1}  # a record is never replaced
+    exported = [e.record["screening_id"] for e in store.export_audit()]
+    assert exported == ["dup", "other"]
+    assert store.audit_stats().records == 2
+
+
+def test_store_audit_export_streams_in_order_and_resumes_after_a_cursor_or_id(store: Store) -> None:
+    ids = [f"scr_{i:04d}" for i in range(2500)]  # more than one export batch
+    for i in range(0, len(ids), 500):
+        write_records(store, ids[i : i + 500])
+    entries = list(store.export_audit())
+    assert [e.record["screening_id"] for e in entries] == ids
+    assert entries[7].record == {"screening_id": "scr_0007", "n": 7}
+    assert all(e.stored_at.startswith("20") for e in entries)
+    # Continue after a cursor, or after a screening id (resolved to its cursor).
+    cursor = entries[1199].cursor
+    assert store.audit_cursor(cursor) == cursor
+    assert store.audit_cursor("scr_1199") == cursor
+    assert store.audit_cursor("no-such-id") is None
+    rest = [e.record["screening_id"] for e in store.export_audit(after=cursor)]
+    assert rest == ids[1200:]
+    assert list(store.export_audit(after=entries[-1].cursor)) == []
+
+
+def test_store_audit_export_by_time_range(store: Store) -> None:
+    write_records(store, ["early_1", "early_2"])
+    time.sleep(0.01)  # the stores time records to the millisecond: the two groups get distinct times
+    middle = datetime.now(UTC)
+    time.sleep(0.01)
+    write_records(store, ["late_1", "late_2"])
+    assert [e.record["screening_id"] for e in store.export_audit(since=middle)] == ["late_1", "late_2"]
+    assert [e.record["screening_id"] for e in store.export_audit(until=middle)] == ["early_1", "early_2"]
+    assert list(store.export_audit(since=middle + timedelta(days=1))) == []
+
+
+def test_store_audit_watermark_moves_only_over_a_contiguous_export(store: Store) -> None:
+    write_records(store, [f"a{i}" for i in range(10)])
+    entries = list(store.export_audit())
+    assert store.audit_stats().watermark is None
+    # An export that skipped the first records covers nothing yet.
+    assert not store.mark_exported(entries[3].cursor, entries[9].cursor)
+    assert store.audit_stats().watermark is None
+    assert store.mark_exported(entries[0].cursor, entries[4].cursor)
+    stats = store.audit_stats()
+    assert stats.watermark == entries[4].cursor and stats.watermark_stored_at == entries[4].stored_at
+    assert not store.mark_exported(entries[6].cursor, entries[9].cursor)  # a gap after the watermark
+    assert store.mark_exported(entries[5].cursor, entries[9].cursor)
+    assert not store.mark_exported(entries[0].cursor, entries[2].cursor)  # never backwards
+    assert store.audit_stats().watermark == entries[9].cursor
+
+
+def test_store_audit_prune_removes_only_exported_records(store: Store) -> None:
+    write_records(store, [f"p{i}" for i in range(30)])
+    entries = list(store.export_audit())
+    later = datetime.now(UTC) + timedelta(seconds=1)  # every record counts as past the retention
+    nothing = store.prune_audit(later)
+    assert nothing.removed == 0 and nothing.held_back_since == entries[0].stored_at  # never exported: all kept
+    assert store.read_audit("p0") is not None
+    assert store.mark_exported(entries[0].cursor, entries[19].cursor)
+    result = store.prune_audit(later)
+    assert result.removed == 20
+    assert result.held_back_since == entries[20].stored_at
+    assert store.read_audit("p19") is None and store.audit_cursor("p19") is None
+    assert store.read_audit("p20") == {"screening_id": "p20", "n": 20}
+    assert [e.record["screening_id"] for e in store.export_audit()] == [f"p{i}" for i in range(20, 30)]
+    assert store.audit_stats().records == 10
+    # Records younger than the retention stay even when exported.
+    assert store.mark_exported(entries[20].cursor, entries[29].cursor)
+    assert store.prune_audit(datetime.now(UTC) - timedelta(days=1)) == PruneResult(0, None)
+    assert store.audit_stats().records == 10
+    assert store.prune_audit(later) == PruneResult(10, None)
+    assert store.audit_stats().records == 0
+
+
+def test_store_audit_stats_count_and_size(store: Store) -> None:
+    empty = store.audit_stats()
+    assert empty.records == 0 and empty.spooled == 0 and empty.watermark is None
+    write_records(store, [f"s{i}" for i in range(50)])
+    stats = store.audit_stats()
+    assert stats.records == 50
+    assert stats.bytes is not None and stats.bytes > 50 * 20

@@ -479,3 +479,29 @@ def test_sync_every_whole_list_from_the_shared_mirror(
             assert snap is not None and r.status.entities == len(snap.entities) > 0
     finally:
         store.close()
+
+
+def test_sync_with_a_lost_lease_writes_nothing_and_reports_every_list(
+    good_store: EmbeddedStore, mirror_server: MirrorServer, fetcher: Fetcher, manifests: dict[str, ListManifest]
+) -> None:
+    # A new upstream version of the UN list, so the sync really wants to publish.
+    original = mirror_file(mirror_server.state.root, UN, "consolidated.xml")
+    mirror_server.state.bodies[f"/{UN}/consolidated.xml"] = original.replace(
+        b'dateGenerated="2026-02-27', b'dateGenerated="2026-03-05'
+    )
+    before = {i: good_store.get_status(i) for i in (UN, CONS)}
+    gen = good_store.generation()
+    with good_store.sync_lock(wait_s=0) as lease:
+        assert lease
+    # The lease ended (as if it had expired) and another worker holds the lock now.
+    with EmbeddedStore(good_store.data_dir).sync_lock(wait_s=0) as other:
+        assert other
+        results = sync_lists([manifests[UN], manifests[CONS]], good_store, fetcher, fence=lease)
+    assert [(r.list_id, r.status.status, r.lock_lost) for r in results] == [
+        (UN, SyncState.FAILED, True),
+        (CONS, SyncState.FAILED, True),
+    ]
+    assert results[0].status.error is not None and "no longer holds the sync lock" in results[0].status.error
+    assert results[1].status.error is not None and "lost the sync lock" in results[1].status.error
+    assert good_store.generation() == gen
+    assert {i: good_store.get_status(i) for i in (UN, CONS)} == before  # not even a failed status was written

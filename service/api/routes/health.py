@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Response
+from starlette.concurrency import run_in_threadpool
 
 from service.api.deps import Ctx, json_response
 from service.api.metrics import CONTENT_TYPE
@@ -57,4 +58,5 @@ def _store(ctx: Ctx) -> dict[str, str]:
     responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}, "description": "exposition format"}},
 )
 async def metrics(ctx: Ctx) -> Response:
-    return Response(ctx.metrics.render(), media_type=CONTENT_TYPE)
+    # In a thread: the audit gauges ask the store (a Redis round trip), which must not hold up the event loop.
+    return Response(await run_in_threadpool(ctx.metrics.render), media_type=CONTENT_TYPE)
