@@ -54,9 +54,9 @@ def test_metrics_report_the_audit_trail(un_only_dir: Path) -> None:
     assert 0 <= float(age.split()[1]) < 3600
 
 
-def test_sync_runs_the_audit_retention_on_exported_records_only(un_only_dir: Path, mirror_dir: Path) -> None:
+def test_sync_runs_the_audit_retention_on_exported_records_only(un_only_dir: Path, fixture_mirror: Path) -> None:
     settings = make_settings(
-        un_only_dir, lists=["un_sc_sanctions"], mirror=str(mirror_dir), audit_retention_days=0.000001
+        un_only_dir, lists=["un_sc_sanctions"], mirror=str(fixture_mirror), audit_retention_days=0.000001
     )
     store = EmbeddedStore(un_only_dir)
     try:

@@ -95,7 +95,11 @@ def test_sync_runs_real_worker_and_serves_result(tmp_path: Path, fixture_mirror:
         assert r.status_code == 202 and r.json() == {"status": "started", "lists": ["eu_fsf"]}
         ready = wait_ready(c)
         assert ready["entities"] == 5  # the EU excerpt's five sanctionEntity elements
-        assert 'sanctions_sync_outcomes_total{list="eu_fsf",status="ok"} 1.0' in c.get("/metrics").text
+        # The poller may load the published list before the sync thread has counted its outcome: wait for it.
+        deadline = time.monotonic() + 30
+        while 'sanctions_sync_outcomes_total{list="eu_fsf",status="ok"} 1.0' not in c.get("/metrics").text:
+            assert time.monotonic() < deadline, "the sync outcome was never counted"
+            time.sleep(0.05)
 
 
 def test_sync_is_409_while_one_runs(tmp_path: Path) -> None:

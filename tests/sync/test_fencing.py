@@ -70,8 +70,8 @@ class GatedMirror:
 
 
 @pytest.fixture
-def mirror(mirror_dir: Path) -> Iterator[GatedMirror]:
-    original = (mirror_dir / UN / "consolidated.xml").read_bytes()
+def mirror(fixture_mirror: Path) -> Iterator[GatedMirror]:
+    original = (fixture_mirror / UN / "consolidated.xml").read_bytes()
     assert STAMP in original
     bodies = {
         "stalled": original.replace(STAMP, f'dateGenerated="{STALLED_VERSION}"'.encode()),
