@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
 
+from service.match.matcher import Matcher
 from service.model import EntityKind, Hit, Query
 from service.normalize.countries import to_country_code
 from service.normalize.identifiers import canonical, find_imos, looks_like_tail_number
 from service.normalize.names import TokenClass, analyze, classify
-
-if TYPE_CHECKING:
-    from service.match.matcher import Matcher, Mention
 
 _WORD = re.compile(r"[^\W\d_][\w'’.\-]*[\w]|[^\W\d_]", re.UNICODE)
 _TAIL = re.compile(r"\b([A-Z0-9]{1,2}-[A-Z0-9]{3,5}|(?:RA|EP|UP|YK|UR|EW|EX|EY|EZ|4K)-?\d{4,5})\b")
@@ -34,6 +32,15 @@ _STOP = frozenset(
     "the a an in on at to for from by with minister president general director said says told "
     "according reported report news mr mrs ms dr".split()
 )
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    text: str
+    start: int
+    end: int
+    kind: str  # "name", "imo", "tail_number"
+    hits: tuple[Hit, ...]
 
 
 def _is_name_word(word: str) -> bool:
@@ -86,8 +93,6 @@ def _spans(text: str) -> list[tuple[int, int]]:
 def find_mentions(
     matcher: Matcher, text: str, *, threshold: float, lists: Collection[str] | None = None
 ) -> list[Mention]:
-    from service.match.matcher import Mention
-
     found: list[Mention] = []
     taken: list[tuple[int, int]] = []
 
@@ -151,4 +156,4 @@ def _matches(matcher: Matcher, query: Query, threshold: float, lists: Collection
     return tuple(h for h in matcher.screen(query, threshold=threshold, limit=5, lists=lists) if h.match)
 
 
-__all__ = ["canonical", "find_mentions"]
+__all__ = ["Mention", "canonical", "find_mentions"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from service.match.matcher import Matcher
+from service.match.text import find_mentions
 
 ARTICLE = """MOSCOW, March 3 - An Ilyushin Il-76 with registration EP-GOM, operated by Pouya Air, flew from Tehran
 to Damascus on Tuesday, according to flight tracking data. Minister Vladimir Putin asked Nicolas Maduro for help.
@@ -13,7 +14,7 @@ to comment. The United Nations and the European Union met in Brussels on Friday.
 
 
 def test_screen_text_finds_every_listed_mention_with_spans(real_matcher: Matcher) -> None:
-    mentions = real_matcher.screen_text(ARTICLE, threshold=0.8)
+    mentions = find_mentions(real_matcher, ARTICLE, threshold=0.8)
     by_text = {m.text: m for m in mentions}
     for m in mentions:
         assert ARTICLE[m.start : m.end] == m.text
@@ -30,7 +31,7 @@ def test_screen_text_finds_every_listed_mention_with_spans(real_matcher: Matcher
 
 
 def test_screen_text_ignores_places_ordinary_words_and_unlisted_parties(real_matcher: Matcher) -> None:
-    mentions = {m.text for m in real_matcher.screen_text(ARTICLE, threshold=0.8)}
+    mentions = {m.text for m in find_mentions(real_matcher, ARTICLE, threshold=0.8)}
     for word in ("MOSCOW", "Tehran", "Damascus", "Cyprus", "Washington", "London", "Brussels", "Tuesday"):
         assert not any(word in m for m in mentions), word
     assert not any("John Smith" in m or "Acme" in m or "United Nations" in m for m in mentions)
@@ -38,4 +39,4 @@ def test_screen_text_ignores_places_ordinary_words_and_unlisted_parties(real_mat
 
 def test_screen_text_without_listed_parties_is_empty(real_matcher: Matcher) -> None:
     text = "The weather in Paris was mild on Monday. Shares of Apple and Microsoft rose; Maria Lopez said so."
-    assert real_matcher.screen_text(text, threshold=0.8) == []
+    assert find_mentions(real_matcher, text, threshold=0.8) == []

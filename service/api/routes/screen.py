@@ -30,6 +30,7 @@ from service.api.schemas import (
     TextRequest,
     TextResponse,
 )
+from service.match.text import find_mentions
 from service.model import EntityKind, Hit
 
 router = APIRouter(prefix="/v1", tags=["screening"])
@@ -180,7 +181,7 @@ async def screen_text(body: TextRequest, ctx: Ctx, key_id: KeyId) -> Response:
     lists = select_lists(ctx, loaded, body.lists)
     threshold = ctx.threshold(body.threshold)
     mentions = await run_in_threadpool(
-        loaded.matcher.screen_text, body.text, threshold=threshold, lists=lists if body.lists is not None else None
+        find_mentions, loaded.matcher, body.text, threshold=threshold, lists=lists if body.lists is not None else None
     )
     record = new_screening("text", key_id, threshold, loaded, lists)
     screening_id, at = record["screening_id"], record["screened_at"]
