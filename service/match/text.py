@@ -66,12 +66,9 @@ SKELETON_MIN_SIMILARITY = 0.6
 SKELETON_PAIR = 0.8
 ABJAD_SKELETON_MIN = 3
 STRONG_PAIR = 0.9  # exact, vowel-folded or one-edit: at least one such pair when the rest are skeletons
-# A person mention may leave one listed name out (a second family name: "Nicolas Maduro" for MADURO MOROS,
-# Nicolas) if it covers this share of the listed name's distinctive weight.
-PERSON_MIN_COVERAGE = 0.6
 # A listed person's given and family name found with middle names left out: one of the two must be about as
-# rare as a name on a hundred list entries (IDF >= 6 on ~60,000 listed names).
-MIN_RARE_NAME_IDF = 6.0
+# rare as a name on about fifty list entries (IDF >= 7 on ~60,000 listed names): Kim Jong, Mohammed Ali are not.
+MIN_RARE_NAME_IDF = 7.0
 # An organization mention may leave one of three or more listed words out if it covers this much and keeps
 # the most distinctive one.
 ORG_MIN_COVERAGE = 0.75
@@ -392,22 +389,39 @@ def _accepts(view: _View, span: NormalizedName, ordinary: bool, hit: Hit) -> boo
     missing = [j for j in listed_normal if j not in used]
     if ordinary:
         return not missing and min(strengths) == 1.0 and len(words) == len(listed_normal)
+    if hit.kind == EntityKind.PERSON:
+        return _person_ok(view, words, listed, raw=ev.list_value, used=used, missing=missing, strengths=strengths)
     if not missing:
-        return hit.kind != EntityKind.PERSON or len(words) >= 2 or len(listed_normal) == 1
-    weight = {j: view.idf(listed.tokens[j]) for j in listed_normal}
-    covered = sum(w for j, w in weight.items() if j in used) / sum(weight.values())
-    edges = _given_and_family(ev.list_value, listed)
-    if hit.kind == EntityKind.PERSON and len(words) >= 2 and edges <= used:
-        # a common pair (Mohammed ... Ali) needs a rare name among the two
-        return (
-            max(view.idf(listed.tokens[j]) for j in edges) >= MIN_RARE_NAME_IDF
-        )  # "Sa'd al-Tikriti" for Sa'd Sab'awi Hasan AL-TIKRITI: middle names left out
+        return True
     if len(missing) > 1 or len(listed_normal) < 3:
         return False
-    if hit.kind == EntityKind.PERSON:
-        return len(words) >= 2 and covered >= PERSON_MIN_COVERAGE
+    weight = {j: view.idf(listed.tokens[j]) for j in listed_normal}
+    covered = sum(w for j, w in weight.items() if j in used) / sum(weight.values())
     most = max(weight, key=lambda j: weight[j])
     return most in used and covered >= ORG_MIN_COVERAGE
+
+
+def _person_ok(
+    view: _View,
+    words: list[str],
+    listed: NormalizedName,
+    *,
+    raw: str,
+    used: set[int],
+    missing: list[int],
+    strengths: list[float],
+) -> bool:
+    """A person is named by given and family name. Middle names and a second family name may be left out
+    ("Nicolas Maduro" for MADURO MOROS, Nicolas; "Sa'd al-Tikriti" for Sa'd Sab'awi Hasan AL-TIKRITI) when one of
+    the two is rare on the lists; a pair of common names must be the listed name in full, and spelt alike
+    rather than only sharing consonants ("Mohammed Ali" is not MUHAMMAD, 'Ali Hajj)."""
+    if len(words) < 2:
+        return not missing and sum(1 for c in listed.classes if c == TokenClass.NORMAL) == 1
+    edges = _given_and_family(raw, listed)
+    rare = max(view.idf(listed.tokens[j]) for j in edges) >= MIN_RARE_NAME_IDF
+    if not missing:
+        return rare or min(strengths) >= STRONG_PAIR
+    return edges <= used and rare
 
 
 def _given_and_family(raw: str, listed: NormalizedName) -> set[int]:
