@@ -417,24 +417,18 @@ def _person_ok(
     rather than only sharing consonants ("Mohammed Ali" is not MUHAMMAD, 'Ali Hajj)."""
     if len(words) < 2:
         return not missing and sum(1 for c in listed.classes if c == TokenClass.NORMAL) == 1
-    edges = _given_and_family(raw, listed)
-    rare = max(view.idf(listed.tokens[j]) for j in edges) >= MIN_RARE_NAME_IDF
+    normal = [j for j, c in enumerate(listed.classes) if c == TokenClass.NORMAL]
+    family_words = len(_normal(analyze(raw.partition(",")[0]))) if "," in raw else 0
+    if 0 < family_words < len(normal):  # "FAMILY NAMES, Given Middle"
+        edges = {normal[0], normal[family_words]}
+        named = edges <= used
+    else:  # "Given Middle Family Second-family": the first name and a later one
+        edges = {j for j in normal if j in used}
+        named = bool(normal) and normal[0] in used and len(edges) >= 2
+    rare = max((view.idf(listed.tokens[j]) for j in edges), default=0.0) >= MIN_RARE_NAME_IDF
     if not missing:
         return rare or min(strengths) >= STRONG_PAIR
-    return edges <= used and rare
-
-
-def _given_and_family(raw: str, listed: NormalizedName) -> set[int]:
-    """Token positions of a listed person's first given name and family name: "FAMILY, Given Middle" or
-    "Given Middle Family" (the family name last, with its particles)."""
-    normal = [j for j, c in enumerate(listed.classes) if c == TokenClass.NORMAL]
-    if len(normal) < 2:
-        return set(normal) or {-1}
-    if "," in raw:
-        family_words = len(_normal(analyze(raw.partition(",")[0])))
-        if 0 < family_words < len(normal):
-            return {normal[0], normal[family_words]}
-    return {normal[0], normal[-1]}
+    return named and rare
 
 
 def _worth_screening(view: _View, words: list[str], norm: NormalizedName) -> bool:
