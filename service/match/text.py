@@ -45,6 +45,7 @@ MAX_SCREENS = 1_500
 # Mentions returned per request: each carries up to HITS_PER_MENTION hits with evidence (~1-3 kB each).
 MAX_MENTIONS = 500
 HITS_PER_MENTION = 5
+SCREEN_LIMIT = 10  # hits asked of the scorer per span: step 3 may set the first few aside
 MAX_SPAN_WORDS = 8
 
 # --- evidence ----------------------------------------------------------------------------------------------
@@ -72,7 +73,9 @@ MIN_RARE_NAME_IDF = 7.0
 # An organization mention may leave one of three or more listed words out if it covers this much and keeps
 # the most distinctive one.
 ORG_MIN_COVERAGE = 0.75
-MIN_CJK_NAME_CHARS = 3  # two Han characters are a name as often as they are part of an ordinary word
+MIN_CJK_NAME_CHARS = 3
+# Listed names checked in Python before asking the scorer; past this many the scorer's retrieval decides.
+MAX_PRECHECKED_NAMES = 2_000  # two Han characters are a name as often as they are part of an ordinary word
 
 _CJK_RANGES = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
 _LETTERS = rf"[^\W\d_{_CJK_RANGES}]"
@@ -83,9 +86,9 @@ _CJK_RUN = re.compile(rf"[{_CJK_RANGES}]+")
 _TAIL = re.compile(r"\b([A-Z0-9]{1,2}-[A-Z0-9]{3,5}|(?=[A-Z0-9]*\d)(?=[A-Z0-9]*[A-Z])[A-Z0-9]{4,8})\b")
 # IMO numbers as English, French ("OMI") and Russian ("ИМО") prose writes them; the check digit must hold.
 _IMO = re.compile(r"\b(?:IMO|OMI|ИМО)\b\D{0,12}?\b(\d{7})\b")
-_QUOTED = re.compile(r"[«\"“„]([^«»\"“”„\n]{2,80})[»\"”“]")
-_GAP_MARKS = frozenset({"", "&", "-", "–", "/", "·"})
-_SENTENCE_END = re.compile(r"(?:^|[.!?:;\n\"“”«»„()\[\]]\s*)$")
+_QUOTED = re.compile(r"[«\"“„]([^»\"“”„\n]{2,80})[»\"”“]")  # «...«Квант»: a quote may open inside
+_GAP_MARKS = frozenset({"", "&", "-", "–", "/", "·", "\u200c", "\u200d"})  # ZWNJ/ZWJ join Persian words
+_SENTENCE_MARKS = frozenset('.!?:;\n"“”«»„()[]')
 _CASED = frozenset({"Latn", "Cyrl", "Grek", "Armn"})
 _CJK_SCRIPTS = frozenset({"Hani", "Jpan", "Hang"})
 _ABJADS = frozenset({"Arab", "Hebr", "Syrc", "Thaa"})
@@ -128,7 +131,7 @@ class _View:
     n_names: int = 0
     df: dict[str, int] = field(default_factory=dict)  # token -> listed names containing it
     by_key: dict[str, set[int]] = field(default_factory=dict)  # token or skeleton -> listed name numbers
-    normal_count: list[int] = field(default_factory=list)  # listed name number -> its NORMAL tokens
+    names: list[tuple[NormalizedName, str, EntityKind]] = field(default_factory=list)  # number -> name, as listed
     exact_kinds: dict[str, set[EntityKind]] = field(default_factory=dict)  # normalized name -> entity kinds
     cjk: dict[str, list[str]] = field(default_factory=dict)  # first two characters -> listed CJK-script names
 
@@ -176,15 +179,15 @@ def _build_view(matcher: Matcher) -> _View:
                 if len(compact) >= MIN_CJK_NAME_CHARS and compact not in seen:
                     seen.add(compact)
                     view.cjk.setdefault(compact[:2], []).append(compact)
-            ni = len(view.normal_count)
-            view.normal_count.append(sum(1 for c in norm.classes if c == TokenClass.NORMAL))
+            ni = len(view.names)
+            view.names.append((norm, name.full, entity.kind))
             for tok in set(norm.tokens):
                 view.df[tok] = view.df.get(tok, 0) + 1
             for tok, cls in zip(norm.tokens, norm.classes, strict=True):
                 if cls in (TokenClass.NORMAL, TokenClass.PATRONYMIC):
                     for key in _keys(tok):
                         view.by_key.setdefault(key, set()).add(ni)
-    view.n_names = len(view.normal_count)
+    view.n_names = len(view.names)
     return view
 
 
@@ -228,11 +231,12 @@ def _is_capitalised(word: str) -> bool:
     return False
 
 
-def _arabic_proclitic(word: str) -> int:
-    """Letters of a conjunction or preposition written onto an Arabic word: "لـ" + name, "و" + "ال..."."""
+def _arabic_proclitic(word: str, *, starts_name: bool) -> int:
+    """Letters of a conjunction or preposition written onto an Arabic word: "لـ" + name (the tatweel marks
+    it), "و" + "ال..." where a name starts (inside one, "والجهاد" is written the same on the list)."""
     if len(word) > 3 and word[1] == "\u0640" and word[0] in "لبوفك":
         return 2
-    if len(word) > 4 and word[0] == "\u0648" and word[1:3] == "\u0627\u0644":
+    if starts_name and len(word) > 4 and word[0] == "\u0648" and word[1:3] == "\u0627\u0644":
         return 1
     return 0
 
@@ -242,15 +246,25 @@ def _role(text: str, word: str, start: int, script: str) -> str | None:
     folded = word.casefold()
     if script in _CASED:
         if not word[0].isupper() and not _is_capitalised(word):
-            return _CONNECTOR if folded in _CONNECTORS else None
+            if folded in _CONNECTORS or script == "Cyrl":
+                # Russian names of bodies capitalise their first word only ("Министерство обороны ...")
+                return _CONNECTOR
+            return None
         if is_title_word(word):
             return _TITLE
-        if is_stop_word(word) and _SENTENCE_END.search(text, 0, start):
+        if is_stop_word(word) and _starts_sentence(text, start):
             return None  # "The", "Die", "По" opening a sentence
         return _NAME
     if is_title_word(word):
         return _TITLE
     return _CONNECTOR if is_stop_word(word) or folded in _CONNECTORS else _NAME
+
+
+def _starts_sentence(text: str, start: int) -> bool:
+    i = start - 1
+    while i >= 0 and text[i] in " \t":
+        i -= 1
+    return i < 0 or text[i] in _SENTENCE_MARKS
 
 
 def _name_words(text: str) -> Iterator[list[_Word]]:
@@ -262,16 +276,16 @@ def _name_words(text: str) -> Iterator[list[_Word]]:
         word = _trim_suffix(m.group(0))
         start = m.start()
         script = _script(word)
-        if script in _ABJADS:
-            cut = _arabic_proclitic(word)
-            start, word = start + cut, word[cut:]
-        end = start + len(word)
         gap = text[prev_end:start]
         contiguous = len(gap) <= 3 and gap.strip() in _GAP_MARKS and gap.count("\n") <= 1
         if run and not contiguous:
             yield run
             run = []
         prev_end = m.end()
+        if script in _ABJADS:
+            cut = _arabic_proclitic(word, starts_name=not run)
+            start, word = start + cut, word[cut:]
+        end = start + len(word)
         role = _role(text, word, start, script)
         if role is None:
             if run:
@@ -316,9 +330,10 @@ def _spans(run: list[_Word]) -> Iterator[tuple[int, int]]:
     for i in range(n):
         if run[i].role != _NAME:
             continue
+        # one word of a longer capitalised name ("United" of "United Nations") is not a mention of its own;
+        # in a caseless script every word is a possible name, so a word stands alone by itself
         alone = (i == 0 or run[i - 1].role != _NAME) and (i + 1 == n or run[i + 1].role != _NAME)
-        # one word of a longer name ("United" of "United Nations") is not a mention of its own
-        if alone:
+        if alone or _script(run[i].text) not in _CASED:
             yield run[i].start, run[i].end
         for j in range(i + 2, min(n, i + MAX_SPAN_WORDS) + 1):
             if run[j - 1].role == _NAME:
@@ -364,8 +379,14 @@ def _accepts(view: _View, span: NormalizedName, ordinary: bool, hit: Hit) -> boo
     ev = _name_evidence(hit)
     if ev is None:
         return False
-    listed = analyze(ev.list_value)
-    if hit.kind == EntityKind.PERSON and TokenClass.LEGAL in span.classes:
+    return _strong_enough(view, span, ordinary, analyze(ev.list_value), raw=ev.list_value, kind=hit.kind)
+
+
+def _strong_enough(
+    view: _View, span: NormalizedName, ordinary: bool, listed: NormalizedName, *, raw: str, kind: EntityKind
+) -> bool:
+    """The span against one listed name (`raw` as published, `listed` normalized) of an entity of `kind`."""
+    if kind == EntityKind.PERSON and TokenClass.LEGAL in span.classes:
         return False  # "ООО «Куликов»" names a company, not Sergey KULIKOV
     words = _span_words(span)
     abjad = span.abjad or listed.abjad
@@ -389,8 +410,8 @@ def _accepts(view: _View, span: NormalizedName, ordinary: bool, hit: Hit) -> boo
     missing = [j for j in listed_normal if j not in used]
     if ordinary:
         return not missing and min(strengths) == 1.0 and len(words) == len(listed_normal)
-    if hit.kind == EntityKind.PERSON:
-        return _person_ok(view, words, listed, raw=ev.list_value, used=used, missing=missing, strengths=strengths)
+    if kind == EntityKind.PERSON:
+        return _person_ok(view, words, listed, raw=raw, used=used, missing=missing, strengths=strengths)
     if not missing:
         return True
     if len(missing) > 1 or len(listed_normal) < 3:
@@ -431,16 +452,28 @@ def _person_ok(
     return named and rare
 
 
-def _worth_screening(view: _View, words: list[str], norm: NormalizedName) -> bool:
-    """Step 2: some listed name shares two of the span's words (one, for a one-word span), by skeleton."""
-    postings = [set().union(*(view.by_key.get(k, set()) for k in _keys(w))) for w in words]
+def _worth_screening(view: _View, words: list[str], norm: NormalizedName, ordinary: bool) -> bool:
+    """Step 2: a listed name has every word of the span (by token or skeleton) and passes step 3 against it:
+    the scorer is asked only about spans that can become mentions."""
     if len(words) == 1:
-        return bool(postings[0]) and view.idf(words[0]) >= MIN_SINGLE_WORD_IDF
-    for i in range(len(postings)):
-        for j in range(i + 1, len(postings)):
-            if postings[i] & postings[j]:
-                return True
-    return False
+        return view.idf(words[0]) >= MIN_SINGLE_WORD_IDF and any(k in view.by_key for k in _keys(words[0]))
+    postings = sorted((set().union(*(view.by_key.get(k, set()) for k in _keys(w))) for w in words), key=len)
+    shared = postings[0]
+    for other in postings[1:]:
+        shared = shared & other
+        if not shared:
+            return False
+    if len(shared) > MAX_PRECHECKED_NAMES:
+        return True  # words this common: the scorer's own retrieval is cheaper than checking them all here
+    return any(
+        _strong_enough(view, norm, ordinary, listed, raw=raw, kind=kind)
+        for listed, raw, kind in (view.names[ni] for ni in shared)
+    )
+
+
+def _is_ordinary(span: str, words: list[str]) -> bool:
+    script = _script(span)
+    return all(is_ordinary_token(w, script) for w in words)
 
 
 def _single_word_ok(view: _View, norm: NormalizedName, word: str) -> bool:
@@ -525,7 +558,8 @@ def scan_text(
             return cache[key]
         if not budget.take():
             return None
-        hits = tuple(h for h in _matches(matcher, Query(name=query), threshold, lists) if accept(h))
+        ranked = _matches(matcher, Query(name=query), threshold, lists, limit=SCREEN_LIMIT)
+        hits = tuple(h for h in ranked if accept(h))[:HITS_PER_MENTION]
         cache[key] = hits
         return hits
 
@@ -542,7 +576,7 @@ def scan_text(
         else:
             norm = analyze(query)
             words = _span_words(norm)
-            ordinary = all(is_ordinary_token(w, _script(query)) for w in words)
+            ordinary = _is_ordinary(query, words)
             if len(words) == 1:
 
                 def one_word(h: Hit, norm: NormalizedName = norm) -> bool:
@@ -590,6 +624,7 @@ def _candidates(view: _View, text: str) -> Iterator[tuple[int, int, str, bool]]:
     """(start, end, query, exact) of every span worth the scorer, in text order; `exact`: a CJK-script name
     found character for character, which must match a listed name exactly."""
     spans: list[tuple[int, int, str, bool]] = []
+    worth: dict[str, bool] = {}  # a repeated span is judged once
     for run in _name_words(text):
         for start, end in _spans(run):
             span = text[start:end]
@@ -597,7 +632,9 @@ def _candidates(view: _View, text: str) -> Iterator[tuple[int, int, str, bool]]:
             words = _span_words(norm)
             if not words or (len(words) == 1 and to_country_code(span)):
                 continue
-            if not _worth_screening(view, words, norm):
+            if norm.text not in worth:
+                worth[norm.text] = _worth_screening(view, words, norm, _is_ordinary(span, words))
+            if not worth[norm.text]:
                 continue
             if len(words) == 1 and not _single_word_ok(view, norm, words[0]):
                 continue

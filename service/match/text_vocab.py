@@ -19,7 +19,7 @@ from service.normalize.scripts import detect_script
 _STOPWORD_LANGS: dict[str, tuple[str, ...]] = {
     "Latn": ("en", "es", "fr", "de", "tr", "it", "pt", "nl", "id", "pl", "ro", "sv"),
     "Cyrl": ("ru", "uk", "bg"),
-    "Arab": ("ar", "fa", "ur"),
+    "Arab": ("ar", "fa"),  # not "ur": its list holds nouns ("گروپ", group) that name companies
     "Grek": ("el",),
     "Hebr": ("he",),
 }
