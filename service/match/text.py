@@ -6,8 +6,9 @@ A name in prose was chosen by nobody, so a mention needs stronger evidence than 
      "Herr", "الوزير"), months and function words are not names. Caseless scripts with spaces (Arabic, Hebrew):
      runs of words that are not function words or titles. Chinese, Japanese and Korean, written without spaces
      between words: only the listed names written in those scripts, found character for character.
-  2. Which runs are worth the scorer. Every listed name is keyed by its tokens' consonant skeletons; a span is
-     scored only if one listed name shares two of its words (or, for one word, is that word).
+  2. Which spans are worth the scorer. Every listed name is keyed by its tokens and their consonant skeletons;
+     a span is scored only if a listed name that has all of its words passes step 3 against it (one word: an
+     organization listed under exactly that word). Repeated spans are judged and scored once per request.
   3. What a hit must show. The span's words must all be found in the listed name, strictly (same token, same
      vowels folded, one edit in five letters, or the same skeleton in a long or abjad-script word); the listed
      name's distinctive words must be covered ("Latin America" is not GAZPROMBANK LATIN AMERICA VENTURES); a
@@ -39,8 +40,8 @@ from service.normalize.names import NormalizedName, TokenClass, analyze, fold_vo
 from service.normalize.scripts import char_script
 
 # --- limits ------------------------------------------------------------------------------------------------
-# Scorer calls per request. One call costs ~1-2 ms (bench/eval_text); 1,500 keep a 100,000-character text of
-# names under ~3 s of CPU. Ordinary prose needs a few dozen per 8,000 characters.
+# Scorer calls per request. Only spans that step 2 lets through are scored, nearly all of them mentions; a call
+# costs ~1-9 ms (bench/eval_text), so 1,500 bound a hostile text (listed names back to back) to a few seconds.
 MAX_SCREENS = 1_500
 # Mentions returned per request: each carries up to HITS_PER_MENTION hits with evidence (~1-3 kB each).
 MAX_MENTIONS = 500
@@ -53,8 +54,8 @@ MAX_SPAN_WORDS = 8
 # loaded lists' names: log(1 + names / names with the token)).
 MIN_SINGLE_WORD_IDF = 6.0
 MIN_SINGLE_WORD_LEN = 5
-MIN_SINGLE_WORD_LEN_ABJAD = 4
-MIN_SINGLE_WORD_LEN_WITH_FORM = 3  # transliterated without its vowels: "کیهان" is "kyhn"
+MIN_SINGLE_WORD_LEN_ABJAD = 4  # transliterated without its vowels: "کیهان" is "kyhn"
+MIN_SINGLE_WORD_LEN_WITH_FORM = 3  # the legal form, listed too, corroborates a short name ("АО «Дукс»")
 _ONE_WORD_KINDS = (EntityKind.ORGANIZATION, EntityKind.UNKNOWN)
 _WORD_CLASSES = (TokenClass.NORMAL, TokenClass.PATRONYMIC)
 # Token pairs: one edit in five letters (0.8 normalized OSA similarity) is a spelling variant, not another word.
@@ -73,9 +74,9 @@ MIN_RARE_NAME_IDF = 7.0
 # An organization mention may leave one of three or more listed words out if it covers this much and keeps
 # the most distinctive one.
 ORG_MIN_COVERAGE = 0.75
-MIN_CJK_NAME_CHARS = 3
+MIN_CJK_NAME_CHARS = 3  # two Han characters are a name as often as they are part of an ordinary word
 # Listed names checked in Python before asking the scorer; past this many the scorer's retrieval decides.
-MAX_PRECHECKED_NAMES = 2_000  # two Han characters are a name as often as they are part of an ordinary word
+MAX_PRECHECKED_NAMES = 2_000
 
 _CJK_RANGES = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
 _LETTERS = rf"[^\W\d_{_CJK_RANGES}]"
@@ -105,6 +106,8 @@ _TURKISH_SUFFIXES = frozenset(
 
 @dataclass(frozen=True, slots=True)
 class Mention:
+    """A stretch of the text (`text[start:end]`) and the listed parties it names, best first."""
+
     text: str
     start: int
     end: int
@@ -483,7 +486,7 @@ def _single_word_ok(view: _View, norm: NormalizedName, word: str) -> bool:
     kinds = view.exact_kinds.get(norm.text, set())
     shortest = MIN_SINGLE_WORD_LEN_ABJAD if norm.abjad else MIN_SINGLE_WORD_LEN
     if TokenClass.LEGAL in norm.classes:
-        shortest = MIN_SINGLE_WORD_LEN_WITH_FORM  # the legal form, listed too, corroborates a short name
+        shortest = MIN_SINGLE_WORD_LEN_WITH_FORM
     return len(word) >= shortest and bool(kinds & set(_ONE_WORD_KINDS))
 
 
