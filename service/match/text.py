@@ -32,7 +32,7 @@ from functools import lru_cache
 from rapidfuzz.distance import OSA
 
 from service.match.matcher import Matcher
-from service.match.text_vocab import is_ordinary_token, is_stop_word, is_title_word
+from service.match.text_vocab import is_ordinary_token, is_title_word, stop_words_for
 from service.model import EntityKind, Evidence, Hit, Query
 from service.normalize.countries import to_country_code
 from service.normalize.identifiers import canonical, imo_check_digit_ok, looks_like_tail_number
@@ -80,7 +80,8 @@ MAX_PRECHECKED_NAMES = 2_000
 
 _CJK_RANGES = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
 _LETTERS = rf"[^\W\d_{_CJK_RANGES}]"
-_WORD = re.compile(rf"{_LETTERS}+(?:['’\-]{_LETTERS}+)*")
+# words, and numbers, which some names carry inside ("JSC 560 Armored Repair Plant", "Internews 98 OOD")
+_WORD = re.compile(rf"{_LETTERS}+(?:['’\-]{_LETTERS}+)*|\d+")
 _CJK_RUN = re.compile(rf"[{_CJK_RANGES}]+")
 # Registration marks: "RA-78765", "EP-GOM", and codes of letters and digits ("YV3016", "N200VR") that are
 # looked up exactly and only count when a listed aircraft carries them.
@@ -94,8 +95,8 @@ _CASED = frozenset({"Latn", "Cyrl", "Grek", "Armn"})
 _CJK_SCRIPTS = frozenset({"Hani", "Jpan", "Hang"})
 _ABJADS = frozenset({"Arab", "Hebr", "Syrc", "Thaa"})
 _CONNECTORS = frozenset(
-    "al el bin ibn bint abu abd de da do dos das del della di du la le van von der den ter of the for and y e ul zu "
-    "et und и".split()
+    "al el bin ibn bint abu abd de da do dos das del della di du la le van von der den ter of the for and to in y e "
+    "ul zu et und и".split()
 )
 # Turkish writes case endings after an apostrophe on proper names ("İstanbul'da", "Yılmaz'ın"): not the name.
 _TURKISH_SUFFIXES = frozenset(
@@ -244,9 +245,11 @@ def _arabic_proclitic(word: str, *, starts_name: bool) -> int:
     return 0
 
 
-def _role(text: str, word: str, start: int, script: str) -> str | None:
+def _role(text: str, word: str, start: int, script: str, stops: frozenset[str]) -> str | None:
     """How a word may take part in a name, None when it ends any name run."""
     folded = word.casefold()
+    if word.isdigit():
+        return _CONNECTOR
     if script in _CASED:
         if not word[0].isupper() and not _is_capitalised(word):
             if folded in _CONNECTORS or script == "Cyrl":
@@ -255,12 +258,12 @@ def _role(text: str, word: str, start: int, script: str) -> str | None:
             return None
         if is_title_word(word):
             return _TITLE
-        if is_stop_word(word) and _starts_sentence(text, start):
-            return None  # "The", "Die", "По" opening a sentence
+        if folded in stops and not word.isupper() and _starts_sentence(text, start):
+            return None  # "The", "Die", "По" opening a sentence (not an acronym: "TAT Bank")
         return _NAME
     if is_title_word(word):
         return _TITLE
-    return _CONNECTOR if is_stop_word(word) or folded in _CONNECTORS else _NAME
+    return _CONNECTOR if folded in stops or folded in _CONNECTORS else _NAME
 
 
 def _starts_sentence(text: str, start: int) -> bool:
@@ -273,6 +276,7 @@ def _starts_sentence(text: str, start: int) -> bool:
 def _name_words(text: str) -> Iterator[list[_Word]]:
     """Runs of words that may make up a name, in text order; then the words of each quoted passage
     ("ООО «Научно-производственное объединение»"), where names need not be capitalised."""
+    stops = stop_words_for(m.group(0) for m in _WORD.finditer(text))
     run: list[_Word] = []
     prev_end = 0
     for m in _WORD.finditer(text):
@@ -289,7 +293,7 @@ def _name_words(text: str) -> Iterator[list[_Word]]:
             cut = _arabic_proclitic(word, starts_name=not run)
             start, word = start + cut, word[cut:]
         end = start + len(word)
-        role = _role(text, word, start, script)
+        role = _role(text, word, start, script, stops)
         if role is None:
             if run:
                 yield run

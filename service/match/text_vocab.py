@@ -7,7 +7,10 @@ A word here is not barred from a mention; it just is no evidence of one: a menti
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable
 from functools import lru_cache
+from itertools import islice
 
 import stopwordsiso
 
@@ -124,17 +127,33 @@ _ORDINARY, _PLACES = _build()
 # Shorter tokens would be read as ISO codes ("li", "ma"): Chinese syllables, not countries.
 MIN_COUNTRY_NAME_LEN = 4
 _TITLE_WORDS = frozenset(w.casefold() for w in TITLES + MONTHS_AND_DAYS)
-_STOP_WORDS = frozenset(w.casefold() for langs in _STOPWORD_LANGS.values() for w in stopwordsiso.stopwords(list(langs)))
+_STOP_BY_LANG: dict[str, tuple[str, frozenset[str]]] = {
+    lang: (script, frozenset(w.casefold() for w in stopwordsiso.stopwords(lang)))
+    for script, langs in _STOPWORD_LANGS.items()
+    for lang in langs
+}
+LANGUAGE_SAMPLE_WORDS = 3_000  # words read to tell a text's language: plenty, and a bound on the cost
+
+
+def stop_words_for(words: Iterable[str]) -> frozenset[str]:
+    """The function words of the language a text is written in, one language per script: the one whose
+    stopwords the text's words hit most. One list, not all of them: "Ali" is a Portuguese function word,
+    "Ya" a Spanish one, "راحت" a Persian one, and each is a name in a French, Turkish or Arabic text."""
+    hits: Counter[str] = Counter()
+    for word in islice(words, LANGUAGE_SAMPLE_WORDS):
+        folded = word.casefold()
+        for lang, (_, stops) in _STOP_BY_LANG.items():
+            if folded in stops:
+                hits[lang] += 1
+    best: dict[str, str] = {}
+    for lang, _ in hits.most_common():
+        best.setdefault(_STOP_BY_LANG[lang][0], lang)
+    return frozenset().union(*(_STOP_BY_LANG[lang][1] for lang in best.values()))
 
 
 def is_title_word(word: str) -> bool:
     """A title, position, month or weekday as written in the text ("Minister", "Herr", "الوزير", "Mart")."""
     return word.casefold().rstrip(".") in _TITLE_WORDS
-
-
-def is_stop_word(word: str) -> bool:
-    """A function word as written in the text ("The", "Die", "По", "على")."""
-    return word.casefold() in _STOP_WORDS
 
 
 @lru_cache(maxsize=65536)
