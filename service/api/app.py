@@ -21,24 +21,14 @@ from service import __version__
 from service.api.auth import KeyRing
 from service.api.deps import AppContext, json_response
 from service.api.docs import make_router as docs_router
+from service.api.errors import status_for
 from service.api.logs import configure_logging
 from service.api.metrics import Metrics
 from service.api.middleware import RequestGuard
 from service.api.routes import health, match, monitors, records, screen, ui, webhooks
 from service.api.schemas import LIST_ID_PATTERN
 from service.errors import (
-    ConfigError,
-    FetchError,
-    LockedError,
-    NotFoundError,
-    NotReadyError,
-    ParseError,
-    QueryError,
     ServiceError,
-    SourceError,
-    StoreError,
-    TooLargeError,
-    ValidationError,
 )
 from service.notify.worker import DeliveryWorker, RetryPolicy
 from service.screening.audit import AuditWriter
@@ -53,30 +43,6 @@ from service.store.base import AuditStats
 from service.wiring import fetcher_from, store_from
 
 log = structlog.get_logger("service.api")
-
-# Domain error -> HTTP status. The most specific class in an exception's MRO wins.
-ERROR_STATUS: Mapping[type[ServiceError], int] = {
-    TooLargeError: 413,
-    QueryError: 422,
-    NotFoundError: 404,
-    NotReadyError: 503,
-    LockedError: 409,
-    StoreError: 503,
-    FetchError: 502,
-    ParseError: 502,
-    ValidationError: 502,
-    SourceError: 502,
-    ConfigError: 500,
-    ServiceError: 500,
-}
-
-
-def status_for(exc: ServiceError) -> int:
-    for cls in type(exc).__mro__:
-        status = ERROR_STATUS.get(cls)
-        if status is not None:
-            return status
-    return 500
 
 
 def _internal_error(exc: BaseException) -> Response:

@@ -260,12 +260,19 @@ class MentionOut(_Out):
     hits: list[HitOut]
 
 
+class TextLimitsOut(_Out):
+    truncated: bool = Field(..., description="the request's work budget ran out before the end of the text")
+    screened_to: int = Field(..., description="character offset up to which names were screened")
+    note: str | None = Field(None, description="what was left unscreened, when truncated")
+
+
 class TextResponse(_Out):
     screening_id: str
     screened_at: str
     threshold: float
     lists: list[ListVersionOut]
     mentions: list[MentionOut]
+    limits: TextLimitsOut
 
 
 class ListStatusOut(_Out):

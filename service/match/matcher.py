@@ -4,7 +4,6 @@ Interface used by the API, the CLI and the CI hook (keep it stable):
     Matcher.build(snapshots) -> Matcher
     matcher.screen(query, threshold=, limit=, lists=, kinds=, programs=, exclude_ids=) -> list[Hit]
     matcher.compare(query, candidate_query, threshold=...) -> Comparison
-    matcher.screen_text(text, threshold=..., lists=...) -> list[Mention]
     matcher.get(entity_id) -> Entity | None
     matcher.versions -> {list_id: version};  len(matcher) -> number of entities
 
@@ -81,15 +80,6 @@ _KIND_FACTOR: dict[tuple[EntityKind, EntityKind], float] = {
 }
 KIND_MISMATCH_FACTOR = 0.7  # a person query against a vessel, a vessel against a person, ...
 KIND_UNKNOWN_FACTOR = 0.95
-
-
-@dataclass(frozen=True, slots=True)
-class Mention:
-    text: str
-    start: int
-    end: int
-    kind: str  # "name", "imo", "tail_number", "identifier"
-    hits: tuple[Hit, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,11 +254,6 @@ class Matcher:
         ]
         score, evidence = self._score(prepared, entity, names, id_matches)
         return Comparison(score=score, match=score >= threshold, evidence=tuple(evidence))
-
-    def screen_text(self, text: str, *, threshold: float = 0.8, lists: Collection[str] | None = None) -> list[Mention]:
-        from service.match.text import find_mentions
-
-        return find_mentions(self, text, threshold=threshold, lists=lists)
 
     # --- scoring ---------------------------------------------------------------------------------------
     def _score(

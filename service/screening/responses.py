@@ -69,6 +69,7 @@ def text_response(outcome: TextOutcome) -> dict[str, Any]:
             {"text": m.text, "start": m.start, "end": m.end, "kind": m.kind, "hits": [hit_to_dict(h) for h in m.hits]}
             for m in outcome.mentions
         ],
+        "limits": {"truncated": outcome.truncated, "screened_to": outcome.screened_to, "note": outcome.note or None},
     }
 
 

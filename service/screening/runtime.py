@@ -16,6 +16,7 @@ import structlog
 
 from service.errors import ServiceError, StoreError
 from service.match.matcher import Matcher
+from service.match.text import prepare as prepare_text
 from service.model import ListInfo, ListStatus, Snapshot
 from service.normalize.dates import parse_timestamp
 from service.sources.manifest import ListManifest
@@ -44,10 +45,17 @@ class ServingState:
 
 
 def build_state(
-    snapshots: Sequence[Snapshot], generation: str, statuses: Mapping[str, ListStatus] | None = None
+    snapshots: Sequence[Snapshot],
+    generation: str,
+    statuses: Mapping[str, ListStatus] | None = None,
+    *,
+    text: bool = False,
 ) -> ServingState:
-    """A matcher over `snapshots` and the list versions it screens against."""
+    """A matcher over `snapshots` and the list versions it screens against. `text`: build its text-screening view
+    now (a server: the first text request then does not pay for it; a one-shot command never needs it)."""
     matcher = Matcher.build(snapshots)
+    if text:
+        prepare_text(matcher)
     statuses = statuses or {}
     lists = {}
     for s in snapshots:
@@ -180,7 +188,7 @@ class Runtime:
             if not snapshots:
                 self.last_error = "no snapshot in the store for any configured list; run `sanctions sync`"
                 return False
-            state = build_state(snapshots, generation)
+            state = build_state(snapshots, generation, text=True)
             self._after_build()
             self.state = state  # the one swap
             self.last_error = None

@@ -13,8 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from service.errors import NotReadyError, QueryError, TooLargeError
-from service.match.matcher import Mention
-from service.match.text import find_mentions
+from service.match.text import Mention, scan_text
 from service.model import Comparison, Decision, EntityKind, Hit, ListInfo, Query
 from service.screening.audit import AuditRecord, audit_hits
 from service.screening.decisions import Applied, apply_all
@@ -121,9 +120,13 @@ class Outcome(Recorded):
 
 @dataclass(frozen=True)
 class TextOutcome(Recorded):
-    """The mentions found in a text, each with its span and hits."""
+    """The mentions found in a text, each with its span and hits; `truncated` when the request's work budget ran
+    out before the end of the text (names after `screened_to` were not screened: `note` says so)."""
 
     mentions: tuple[Mention, ...]
+    truncated: bool = False
+    screened_to: int = 0
+    note: str = ""
 
     def all_hits(self) -> list[Hit]:
         return [h for m in self.mentions for h in m.hits]
@@ -251,15 +254,15 @@ class Screener:
         state = self.current()
         chosen = self.select_lists(state, lists)
         effective = self.threshold(threshold)
-        mentions = tuple(
-            find_mentions(state.matcher, text, threshold=effective, lists=chosen if lists is not None else None)
-        )
+        scan = scan_text(state.matcher, text, threshold=effective, lists=chosen if lists is not None else None)
+        mentions = scan.mentions
         record = self._record("text", actor, effective, state, chosen)
         hits: list[dict[str, Any]] = []
         for m in mentions:
             hits.extend(audit_hits(m.hits, span=(m.start, m.end)))
         record.add({"text": text, "lists": list(lists) if lists is not None else None}, hits)
-        return TextOutcome(record, effective, tuple(state.lists[i] for i in chosen), mentions)
+        listed = tuple(state.lists[i] for i in chosen)
+        return TextOutcome(record, effective, listed, mentions, scan.truncated, scan.screened_to, scan.note)
 
     def compare(self, query: Query, candidate: Query, *, threshold: float | None) -> tuple[Comparison, float]:
         """Two parties scored against each other (no list involved) with the screening scorer."""

@@ -8,7 +8,8 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from service.api.app import ERROR_STATUS, create_app, status_for
+from service.api.app import create_app
+from service.api.errors import ERROR_STATUS, status_for
 from service.errors import HostileInputError, LockedError, NotFoundError, ServiceError
 from tests.api.conftest import AUTH, UN_RECORDS, make_settings, wait_ready
 from tests.conftest import sync_into

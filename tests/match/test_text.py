@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
 from service.match.matcher import Matcher
+from service.match.text import find_mentions, scan_text
+from service.model import Query
 
 ARTICLE = """MOSCOW, March 3 - An Ilyushin Il-76 with registration EP-GOM, operated by Pouya Air, flew from Tehran
 to Damascus on Tuesday, according to flight tracking data. Minister Vladimir Putin asked Nicolas Maduro for help.
@@ -13,7 +19,7 @@ to comment. The United Nations and the European Union met in Brussels on Friday.
 
 
 def test_screen_text_finds_every_listed_mention_with_spans(excerpt_matcher: Matcher) -> None:
-    mentions = excerpt_matcher.screen_text(ARTICLE, threshold=0.8)
+    mentions = find_mentions(excerpt_matcher, ARTICLE, threshold=0.8)
     by_text = {m.text: m for m in mentions}
     for m in mentions:
         assert ARTICLE[m.start : m.end] == m.text
@@ -30,7 +36,7 @@ def test_screen_text_finds_every_listed_mention_with_spans(excerpt_matcher: Matc
 
 
 def test_screen_text_ignores_places_ordinary_words_and_unlisted_parties(real_matcher: Matcher) -> None:
-    mentions = {m.text for m in real_matcher.screen_text(ARTICLE, threshold=0.8)}
+    mentions = {m.text for m in find_mentions(real_matcher, ARTICLE, threshold=0.8)}
     for word in ("MOSCOW", "Tehran", "Damascus", "Cyprus", "Washington", "London", "Brussels", "Tuesday"):
         assert not any(word in m for m in mentions), word
     assert not any("John Smith" in m or "Acme" in m or "United Nations" in m for m in mentions)
@@ -38,4 +44,132 @@ def test_screen_text_ignores_places_ordinary_words_and_unlisted_parties(real_mat
 
 def test_screen_text_without_listed_parties_is_empty(real_matcher: Matcher) -> None:
     text = "The weather in Paris was mild on Monday. Shares of Apple and Microsoft rose; Maria Lopez said so."
-    assert real_matcher.screen_text(text, threshold=0.8) == []
+    assert find_mentions(real_matcher, text, threshold=0.8) == []
+
+
+# --- the README's news story: every listed party, nothing else ------------------------------------------------
+STORY = (Path(__file__).parent / "news_story.txt").read_text(encoding="utf-8")
+STORY_LISTED = {
+    "RA-78765": "us_ofac_sdn:40185",
+    "Aviacon Zitotrans": "us_ofac_sdn:40181",
+    "Nicolas Maduro": "us_ofac_sdn:22790",
+    "Vladimir Putin": "us_ofac_sdn:35096",
+    "Bashar al-Assad": "us_ofac_sdn:12735",
+}
+
+
+def test_find_mentions_news_story_has_every_listed_party_and_nothing_else(real_matcher: Matcher) -> None:
+    flagged = [m for m in find_mentions(real_matcher, STORY, threshold=0.8) if any(h.match for h in m.hits)]
+    by_text = {m.text: m for m in flagged}
+    assert set(by_text) == set(STORY_LISTED)
+    for text, entity_id in STORY_LISTED.items():
+        assert entity_id in {h.entity_id for h in by_text[text].hits}, text
+        assert STORY[by_text[text].start : by_text[text].end] == text
+    for unlisted in ("Guaidó", "Kalibr", "Iskander", "Simón Bolívar", "minister"):
+        assert unlisted in STORY
+        assert not any(unlisted in m.text for m in flagged), unlisted
+
+
+# --- classes of false alarm (issue 10): each one a match when typed as a query, none a mention in prose ------
+@pytest.mark.parametrize(
+    ("name", "sentence"),
+    [
+        # a mention must cover the listed name's distinctive words (GAZPROMBANK LATIN AMERICA VENTURES BV)
+        ("Latin America", "Analysts in Latin America expect demand to grow next year."),
+        # a bare legal form is no company
+        ("GmbH", "Die Tochtergesellschaft der GmbH in Europa sei nicht betroffen, teilte das Unternehmen mit."),
+        # ordinary words of Arabic prose: "the professor", "the king"
+        ("الأستاذ", "ورحب الأستاذ في الجامعة بالاتفاق."),
+        ("الملك", "وافتتح الملك محطة الحاويات الجديدة يوم الاثنين."),
+        # a common given-name pair without the listed family name (BOZIZE, Jean-Francis)
+        ("Jean François", "Hier, Jean François a rencontré les dirigeants de la société à Lyon."),
+        # two common names, one only by its consonants (MUHAMMAD, 'Ali Hajj)
+        ("Mohammed Ali", "Yesterday Mohammed Ali met representatives of the bank in Cairo."),
+    ],
+)
+def test_find_mentions_ignores_what_a_typed_query_would_match(real_matcher: Matcher, name: str, sentence: str) -> None:
+    assert any(h.match for h in real_matcher.screen(Query(name=name), threshold=0.8)), "no longer a query match"
+    mentions = find_mentions(real_matcher, sentence, threshold=0.8)
+    assert [m.text for m in mentions if any(h.match for h in m.hits)] == []
+
+
+def test_find_mentions_chinese_city_with_suffix_is_no_person(real_matcher: Matcher) -> None:
+    text = "代表团周一抵达北京市，随后前往上海市和广州市与当地企业洽谈。"
+    assert find_mentions(real_matcher, text, threshold=0.8) == []
+
+
+# --- listed parties in the forms prose writes them --------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "mention", "entity_id"),
+    [
+        # original scripts: Chinese (punctuation inside the listed name), Arabic, Russian with a patronymic
+        (
+            "華信船務(香港)有限公司董事会于2015年6月2日任命姜海波为财务总监。",
+            "華信船務(香港)有限公司",
+            "un_sc_sanctions:KPe.059",
+        ),
+        (
+            "وناقش نور الدين بن علي بن بلقاسم الدريسي وزهير مراد الأسعار في معرض الكويت.",
+            "نور الدين بن علي بن بلقاسم الدريسي",
+            "un_sc_sanctions:QDi.149",
+        ),
+        (
+            "Совет директоров 4 апреля 2021 года назначил Вадим Анатольевич Лукашевич финансовым директором.",
+            "Вадим Анатольевич Лукашевич",
+            "ca_dfatd_sema_sanctions:belarus.1-part-1-1.24",
+        ),
+        # a Russian company: legal form written out, name in quotes and lower case
+        (
+            "По данным компании Акционерное общество «Дукс», груз отправлен из Перми.",
+            "Акционерное общество «Дукс",
+            "ca_dfatd_sema_sanctions:russia.1-part-2.504",
+        ),
+        # a Turkish case ending after an apostrophe is not part of the name
+        ("Vladimir Putin'in açıklaması dün yayımlandı.", "Vladimir Putin", "us_ofac_sdn:35096"),
+        # identifiers: a registration without hyphen, an IMO number in French
+        ("Un avión con matrícula YV3016 aterrizó en Zaragoza.", "YV3016", "us_ofac_sdn:28405"),
+        (
+            "Le navire Delvina (OMI 9331153) a été aperçu près de Lyon.",
+            "OMI 9331153",
+            "ca_dfatd_sema_sanctions:russia.1-1.67",
+        ),
+    ],
+)
+def test_find_mentions_finds_listed_parties_as_prose_writes_them(
+    real_matcher: Matcher, text: str, mention: str, entity_id: str
+) -> None:
+    mentions = {m.text: m for m in find_mentions(real_matcher, text, threshold=0.8)}
+    assert mention in mentions, sorted(mentions)
+    m = mentions[mention]
+    assert text[m.start : m.end] == mention
+    assert entity_id in {h.entity_id for h in m.hits if h.match}
+
+
+# --- bounded work ------------------------------------------------------------------------------------------
+def test_scan_text_screens_a_repeated_mention_once(real_matcher: Matcher) -> None:
+    once = scan_text(real_matcher, "Vladimir Putin spoke.", threshold=0.8)
+    text = " ".join(["Vladimir Putin spoke."] * 40)
+    scan = scan_text(real_matcher, text, threshold=0.8)
+    assert len(scan.mentions) == 40
+    assert scan.screens == once.screens > 0
+    assert not scan.truncated
+
+
+def test_scan_text_stops_at_its_budget_and_says_so(real_matcher: Matcher) -> None:
+    text = "Nicolas Maduro met Bashar al-Assad; Vladimir Putin arrived later on the Il-76 RA-78765."
+    scan = scan_text(real_matcher, text, threshold=0.8, max_screens=2)
+    assert scan.truncated and scan.screens == 2
+    assert scan.screened_to == text.index("Vladimir Putin")
+    assert "budget" in scan.note
+    # identifiers are cheap exact lookups: still found past the budget; the name after it is not
+    assert [m.text for m in scan.mentions] == ["Nicolas Maduro", "Bashar al-Assad", "RA-78765"]
+    full = scan_text(real_matcher, text, threshold=0.8)
+    assert not full.truncated and full.screened_to == len(text)
+    assert "Vladimir Putin" in {m.text for m in full.mentions}
+
+
+def test_scan_text_caps_the_mentions_returned(real_matcher: Matcher) -> None:
+    text = " ".join(["Vladimir Putin spoke."] * 12)
+    scan = scan_text(real_matcher, text, threshold=0.8, max_mentions=5)
+    assert len(scan.mentions) == 5 and scan.truncated
+    assert "12 mentions" in scan.note

@@ -26,6 +26,7 @@ from starlette.concurrency import run_in_threadpool
 from service.api.auth import ANONYMOUS
 from service.api.convert import to_options, to_query
 from service.api.deps import AppContext
+from service.api.errors import status_for
 from service.api.schemas import DecisionRequest, ScreenRequest, TextRequest
 from service.api.ui import views
 from service.api.ui.pages import PREFIX, STATIC_DIR, STATIC_PREFIX, SecurityHeaders, party_url, render
@@ -76,9 +77,6 @@ class UiRoute(APIRoute):
                 log.warning("ui.form_refused", reason=exc.reason)
                 return _error_page(request, 403, "Form refused", _REFUSED_TEXT)
             except ServiceError as exc:
-                # imported here: app.py imports this module to install it; the status table is the API's own
-                from service.api.app import status_for
-
                 status = status_for(exc)
                 if status >= 500 and status != 503:
                     return _internal_error(request, exc)
