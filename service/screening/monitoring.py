@@ -423,6 +423,7 @@ class MonitorWorker:
             )
             updated: list[Monitor] = []
             raised: list[Event] = []
+            moved: set[str] = set()  # monitors whose matched entities changed: the index must see them
             for (m, _), result in zip(specs, outcome.results, strict=True):
                 merged = reconcile(
                     m.ref,
@@ -436,9 +437,11 @@ class MonitorWorker:
                 versions = {li.id: li.version or "" for li in outcome.lists}
                 updated.append(replace(m, hits=tuple(merged.hits), screened_at=outcome.screened_at, versions=versions))
                 raised.extend(merged.events)
+                if {h.entity_id for h in merged.hits} != {h.entity_id for h in m.hits}:
+                    moved.add(m.ref)
             # The audit record first: a re-screening that raised events is on record before anyone is told.
             self.store.write_audit(outcome.record.to_dict())
-            skipped = set(mon.save_rescreen(updated, raised, expected_seq={m.ref: m.seq for m in batch}))
+            skipped = set(mon.save_rescreen(updated, raised, expected_seq={m.ref: m.seq for m in batch}, feed=moved))
             events += sum(1 for e in raised if e.ref not in skipped)
         return events
 

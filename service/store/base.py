@@ -6,7 +6,7 @@ shared, parametrized test module. Publishing is atomic: a reader sees the old sn
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -94,17 +94,26 @@ class MonitoringStore(Protocol):
     def count_monitors(self) -> int: ...
 
     def monitors_since(self, seq: int, limit: int = 1000) -> tuple[list[Monitor], list[str], int]:
-        """The change feed: monitors written after `seq` (oldest first), refs deleted after it, and the highest
-        seq returned (pass it back for the next page; equal to `seq` when nothing changed)."""
+        """The change feed: monitors created, replaced, or re-screened with other matched entities after `seq`
+        (oldest first; a decision or a re-screening that kept the same entities does not count), refs deleted
+        after it, and the highest feed position returned (pass it back for the next page; equal to `seq` when
+        nothing changed)."""
 
     def dirty_monitors(self, limit: int = 1000) -> list[str]: ...
 
     def save_rescreen(
-        self, monitors: Sequence[Monitor], events: Sequence[Event], *, expected_seq: Mapping[str, int]
+        self,
+        monitors: Sequence[Monitor],
+        events: Sequence[Event],
+        *,
+        expected_seq: Mapping[str, int],
+        feed: Collection[str] = (),
     ) -> list[str]:
         """Store re-screened monitors (clearing their dirty mark) with the events they raised, each monitor and its
         events together; a monitor whose seq is no longer `expected_seq[ref]` (written or deleted meanwhile) is
-        skipped with its events. Events are idempotent on their id. Returns the refs skipped."""
+        skipped with its events. Events are idempotent on their id. Only the refs in `feed` (those whose matched
+        entities changed) move to the end of the change feed: a re-screening of every monitor that changed
+        little must not make the worker's index read them all again. Returns the refs skipped."""
 
     def events_since(self, seq: int, limit: int = 100) -> list[Event]:
         """The event log after `seq`, oldest first (each event carries its seq)."""

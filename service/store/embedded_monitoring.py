@@ -12,7 +12,7 @@ from __future__ import annotations
 import fcntl
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -31,8 +31,9 @@ from service.store.sqlite import SqliteDatabase
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS counter (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS monitors (
-    ref TEXT PRIMARY KEY, seq INTEGER NOT NULL, dirty INTEGER NOT NULL DEFAULT 0, body BLOB NOT NULL);
-CREATE INDEX IF NOT EXISTS monitors_by_seq ON monitors (seq);
+    ref TEXT PRIMARY KEY, seq INTEGER NOT NULL, fseq INTEGER NOT NULL, dirty INTEGER NOT NULL DEFAULT 0,
+    body BLOB NOT NULL);
+CREATE INDEX IF NOT EXISTS monitors_by_fseq ON monitors (fseq);
 CREATE INDEX IF NOT EXISTS monitors_dirty ON monitors (dirty) WHERE dirty = 1;
 CREATE TABLE IF NOT EXISTS deleted_monitors (ref TEXT PRIMARY KEY, seq INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS deleted_by_seq ON deleted_monitors (seq);
@@ -67,10 +68,12 @@ class SqliteMonitoring:
         return int(first)
 
     @staticmethod
-    def _write_monitor(db: sqlite3.Connection, m: Monitor, dirty: bool) -> None:
+    def _write_monitor(db: sqlite3.Connection, m: Monitor, dirty: bool, *, feed: bool = True) -> None:
+        """Write `m` at its seq; `feed`: move it to the end of the change feed too (else it keeps its place)."""
+        row = None if feed else db.execute("SELECT fseq FROM monitors WHERE ref = ?", (m.ref,)).fetchone()
         db.execute(
-            "INSERT OR REPLACE INTO monitors (ref, seq, dirty, body) VALUES (?, ?, ?, ?)",
-            (m.ref, m.seq, 1 if dirty else 0, dumps(monitor_to_dict(m))),
+            "INSERT OR REPLACE INTO monitors (ref, seq, fseq, dirty, body) VALUES (?, ?, ?, ?, ?)",
+            (m.ref, m.seq, row[0] if row else m.seq, 1 if dirty else 0, dumps(monitor_to_dict(m))),
         )
         db.execute("DELETE FROM deleted_monitors WHERE ref = ?", (m.ref,))
         db.execute("DELETE FROM alerts WHERE ref = ?", (m.ref,))
@@ -143,7 +146,7 @@ class SqliteMonitoring:
         return int(self._read("SELECT COUNT(*) FROM monitors")[0][0])
 
     def monitors_since(self, seq: int, limit: int = 1000) -> tuple[list[Monitor], list[str], int]:
-        rows = self._read("SELECT seq, body FROM monitors WHERE seq > ? ORDER BY seq LIMIT ?", (seq, limit))
+        rows = self._read("SELECT fseq, body FROM monitors WHERE fseq > ? ORDER BY fseq LIMIT ?", (seq, limit))
         changed = [monitor_from_dict(loads(body)) for _, body in rows]
         top = rows[-1][0] if len(rows) == limit else None
         # Deletions up to the same point, so that a page never reports a monitor as deleted after its re-creation.
@@ -158,7 +161,12 @@ class SqliteMonitoring:
         return [r[0] for r in self._read("SELECT ref FROM monitors WHERE dirty = 1 ORDER BY seq LIMIT ?", (limit,))]
 
     def save_rescreen(
-        self, monitors: Sequence[Monitor], events: Sequence[Event], *, expected_seq: Mapping[str, int]
+        self,
+        monitors: Sequence[Monitor],
+        events: Sequence[Event],
+        *,
+        expected_seq: Mapping[str, int],
+        feed: Collection[str] = (),
     ) -> list[str]:
         skipped: list[str] = []
         by_ref: dict[str, list[Event]] = {}
@@ -172,7 +180,7 @@ class SqliteMonitoring:
                     continue
                 stored = Monitor(m.ref, m.query, m.created_at, m.updated_at, m.screened_at, m.versions, m.hits, seq)
                 seq += 1
-                self._write_monitor(db, stored, dirty=False)
+                self._write_monitor(db, stored, dirty=False, feed=m.ref in feed)
                 db.executemany(
                     "INSERT OR IGNORE INTO events (id, created_at, body) VALUES (?, ?, ?)",
                     [(e.id, e.created_at, dumps(event_to_dict(e))) for e in by_ref.get(m.ref, ())],
@@ -205,7 +213,7 @@ class SqliteMonitoring:
                     self._next_seq(db),
                 )
                 dirty = db.execute("SELECT dirty FROM monitors WHERE ref = ?", (monitor.ref,)).fetchone()[0]
-                self._write_monitor(db, stored, dirty=bool(dirty))
+                self._write_monitor(db, stored, dirty=bool(dirty), feed=False)
 
     def decisions(self, *, ref: str | None = None, limit: int = 1000, after: int = 0) -> list[Decision]:
         if ref is None:

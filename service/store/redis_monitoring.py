@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import secrets
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any, cast
@@ -46,7 +46,8 @@ _KEYS = ("m", "mseq", "feed", "deleted", "dirty", "alertkeys", "alerts:open", "a
          "events", "eseq", "dec", "refs")  # fmt: skip
 
 # ARGV: ref, expected seq ('' = no check, '0' = must not exist), body ('' = delete), dirty ('1', '0', 'keep'),
-# alerts JSON [[state, member], ...], events JSON [[id, body], ...], decision JSON ('' = none).
+# alerts JSON [[state, member], ...], events JSON [[id, body], ...], decision JSON ('' = none), feed ('1': move
+# to the end of the change feed; '0': keep its place there).
 # KEYS: the _KEYS above in order, then dec:<ref>. Returns the new seq, -1 when the expected seq did not hold (a
 # decision is appended all the same: it is the reviewer's record, the monitor only a view), 0 when there was
 # nothing to delete.
@@ -79,7 +80,7 @@ if ARGV[3] == '' then
 end
 redis.call('HSET', KEYS[1], ref, ARGV[3])
 redis.call('HSET', KEYS[2], ref, seq)
-redis.call('ZADD', KEYS[3], seq, ref)
+if ARGV[8] == '1' or not redis.call('ZSCORE', KEYS[3], ref) then redis.call('ZADD', KEYS[3], seq, ref) end
 redis.call('ZADD', KEYS[14], 0, ref)
 redis.call('ZREM', KEYS[4], ref)
 if ARGV[4] == '1' or (ARGV[4] == 'keep' and redis.call('ZSCORE', KEYS[5], ref)) then
@@ -140,6 +141,7 @@ class RedisMonitoring:
         alerts: list[list[str]] | None = None,
         events: Sequence[Event] = (),
         decision: Decision | None = None,
+        feed: bool = True,
     ) -> int:
         keys = [self._k(k) for k in _KEYS] + [self._k(f"dec:{ref}")]
         args = [
@@ -150,6 +152,7 @@ class RedisMonitoring:
             dumps(alerts or []),
             dumps([[e.id, dumps(event_to_dict(e)).decode()] for e in events]),
             dumps(decision_to_dict(decision)) if decision is not None else "",
+            "1" if feed else "0",
         ]
         with self._errors("monitoring write"):
             return int(self._write(keys=keys, args=args))
@@ -242,7 +245,12 @@ class RedisMonitoring:
             return [r.decode() for r in cast(list[bytes], self._r.zrange(self._k("dirty"), 0, limit - 1))]
 
     def save_rescreen(
-        self, monitors: Sequence[Monitor], events: Sequence[Event], *, expected_seq: Mapping[str, int]
+        self,
+        monitors: Sequence[Monitor],
+        events: Sequence[Event],
+        *,
+        expected_seq: Mapping[str, int],
+        feed: Collection[str] = (),
     ) -> list[str]:
         by_ref: dict[str, list[Event]] = {}
         for e in events:
@@ -260,6 +268,7 @@ class RedisMonitoring:
                 dirty="0",
                 alerts=self._alerts(m),
                 events=by_ref.get(m.ref, ()),
+                feed=m.ref in feed,
             )
             if new_seq <= 0:
                 skipped.append(m.ref)
@@ -292,6 +301,7 @@ class RedisMonitoring:
             dirty="keep",
             alerts=self._alerts(monitor),
             decision=decision,
+            feed=False,
         )
 
     def decisions(self, *, ref: str | None = None, limit: int = 1000, after: int = 0) -> list[Decision]:

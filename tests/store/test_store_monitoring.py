@@ -163,3 +163,26 @@ def test_monitor_cursor_and_lock(store: Store) -> None:
         assert seen == [False]
     with mon.monitor_lock() as again:
         assert again
+
+
+def test_the_change_feed_moves_only_monitors_whose_matched_entities_changed(store: Store) -> None:
+    mon = store.monitoring
+    [(a, _), (b, _)] = mon.put_monitors([monitor("a"), monitor("b")])
+    _, _, top = mon.monitors_since(0)
+    # Both re-screened; only b's matched entities changed: only b comes up in the feed again.
+    assert (
+        mon.save_rescreen([a, replace(b, hits=(hit("x:1"),))], [], expected_seq={"a": a.seq, "b": b.seq}, feed={"b"})
+        == []
+    )
+    changed, deleted, top2 = mon.monitors_since(top)
+    assert [m.ref for m in changed] == ["b"] and deleted == [] and top2 > top
+    # ... while both were written: their seqs moved, so a writer holding the old ones loses.
+    assert mon.save_rescreen([a], [], expected_seq={"a": a.seq}) == ["a"]
+    # A decision's write keeps the monitor's place in the feed too.
+    b_now = mon.get_monitor("b")
+    assert b_now is not None
+    mon.add_decision(
+        Decision("d", "b", "x:1", DecisionKind.TRUE_MATCH, "ok", "ana", "2026-12-03T00:00:00Z"),
+        replace(b_now, hits=(hit("x:1", alert=None),)),
+    )
+    assert mon.monitors_since(top2) == ([], [], top2)
