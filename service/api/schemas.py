@@ -415,8 +415,9 @@ class DecisionRequest(_Strict):
     ref: RefStr
     entity_id: EntityIdStr
     decision: Literal["false_positive", "true_match", "escalated"]
-    reason: Annotated[str, StringConstraints(min_length=1, max_length=MAX_REASON_CHARS)]
-    reviewer: Annotated[str, StringConstraints(min_length=1, max_length=MAX_REF_CHARS)]
+    # something visible: a reason of white space only is no reason (the same rule the use case applies)
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=MAX_REASON_CHARS, pattern=_VISIBLE)]
+    reviewer: Annotated[str, StringConstraints(min_length=1, max_length=MAX_REF_CHARS, pattern=_VISIBLE)]
 
 
 class DecisionsResponse(_Out):
