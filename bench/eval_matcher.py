@@ -49,6 +49,7 @@ from bench.common import (
 )
 from service.match.matcher import Matcher
 from service.model import EntityKind, Query, Snapshot
+from service.normalize.scripts import detect_script
 from service.settings import DEFAULT_THRESHOLD
 
 SWEEP = (0.60, 0.65, 0.70, 0.75, 0.80, 0.85, 0.90, 0.95)
@@ -214,10 +215,13 @@ def clean_name_rates(matcher: Matcher, snapshots: Sequence[Snapshot], threshold:
         return None
     kept = checked_clean_names(names, snapshots)
     by_country: dict[str, list[bool]] = defaultdict(list)
+    by_script: dict[str, list[bool]] = defaultdict(list)
     for n in kept:
         hits = matcher.screen(Query(name=n.name), threshold=threshold, limit=5)
-        by_country[n.country].append(any(h.match for h in hits))
-    flagged = sum(sum(v) for v in by_country.values())
+        flagged = any(h.match for h in hits)
+        by_country[n.country].append(flagged)
+        by_script[detect_script(n.name)].append(flagged)
+    flagged_all = sum(sum(v) for v in by_country.values())
     total = sum(len(v) for v in by_country.values())
     print(f"\nclean names from names-dataset ({total} screened of {len(names)} sampled; the rest are, or could be, "
           f"listed names): false-alarm rate by country")  # fmt: skip
@@ -225,7 +229,9 @@ def clean_name_rates(matcher: Matcher, snapshots: Sequence[Snapshot], threshold:
     cells = [f"{cc} {100 * sum(v) / len(v):5.1f}" for cc, v in rows]
     for i in range(0, len(cells), 8):
         print("  " + "   ".join(cells[i : i + 8]))
-    return flagged, total
+    scripts = ", ".join(f"{k} {100 * sum(v) / len(v):.2f} % of {len(v)}" for k, v in sorted(by_script.items()))
+    print(f"  by script: {scripts}")
+    return flagged_all, total
 
 
 def checked_clean_names(names: Sequence[CleanName], snapshots: Sequence[Snapshot]) -> list[CleanName]:

@@ -16,10 +16,11 @@ from dataclasses import dataclass
 import numpy as np
 from rapidfuzz.distance import OSA
 
-from service.match.score import token_weights
+from service.match.score import TokenComparer, token_weights
+from service.match.variants import learn_variants
 from service.model import Entity, Identifier, Name, NameQuality
 from service.normalize.identifiers import comparable
-from service.normalize.names import NormalizedName, TokenClass, analyze, skeletons
+from service.normalize.names import NormalizedName, TokenClass, abjad_skeletons, analyze, skeletons
 
 # Retrieval only: a one-edit neighbour must be at least this similar to be followed.
 NEIGHBOUR_MIN_SIMILARITY = 0.7
@@ -65,27 +66,39 @@ class Index:
         exact: dict[str, list[int]] = defaultdict(list)
         ids: dict[str, list[tuple[int, Identifier]]] = defaultdict(list)
         compacts: set[str] = set()
+        words: set[str] = set()  # tokens of names, as opposed to joined forms
+        abjad_tokens: set[str] = set()
+        by_entity: list[list[NormalizedName]] = []
         for ei, entity in enumerate(self.entities):
             seen: set[str] = set()
+            learnable: list[NormalizedName] = []
             for name in entity.all_names():
                 norm = analyze(name.full)
                 if not norm.tokens or norm.text in seen:
                     continue
                 seen.add(norm.text)
+                if name.quality == NameQuality.STRONG:
+                    learnable.append(norm)
+                if norm.abjad:
+                    abjad_tokens.update(norm.tokens)
                 ni = len(self.names)
                 self.names.append(IndexedName(ei, name, norm))
                 exact[norm.text].append(ni)
                 keys = set(norm.tokens)
+                words.update(keys)
                 compact = norm.compact
                 if len(norm.tokens) > 1 and 4 <= len(compact) <= MAX_COMPACT_LEN:
                     keys.add(compact)
                     compacts.add(compact)
                 for key in keys:
                     postings[key].append(ni)
+            by_entity.append(learnable)
             for ident in entity.identifiers:
                 key = comparable(ident.type, ident.value)
                 if len(key) >= 4:
                     ids[key].append((ei, ident))
+        # the lists' own spelling variants (aliases of one entity aligned token by token), for the scorer
+        self.comparer = TokenComparer(learn_variants(by_entity))
         # postings as one flat array plus (start, end) per key: one allocation instead of one per token
         self._flat = np.fromiter(
             (ni for p in postings.values() for ni in p), dtype=np.int32, count=sum(map(len, postings.values()))
@@ -112,11 +125,14 @@ class Index:
                 by_unarticled[token[2:]].append(token)
             if token.isdigit():
                 continue
-            for sk in skeletons(token):
+            # a listed abjad token is found under every Latin reading of its letters ("fdl": Fadl, Fazl)
+            for sk in abjad_skeletons(token) if token in abjad_tokens else skeletons(token):
                 if len(sk) >= 2:
                     by_skeleton[sk].append(token)
             # joined forms are reached through their skeleton; deletion keys for them would double the index
-            if MIN_DELETE_TOKEN_LEN <= len(token) <= MAX_DELETE_TOKEN_LEN and token not in compacts:
+            # (a joined form that is also a word, "naeem" of "Naeem Sheikh", keeps its typo neighbours)
+            joined_only = token in compacts and token not in words
+            if MIN_DELETE_TOKEN_LEN <= len(token) <= MAX_DELETE_TOKEN_LEN and not joined_only:
                 for d in deletions(token):
                     by_deletion[d].append(token)
         self.by_skeleton = {k: tuple(v) for k, v in by_skeleton.items()}
@@ -196,7 +212,7 @@ class Index:
             found.setdefault(cand, 0.9)  # "halim" for "elhalim"
         # Only the script makes a token abjad (a Latin token without vowels is an acronym such as HMS); abjad
         # transliterations ("smh" for Usama) have short skeletons, and the skeleton is how they match.
-        for sk in skeletons(token):
+        for sk in abjad_skeletons(token) if abjad else skeletons(token):
             if len(sk) >= MIN_SKELETON_LEN or (len(sk) == 2 and abjad):
                 for cand in self.by_skeleton.get(sk, ()):
                     found.setdefault(cand, 1.0 if abjad else 0.85)
@@ -238,12 +254,3 @@ class Index:
 
     def by_identifier(self, key: str) -> tuple[tuple[int, Identifier], ...]:
         return self.ids.get(key, ())
-
-
-QUALITY_FACTOR: dict[NameQuality, float] = {
-    NameQuality.STRONG: 1.0,
-    # Publishers flag weak a.k.a.s as too broad to screen on alone: an exact weak alias scores just under the
-    # default threshold (a visible hit, not a match) unless birth date, country or an identifier corroborate.
-    NameQuality.WEAK: 0.78,
-    NameQuality.LOW: 0.75,
-}

@@ -1,45 +1,132 @@
-"""Pure scorers: each returns a score and the evidence a reviewer reads. Query and list values are normalized
-by the same functions (service.normalize) before they meet here.
+"""Pure name scorers: how two tokens compare (TOKEN_RULES), how two names align, how two names in one non-Latin script
+compare in that script; and the corroborating comparisons (birth date, country). Query and list values are
+normalized by the same functions (service.normalize) before they meet here; service.match.features turns these
+comparisons into the declared scoring table.
 
-Name similarity aligns tokens one-to-one (order-free), weighs each token by how rare it is on the lists and by
-its class (legal forms and honorifics barely count, particles and patronymics count little), and charges for
-tokens left unmatched: fully on the query side, partly (UNMATCHED_LIST_COST) on the listed side, because
-whoever types a name often drops middle names and patronymics but rarely adds words that are not in it.
+Name similarity aligns tokens one-to-one (order-free), weighs each token by how rare it is on the lists and by its
+class (legal forms and titles barely count, particles and patronymics count little), and charges for tokens left
+unmatched: fully on the query side when the listed name has a name of its own left over too (a different name in its
+place), partly when the query merely adds a name (EXTRA_QUERY_COST) or drops one (UNMATCHED_LIST_COST).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from itertools import groupby
+from typing import Literal
 
 from rapidfuzz.distance import OSA
 
 from service.model import DateSpec
-from service.normalize.names import NormalizedName, TokenClass, fold_vowels, legal_class, skeletons
+from service.normalize.names import (
+    IDEOGRAPHIC_SCRIPTS,
+    NormalizedName,
+    TokenClass,
+    abjad_skeletons,
+    fold_vowels,
+    legal_class,
+    phonetic_form,
+    pinyin_syllables,
+    skeletons,
+)
 
-# A token pair below this similarity counts as unmatched: "carlos" ~ "nicolas" must not earn partial credit.
-TOKEN_MIN_SIMILARITY = 0.72
-# Same consonant skeleton (transliteration variants: Muhammad/Mohammed, Qaddafi/Gaddafi).
-SKELETON_SIMILARITY = 0.85
-SKELETON_SIMILARITY_SHORT = 0.85  # skeletons of two consonants ("km": Kim/Kam) say less
-# A shared skeleton only counts when the spellings are this close (Putin/Potanin share "ptn" but are not).
-PHONETIC_MIN = 0.65
+TokenMethod = Literal[
+    "exact",
+    "fuzzy",
+    "vowel_variant",
+    "doubled_letter",
+    "variant",
+    "phonetic",
+    "skeleton_only",
+    "short_edit",
+    "initial",
+    "legal_form",
+    "article",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class TokenRule:
+    method: TokenMethod
+    similarity: float | None  # None: the measured spelling similarity
+    meaning: str
+
+
+# Similarities of the rules below, named for the code that applies them.
+TOKEN_MIN_SIMILARITY = 0.72  # spelling similarity below this is no match on its own: "carlos" ~ "nicolas" earn nothing
+VOWEL_FOLD_DISCOUNT = 0.95
+DOUBLED_LETTER_SIMILARITY = 0.9
+VARIANT_SIMILARITY = 0.9
+PHONETIC_SIMILARITY = 0.85
+SKELETON_ONLY_SIMILARITY = 0.5
+SKELETON_MIN_SPELLING = 0.6  # below this the skeleton is a coincidence (Putin / Potanin), not even a weak link
+SHORT_EDIT_SIMILARITY = 0.6
+SHORT_EDIT_MIN_SPELLING = 0.75  # "koi" ~ "koti": the one letter dropped is all that differs
+# Two spellings sharing a skeleton are one name when, digraphs read as one letter and vowels folded, they are this
+# close (one letter of five or six off): Zhukova ~ Jukova, Hossein ~ Husein; Bushra ~ Bashar, Husayn ~ Hasan are not.
+PHONETIC_FORM_MIN_SIMILARITY = 0.8
+INITIAL_SIMILARITY = 0.75
 LEGAL_EQUIVALENT_SIMILARITY = 0.85
-VOWEL_FOLD_DISCOUNT = 0.95  # Yevgeny ~ Evgenii once vowels are folded: near-equal, not equal
-PHONETIC_MIN_ABJAD = 0.25
-_VOWELS = re.compile("[aeiou]")
-_ARTICLES = ("al", "el")
 ARTICLE_SIMILARITY = 0.9
-INITIAL_SIMILARITY = 0.75  # "N." for "Nicolas"
-# Share of a listed token's weight charged when the query leaves it unmatched (dropped middle names).
-UNMATCHED_LIST_COST = 0.25
-# Joined/split tokens ("ALQAEDA" vs "Al Qa'ida") compared as one string, slightly discounted.
-COMPACT_MIN_SIMILARITY = 0.88
-# Ceiling of a name score when the query covers a share c of the listed name's distinctive weight: BASE + (1-BASE)c.
-COVERAGE_BASE = 0.6
-COMPACT_DISCOUNT = 0.97
+SHORT_TOKEN = 4  # tokens of up to this many letters are short: one substitution makes another name (Jie / Jia)
+
+# The token-level policy, one rule per row: the first that applies wins (see TokenComparer.similarity).
+TOKEN_RULES: tuple[TokenRule, ...] = (
+    TokenRule("exact", 1.0, "the same token after normalization"),
+    TokenRule("legal_form", LEGAL_EQUIVALENT_SIMILARITY, "two legal forms of one kind (OOO / LLC, AG / GmbH)"),
+    TokenRule("initial", INITIAL_SIMILARITY, "a query initial standing for a listed name (V. / Vladimir)"),
+    TokenRule("article", ARTICLE_SIMILARITY, "the Arabic article written joined (Elhalim / Halim)"),
+    TokenRule(
+        "variant",
+        VARIANT_SIMILARITY,
+        "a pair the lists themselves give as spellings of one name: aliases of one "
+        "entity aligned token by token (Mohammed / Muhammad, Evgeny / Yevgeniy)",
+    ),
+    TokenRule(
+        "doubled_letter",
+        DOUBLED_LETTER_SIMILARITY,
+        "the same once doubled letters are single (Jong-uun / Jong-un): a typing slip even in a short token",
+    ),
+    TokenRule(
+        "vowel_variant",
+        None,
+        f"the same or close once transliteration vowels are folded (Yevgeny / Evgenii), x{VOWEL_FOLD_DISCOUNT}",
+    ),
+    TokenRule(
+        "phonetic",
+        PHONETIC_SIMILARITY,
+        "one consonant skeleton and close spelling (Qaddafi / Gaddafi), or the "
+        "skeleton of a name written in an abjad (mhmd / Muhammad, fdl / Fazl)",
+    ),
+    TokenRule(
+        "fuzzy",
+        None,
+        f"spelling similarity (OSA, a transposition counts once) of {SHORT_TOKEN + 1}+ letter "
+        f"tokens, at least {TOKEN_MIN_SIMILARITY}",
+    ),
+    TokenRule(
+        "short_edit",
+        SHORT_EDIT_SIMILARITY,
+        "a letter dropped from a short token (Koi / Koti): weak, a "
+        "substitution in a short token is another name (Jie / Jia, Hou / Chou) and earns nothing",
+    ),
+    TokenRule(
+        "skeleton_only",
+        SKELETON_ONLY_SIMILARITY,
+        "only the consonant skeleton links two spellings the lists "
+        "never give for one name (Bushra / Bashar, Husayn / Hasan): weak, most often another name",
+    ),
+)
+TOKEN_METHODS: frozenset[str] = frozenset(r.method for r in TOKEN_RULES)
+
+_ARTICLES = ("al", "el")
+# Tokens that name the person or company (a patronymic too: another father's name is another person).
+_NAME_CLASSES = (TokenClass.NORMAL, TokenClass.PATRONYMIC)
+ABJAD_QUERY, ABJAD_LISTED, PINYIN = 1, 2, 4  # TokenComparer.similarity flags
+_NO_MATCH: tuple[float, str] = (0.0, "")
+TOKEN_CACHE_SIZE = 1 << 18  # token pairs recur across aliases and queries; a hit costs a hash, a miss ~5 us
 
 CLASS_WEIGHT: dict[TokenClass, float] = {
     TokenClass.NORMAL: 1.0,
@@ -53,85 +140,190 @@ CLASS_WEIGHT: dict[TokenClass, float] = {
 Weigher = Callable[[str], float]  # token -> rarity weight (IDF on the loaded lists)
 
 
-@lru_cache(maxsize=1 << 18)  # pairs recur across aliases and queries; a hit costs a hash, a miss ~5 us
-def token_similarity(a: str, b: str, ca: TokenClass, cb: TokenClass, abjad: bool = False) -> tuple[float, str]:
-    """Similarity of two normalized tokens and the method that found it ("exact", "fuzzy", "phonetic", ...).
+def _single_letters(token: str) -> str:
+    return "".join(ch for ch, _ in groupby(token))
 
-    `abjad`: one of the names was written in Arabic, Hebrew or Persian script, whose transliteration carries
-    few or no vowels ("bhja" for Bahaji), so the consonant skeleton is the evidence and spelling distance isn't.
-    """
-    if a == b:
-        return 1.0, "exact"
-    if ca == TokenClass.LEGAL and cb == TokenClass.LEGAL:
-        la, lb = legal_class(a), legal_class(b)
-        if la is not None and la == lb:
-            # "ooo" ~ "llc" is the same form; "navigation" ~ "shipping" only the same kind of word
-            return LEGAL_EQUIVALENT_SIMILARITY, "legal_form"
-    if len(a) == 1 or len(b) == 1:
-        # an initial typed in the query stands for a listed name ("V. Putin"); a listed single letter ("S&D
-        # Solutions") is part of the name, not the initial of whatever word the query has there
-        if len(a) == 1 and a.isalpha() and b[0] == a:
-            return INITIAL_SIMILARITY, "initial"
-        return 0.0, ""
-    sim = OSA.normalized_similarity(a, b, score_cutoff=PHONETIC_MIN_ABJAD)
-    if sim == 0.0 or a.isdigit() or b.isdigit():
-        return 0.0, ""  # numbers in names ("Vessel 12") must agree exactly
-    method = "fuzzy"
-    if (
-        sim < 1.0
-        and len(a) > 4
-        and len(b) > 4
-        and (a[2:] == b or b[2:] == a)
-        and (a[:2] in _ARTICLES or b[:2] in _ARTICLES)
-    ):
-        return ARTICLE_SIMILARITY, "article"  # "elhalim" ~ "halim", "alansar" ~ "ansar": the article written joined
-    if sim < 1.0:
+
+@dataclass(frozen=True, slots=True)
+class Variants:
+    """Token pairs known to spell one name (learned from the lists' aliases, service.match.variants)."""
+
+    pairs: frozenset[tuple[str, str]] = frozenset()  # (a, b) with a < b
+    known: frozenset[str] = frozenset()  # every token in some pair
+
+    @classmethod
+    def of(cls, pairs: Iterable[tuple[str, str]]) -> Variants:
+        ordered = frozenset((a, b) if a < b else (b, a) for a, b in pairs if a != b)
+        return cls(ordered, frozenset(t for p in ordered for t in p))
+
+    def __contains__(self, pair: object) -> bool:
+        if not isinstance(pair, tuple) or len(pair) != 2:
+            return False
+        a, b = pair
+        return ((a, b) if a < b else (b, a)) in self.pairs
+
+    def __len__(self) -> int:
+        return len(self.pairs)
+
+
+class TokenComparer:
+    """Token similarity under TOKEN_RULES, with the lists' own variant pairs; memoized, safe to share across threads
+    (a dict write is atomic under the GIL; the cache is cleared when full)."""
+
+    def __init__(self, variants: Variants | None = None) -> None:
+        self.variants = variants or Variants()
+        self._cache: dict[tuple[str, str, int, int, int], tuple[float, str]] = {}
+
+    def similarity(self, a: str, b: str, ca: TokenClass, cb: TokenClass, flags: int = 0) -> tuple[float, str]:
+        """(similarity, method) of query token `a` and listed token `b`.
+
+        `flags`: ABJAD_QUERY / ABJAD_LISTED when that token was written in an abjad (Arabic, Hebrew, Persian script),
+        whose transliteration carries few vowels ("bhja" for Bahaji), so the consonant skeleton is the evidence;
+        PINYIN when both names are Chinese names in Pinyin, where another syllable is another name.
+        """
+        if a == b:
+            return 1.0, "exact"
+        key = (a, b, ca, cb, flags)
+        found = self._cache.get(key)
+        if found is None:
+            found = self._similarity(a, b, ca, cb, flags)
+            if len(self._cache) >= TOKEN_CACHE_SIZE:
+                self._cache.clear()
+            self._cache[key] = found
+        return found
+
+    def _similarity(self, a: str, b: str, ca: TokenClass, cb: TokenClass, flags: int) -> tuple[float, str]:
+        if ca == TokenClass.LEGAL and cb == TokenClass.LEGAL:
+            la, lb = legal_class(a), legal_class(b)
+            if la is not None and la == lb:
+                # "ooo" ~ "llc" is the same form; "navigation" ~ "shipping" only the same kind of word
+                return LEGAL_EQUIVALENT_SIMILARITY, "legal_form"
+        if len(a) == 1 or len(b) == 1:
+            # an initial typed in the query stands for a listed name ("V. Putin"); a listed single letter ("S&D
+            # Solutions") is part of the name, not the initial of whatever word the query has there
+            if len(a) == 1 and a.isalpha() and b[0] == a:
+                return INITIAL_SIMILARITY, "initial"
+            return _NO_MATCH
+        if not (a.isalpha() and b.isalpha()):
+            return _NO_MATCH  # numbers and codes in names ("Vessel 12", "A320") must agree exactly
+        if len(a) > 4 and len(b) > 4 and (a[2:] == b or b[2:] == a) and (a[:2] in _ARTICLES or b[:2] in _ARTICLES):
+            return ARTICLE_SIMILARITY, "article"  # "elhalim" ~ "halim", "alansar" ~ "ansar": the article joined
+        sim = OSA.normalized_similarity(a, b)
+        method = "fuzzy"
         fa, fb = fold_vowels(a), fold_vowels(b)
         if fa != a or fb != b:
             folded = OSA.normalized_similarity(fa, fb) * VOWEL_FOLD_DISCOUNT
             if folded > sim:
                 sim, method = folded, "vowel_variant"
-    # Abjad transliterations (Arabic, Hebrew, Persian) carry no vowels: "mhmd", "bn", "smh", "ly".
-    vowelless = abjad  # the script says so; a Latin token without vowels is an acronym (HMS, VTB), not an abjad
-    if sim < 1.0 and (min(len(a), len(b)) >= 3 or vowelless):
-        ska, skb = _shared_skeleton(a, b)
-        # one-consonant skeletons (Ali/Aly, Aziz/Azeez) need the spellings themselves to be close
-        long_enough = (
-            len(ska) >= 2
-            or (vowelless and sim >= PHONETIC_MIN_ABJAD)
-            or (min(len(a), len(b)) >= 3 and sim >= PHONETIC_MIN)
-        )
-        if ska == skb and long_enough and sim >= (PHONETIC_MIN_ABJAD if vowelless else PHONETIC_MIN):
-            floor = SKELETON_SIMILARITY if len(ska) >= 3 else SKELETON_SIMILARITY_SHORT
-            if floor > sim:
-                sim, method = floor, "phonetic"
-    if len(a) <= 3 or len(b) <= 3:
-        # one substitution in a three-letter token is a different word ("ali"/"ala"); a letter dropped from a
-        # longer one is a typo ("koi"/"koti")
-        if method in ("phonetic", "vowel_variant") or (
-            min(len(a), len(b)) == 3 and abs(len(a) - len(b)) == 1 and sim >= 0.75
-        ):
+        if sim < DOUBLED_LETTER_SIMILARITY and _single_letters(a) == _single_letters(b):
+            sim, method = DOUBLED_LETTER_SIMILARITY, "doubled_letter"
+        if flags & (ABJAD_QUERY | ABJAD_LISTED):
+            return self._abjad(a, b, flags, sim, method)
+        if (a, b) in self.variants and sim < VARIANT_SIMILARITY:
+            return VARIANT_SIMILARITY, "variant"
+        if flags & PINYIN and method != "doubled_letter":
+            pa, pb = pinyin_syllables(a), pinyin_syllables(b)
+            if pa is not None and pb is not None and pa != pb:
+                return _NO_MATCH  # another syllable of a Chinese name is another name, not a slip
+        shorter = min(len(a), len(b))
+        if shorter < SHORT_TOKEN or (shorter == SHORT_TOKEN and len(a) == len(b)):
+            # a short token, or a substitution in a four-letter one: another name more often than a slip
+            if method in ("vowel_variant", "doubled_letter") and sim >= PHONETIC_SIMILARITY:
+                return sim, method  # "aly" ~ "ali", "uun" ~ "un"
+            if _consonant_swap(a, b):
+                return PHONETIC_SIMILARITY, "phonetic"  # "kim" ~ "gim", "kang" ~ "gang": one sound, two romanizations
+            if shorter == SHORT_TOKEN - 1 and abs(len(a) - len(b)) == 1 and sim >= SHORT_EDIT_MIN_SPELLING:
+                return SHORT_EDIT_SIMILARITY, "short_edit"  # "koi" ~ "koti": one letter dropped
+            return _NO_MATCH
+        shared = _shares_skeleton(a, b)
+        if sim >= TOKEN_MIN_SIMILARITY:
+            if shared and sim < PHONETIC_SIMILARITY:
+                return PHONETIC_SIMILARITY, "phonetic"
             return sim, method
-        return 0.0, ""
-    return (sim, method) if sim >= TOKEN_MIN_SIMILARITY else (0.0, "")
+        if shared and sim >= SKELETON_MIN_SPELLING:
+            if _phonetic_similarity(a, b) >= PHONETIC_FORM_MIN_SIMILARITY:
+                return PHONETIC_SIMILARITY, "phonetic"  # Zhukova ~ Jukova, Hossein ~ Husein
+            return SKELETON_ONLY_SIMILARITY, "skeleton_only"
+        return _NO_MATCH
+
+    def _abjad(self, a: str, b: str, flags: int, sim: float, method: str) -> tuple[float, str]:
+        """A token written in an abjad against another: their skeletons (every Latin reading of the abjad's letters)
+        are the evidence; a pair of tokens each known to the lists as spellings of other names is weak."""
+        if (a, b) in self.variants:
+            return max(sim, VARIANT_SIMILARITY), "variant"
+        ska = abjad_skeletons(a) if flags & ABJAD_QUERY else skeletons(a)
+        skb = abjad_skeletons(b) if flags & ABJAD_LISTED else skeletons(b)
+        if not set(ska) & set(skb) or (len(ska[0]) < 2 and len(skb[0]) < 2 and sim < PHONETIC_SIMILARITY):
+            # one-consonant skeletons (Ali / Aly) need the spellings themselves to be close
+            return (sim, method) if sim >= TOKEN_MIN_SIMILARITY and min(len(a), len(b)) > SHORT_TOKEN else _NO_MATCH
+        if a in self.variants.known and b in self.variants.known:
+            # the lists spell both, each as some other name and never as each other: another name
+            return SKELETON_ONLY_SIMILARITY, "skeleton_only"
+        return max(sim, PHONETIC_SIMILARITY), "phonetic"
+
+
+_VOWEL_LETTERS = re.compile("[aeiouy]+")
+
+
+def _phonetic_similarity(a: str, b: str) -> float:
+    """Spelling similarity once digraphs are read as one letter, with "ch" read as in French too (Cherif ~ Sharif)."""
+    best = OSA.normalized_similarity(phonetic_form(a), phonetic_form(b))
+    if "ch" in a or "ch" in b:
+        best = max(
+            best, OSA.normalized_similarity(phonetic_form(a.replace("ch", "sh")), phonetic_form(b.replace("ch", "sh")))
+        )
+    return best
+
+
+def _consonant_swap(a: str, b: str) -> bool:
+    """Short tokens that differ only in consonants their skeleton merges (k/g/q/c, s/z, v/b), with the same vowels
+    and a skeleton of two consonants or more: romanizations of one syllable (Kim / Gim), not another syllable."""
+    if len(a) != len(b):
+        return False
+    sa = skeletons(a)[0]
+    return len(sa) >= 2 and sa == skeletons(b)[0] and _VOWEL_LETTERS.findall(a) == _VOWEL_LETTERS.findall(b)
+
+
+def _shares_skeleton(a: str, b: str) -> bool:
+    """The consonant skeletons of a and b agree (either reading of "ch") and span two consonants or more."""
+    sa, sb = skeletons(a), skeletons(b)
+    return any(x in sb and len(x) >= 2 for x in sa)
+
+
+DEFAULT_COMPARER = TokenComparer()
+
+
+def token_similarity(
+    a: str, b: str, ca: TokenClass, cb: TokenClass, *, abjad: bool = False, comparer: TokenComparer | None = None
+) -> tuple[float, str]:
+    """Similarity of two normalized tokens and the rule that found it (TOKEN_RULES); `abjad`: `a` was written in an
+    abjad. Without a `comparer`, no variant pairs are known."""
+    return (comparer or DEFAULT_COMPARER).similarity(a, b, ca, cb, ABJAD_QUERY if abjad else 0)
+
+
+# --- names ---------------------------------------------------------------------------------------------------
+
+NameMethod = Literal["exact", "token_alignment", "compact", "same_script", "none"]
+# Share of a listed token's weight charged when the query leaves it unmatched (dropped middle names).
+UNMATCHED_LIST_COST = 0.25
+# Share of a query token's weight charged when it matches nothing and the listed name has no name left over (the
+# query adds a given name: "Ahmed Ali El Tilemsi" for "EL TILEMSI, Ahmed").
+EXTRA_QUERY_COST = 0.6
+# Joined/split tokens ("ALQAEDA" vs "Al Qa'ida") compared as one string, slightly discounted.
+COMPACT_MIN_SIMILARITY = 0.88
+COMPACT_DISCOUNT = 0.97
+# Ceiling of a name score when the query covers a share c of the listed name's distinctive weight: BASE + (1-BASE)c.
+COVERAGE_BASE = 0.6
+# Two words of one abjad name count as one when this similar in that script (a letter off: spelling, not a name).
+NATIVE_WORD_MIN_SIMILARITY = 0.75
 
 
 @dataclass(frozen=True, slots=True)
 class NameScore:
     score: float
-    method: str  # "exact", "token_alignment", "compact"
+    method: NameMethod
     detail: str  # the alignment, for the reviewer
-
-
-def _shared_skeleton(a: str, b: str) -> tuple[str, str]:
-    """The skeletons of a and b, choosing the readings of "ch" that agree when there is a choice."""
-    sa, sb = skeletons(a), skeletons(b)
-    if len(sa) == 1 and len(sb) == 1:
-        return sa[0], sb[0]
-    for x in sa:
-        if x in sb:
-            return x, x
-    return sa[0], sb[0]
+    weak_links: int = 0  # token pairs linked only by a skeleton (skeleton_only): the evidence says so
 
 
 def token_weights(n: NormalizedName, weigh: Weigher) -> tuple[float, ...]:
@@ -147,27 +339,58 @@ def score_names(
     cw: Sequence[float] | None = None,
     *,
     explain: bool = True,
+    comparer: TokenComparer | None = None,
 ) -> NameScore:
     """Similarity of a query name and a listed name, 0..1, with the token alignment that produced it.
 
     `qw`/`cw` are the names' token weights when the caller has them precomputed (see `token_weights`);
     `explain=False` skips writing the alignment out (the screening hot path explains only the winners).
+    When both names are in one script that transliteration flattens (NATIVE_SCRIPTS), the score is at most their
+    similarity in that script.
     """
     if not q.tokens or not c.tokens:
         return NameScore(0.0, "none", "")
-    if q.text == c.text:
+    if q.text == c.text and q.native == c.native:
         return NameScore(1.0, "exact", "identical after normalization")
+    comparer = comparer or DEFAULT_COMPARER
     qw = qw if qw is not None else token_weights(q, weigh)
     cw = cw if cw is not None else token_weights(c, weigh)
+    best = _align(q, c, qw, cw, explain=explain, comparer=comparer)
+    if len(q.tokens) != len(c.tokens):
+        qc, cc = q.compact, c.compact
+        if len(qc) >= 5 and len(cc) >= 5:
+            sim = OSA.normalized_similarity(qc, cc)
+            if sim >= COMPACT_MIN_SIMILARITY and sim * COMPACT_DISCOUNT > best.score:
+                best = NameScore(sim * COMPACT_DISCOUNT, "compact", f"joined: {qc} ~ {cc} ({sim:.2f})")
+    if q.native and c.native and q.script == c.script:
+        native = native_similarity(q.native, c.native, q.script in IDEOGRAPHIC_SCRIPTS)
+        if native < best.score:
+            detail = f"in {q.script} script: {' '.join(q.native)} ~ {' '.join(c.native)} ({native:.2f})"
+            best = NameScore(native, "same_script", f"{detail}; {best.detail}" if explain else "", best.weak_links)
+    return best
+
+
+def _align(
+    q: NormalizedName,
+    c: NormalizedName,
+    qw: Sequence[float],
+    cw: Sequence[float],
+    *,
+    explain: bool,
+    comparer: TokenComparer,
+) -> NameScore:
     # the hot loop of every screening: plain indexes and a native tuple sort (negated similarity first)
     pairs: list[tuple[float, int, int, str]] = []
     qt, qk, ct, ck = q.tokens, q.classes, c.tokens, c.classes
     nq, nc = len(qt), len(ct)
-    abjad = q.abjad or c.abjad
+    flags = (
+        (ABJAD_QUERY if q.abjad else 0) | (ABJAD_LISTED if c.abjad else 0) | (PINYIN if q.pinyin and c.pinyin else 0)
+    )
+    similarity = comparer.similarity
     for i in range(nq):
         ta, ka = qt[i], qk[i]
         for j in range(nc):
-            sim, method = token_similarity(ta, ct[j], ka, ck[j], abjad)
+            sim, method = similarity(ta, ct[j], ka, ck[j], flags)
             if sim > 0.0:
                 pairs.append((-sim, i, j, method))
     pairs.sort()
@@ -175,6 +398,7 @@ def score_names(
     used_c = [False] * nc
     num = 0.0
     den = 0.0
+    weak = 0
     parts: list[str] = []
     for neg_sim, i, j, method in pairs:
         if used_q[i] or used_c[j]:
@@ -184,16 +408,24 @@ def score_names(
         w = (qw[i] + cw[j]) / 2
         num += w * sim
         den += w
+        if method == "skeleton_only":
+            weak += 1
         if not explain:
             continue
         if method == "exact":
-            parts.append(q.tokens[i])
+            parts.append(qt[i])
         else:
-            parts.append(f"{q.tokens[i]}~{c.tokens[j]} ({method} {sim:.2f})")
-    missing_q = [i for i in range(nq) if not used_q[i]]
-    missing_c = [j for j in range(nc) if not used_c[j]]
-    for i in missing_q:
-        den += qw[i]
+            parts.append(f"{qt[i]}~{ct[j]} ({method} {sim:.2f})")
+    # A query name left over while the listed name has a name of its own left over too is a different name in its
+    # place ("Carlos Maduro" for "Nicolas Maduro"): both cost in full. A query name alone left over is an added
+    # name (EXTRA_QUERY_COST); a listed name alone left over a dropped one (UNMATCHED_LIST_COST).
+    extra_q = [i for i in range(nq) if not used_q[i]]
+    extra_c = [j for j in range(nc) if not used_c[j]]
+    q_names = [i for i in extra_q if qk[i] in _NAME_CLASSES]
+    c_names = sorted((j for j in extra_c if ck[j] in _NAME_CLASSES), key=lambda j: -cw[j])
+    replaced = set(c_names[: len(q_names)])
+    for i in extra_q:
+        den += qw[i] * (EXTRA_QUERY_COST if qk[i] in _NAME_CLASSES and not c_names else 1.0)
     # A match must be carried by the listed name's distinctive words: "Silver Maritime Co" shares one word
     # with "SILVER BRIDGE SHIPPING CO" and may not score as if the rest were just dropped middle names.
     normal_total = 0.0
@@ -204,33 +436,70 @@ def score_names(
                 normal_covered += cw[j]
                 normal_total += cw[j]
         else:
-            den += UNMATCHED_LIST_COST * cw[j]
+            den += cw[j] * (1.0 if j in replaced else UNMATCHED_LIST_COST)
             if ck[j] == TokenClass.NORMAL:
                 normal_total += cw[j]
     aligned = num / den if den > 0 else 0.0
     if normal_total > 0:
         aligned = min(aligned, COVERAGE_BASE + (1 - COVERAGE_BASE) * normal_covered / normal_total)
-    if missing_q and explain:
-        parts.append("query only: " + " ".join(q.tokens[i] for i in missing_q))
-    if missing_c and explain:
-        parts.append("list only: " + " ".join(c.tokens[j] for j in missing_c))
-    best = NameScore(aligned, "token_alignment", "; ".join(parts))
-    if len(q.tokens) != len(c.tokens):
-        qc, cc = q.compact, c.compact
-        if len(qc) >= 5 and len(cc) >= 5:
-            sim = OSA.normalized_similarity(qc, cc)
-            if sim >= COMPACT_MIN_SIMILARITY and sim * COMPACT_DISCOUNT > best.score:
-                best = NameScore(sim * COMPACT_DISCOUNT, "compact", f"joined: {qc} ~ {cc} ({sim:.2f})")
-    return best
+    if explain:
+        if extra_q:
+            parts.append("query only: " + " ".join(qt[i] for i in extra_q))
+        if extra_c:
+            parts.append("list only: " + " ".join(ct[j] for j in extra_c))
+        if replaced:
+            parts.append("a different name in place of: " + " ".join(ct[j] for j in sorted(replaced)))
+        if weak:
+            parts.append("linked only by consonant skeleton, weak")
+    return NameScore(aligned, "token_alignment", "; ".join(parts), weak)
 
 
-# --- corroborating features ------------------------------------------------------------------------------
+def native_similarity(a: Sequence[str], b: Sequence[str], ideographic: bool) -> float:
+    """Two names compared in their own script: characters in order for CJK and Hangul (one character of two off
+    is 0.5); for abjads, words aligned one-to-one by spelling, weighed by length, with the alignment's costs."""
+    if ideographic:
+        return OSA.normalized_similarity("".join(a), "".join(b))
+    pairs = sorted(
+        ((-s, i, j) for i, x in enumerate(a) for j, y in enumerate(b) if (s := _native_word(x, y)) > 0.0),
+    )
+    used_a: set[int] = set()
+    used_b: set[int] = set()
+    num = den = 0.0
+    for neg, i, j in pairs:
+        if i in used_a or j in used_b:
+            continue
+        used_a.add(i)
+        used_b.add(j)
+        w = (len(a[i]) + len(b[j])) / 2
+        num += -neg * w
+        den += w
+    left_a = [i for i in range(len(a)) if i not in used_a]
+    left_b = sorted((j for j in range(len(b)) if j not in used_b), key=lambda j: -len(b[j]))
+    replaced = set(left_b[: len(left_a)])
+    den += sum(len(a[i]) * (1.0 if left_b else EXTRA_QUERY_COST) for i in left_a)
+    den += sum(len(b[j]) * (1.0 if j in replaced else UNMATCHED_LIST_COST) for j in left_b)
+    return num / den if den else 0.0
 
-BIRTH_DATE_EXACT_BONUS = 0.05
-BIRTH_YEAR_BONUS = 0.02
-BIRTH_DATE_CONTRADICTION = -0.15
-COUNTRY_BONUS = 0.02
-COUNTRY_CONTRADICTION = -0.04
+
+def _native_word(x: str, y: str) -> float:
+    if x == y:
+        return 1.0
+    s = OSA.normalized_similarity(x, y)
+    return s if s >= NATIVE_WORD_MIN_SIMILARITY else 0.0
+
+
+# --- corroborating comparisons -------------------------------------------------------------------------------
+
+DateMethod = Literal[
+    "birth_date_exact",
+    "birth_month_match",
+    "birth_year_match",
+    "birth_year_match_day_differs",
+    "birth_year_near",
+    "birth_date_differs",
+]
+# How strongly each outcome corroborates (1.0 = an exact date; the feature table weighs it).
+DATE_MATCH_STRENGTH: dict[str, float] = {"birth_date_exact": 1.0, "birth_month_match": 0.5, "birth_year_match": 0.4}
 
 
 def _year(iso: str) -> int | None:
@@ -240,17 +509,21 @@ def _year(iso: str) -> int | None:
         return None
 
 
-def compare_birth_date(query: str, listed: Sequence[DateSpec]) -> tuple[float, str, DateSpec | None]:
-    """(weight, method, the listed date) for a query birth date against the listed ones; weight 0 when unknown."""
+def compare_birth_date(query: str, listed: Sequence[DateSpec]) -> tuple[DateMethod | None, DateSpec | None]:
+    """How a query birth date stands to the listed ones: the best outcome and the listed date it came from; None
+    when the query date is unreadable or nothing is listed."""
     qy = _year(query)
     if qy is None or not listed:
-        return 0.0, "", None
-    best: tuple[float, str, DateSpec | None] = (BIRTH_DATE_CONTRADICTION, "birth_date_differs", listed[0])
+        return None, None
+    rank = {"birth_date_differs": 0, "birth_year_near": 1, "birth_year_match_day_differs": 1, "birth_year_match": 2}
+    best: tuple[DateMethod, DateSpec] = ("birth_date_differs", listed[0])
     for spec in listed:
         if spec.end is None and len(query) >= 10 and spec.start == query[:10]:
-            return BIRTH_DATE_EXACT_BONUS, "birth_date_exact", spec
+            return "birth_date_exact", spec
         if spec.end is None and len(query) >= 7 and len(spec.start) >= 7 and spec.start[:7] == query[:7]:
-            best = (BIRTH_DATE_EXACT_BONUS / 2, "birth_month_match", spec)
+            best = ("birth_month_match", spec)
+            continue
+        if best[0] == "birth_month_match":
             continue
         lo, hi = _year(spec.start), _year(spec.end or spec.start)
         if lo is None or hi is None:
@@ -259,18 +532,17 @@ def compare_birth_date(query: str, listed: Sequence[DateSpec]) -> tuple[float, s
         if lo - slack <= qy <= hi + slack:
             if len(spec.start) >= 10 and len(query) >= 10 and spec.end is None:
                 # same year, different day: a typo or another person; neither confirms nor refutes much
-                if best[0] < 0:
-                    best = (0.0, "birth_year_match_day_differs", spec)
-            elif best[0] < BIRTH_YEAR_BONUS:
-                best = (BIRTH_YEAR_BONUS, "birth_year_match", spec)
-        elif (abs(qy - lo) <= 1 or abs(qy - hi) <= 1) and best[0] < 0:
-            best = (0.0, "birth_year_near", spec)
+                if rank[best[0]] < 1:
+                    best = ("birth_year_match_day_differs", spec)
+            elif rank[best[0]] < 2:
+                best = ("birth_year_match", spec)
+        elif (abs(qy - lo) <= 1 or abs(qy - hi) <= 1) and rank[best[0]] < 1:
+            best = ("birth_year_near", spec)
     return best
 
 
-def compare_countries(query: Sequence[str], listed: Sequence[str]) -> tuple[float, str]:
+def countries_agree(query: Sequence[str], listed: Sequence[str]) -> bool | None:
+    """True when a query country is among the listed ones, False when none is, None when either side has none."""
     if not query or not listed:
-        return 0.0, ""
-    if set(query) & set(listed):
-        return COUNTRY_BONUS, "country_match"
-    return COUNTRY_CONTRADICTION, "country_differs"
+        return None
+    return bool(set(query) & set(listed))

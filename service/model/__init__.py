@@ -14,16 +14,27 @@ from service.model.entity import (
     SourceRecord,
     entity_id,
 )
-from service.model.screening import Comparison, Evidence, Hit, LinkedEntity, Query
+from service.model.screening import (
+    EVIDENCE_METHODS,
+    Comparison,
+    Evidence,
+    EvidenceMethod,
+    Hit,
+    LinkedEntity,
+    Query,
+    evidence_method,
+)
 from service.model.status import ListStatus, Snapshot, SnapshotDiff, SyncState
 
 __all__ = [
+    "EVIDENCE_METHODS",
     "Address",
     "Comparison",
     "DateSpec",
     "Entity",
     "EntityKind",
     "Evidence",
+    "EvidenceMethod",
     "Hit",
     "Identifier",
     "IdentifierType",
@@ -39,4 +50,5 @@ __all__ = [
     "SourceRecord",
     "SyncState",
     "entity_id",
+    "evidence_method",
 ]

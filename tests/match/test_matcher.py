@@ -77,8 +77,9 @@ def test_screen_tail_number_finds_aircraft_with_operator(real_matcher: Matcher, 
     assert any(link.entity_id == SDN_POUYA_AIR and link.relation == "operator" for link in hit.linked)
     ev = next(e for e in hit.evidence if e.field == "identifier")
     assert ev.method == "exact_identifier" and ev.list_normalized == "EPGOM"
-    link = next(e for e in hit.evidence if e.field == "link" and e.method == "operator")
+    link = next(e for e in hit.evidence if e.field == "link" and e.method == "linked_party")
     assert link.list_value == "POUYA AIR" and link.list_normalized == SDN_POUYA_AIR
+    assert "operator" in (link.detail or "")
 
 
 def test_screen_identifier_typed_in_name_field(real_matcher: Matcher) -> None:

@@ -42,9 +42,9 @@ def test_token_similarity_phonetic_needs_close_spelling() -> None:
 
 def test_compare_birth_date_exact_year_range_and_contradiction() -> None:
     listed = (DateSpec("1962-11-23"), DateSpec("1960", end="1965"))
-    assert compare_birth_date("1962-11-23", listed)[1] == "birth_date_exact"
-    assert compare_birth_date("1964", listed)[1] == "birth_year_match"
-    assert compare_birth_date("1980", listed)[0] < 0
+    assert compare_birth_date("1962-11-23", listed)[0] == "birth_date_exact"
+    assert compare_birth_date("1964", listed)[0] == "birth_year_match"
+    assert compare_birth_date("1980", listed)[0] == "birth_date_differs"
 
 
 def test_token_similarity_reads_ch_as_sh_or_kh() -> None:
