@@ -15,6 +15,7 @@ from typing import TypeVar
 from service.model import Address, DateSpec, Entity, IdentifierType, Name, NameQuality, NameType
 from service.normalize.countries import to_country_code
 from service.normalize.scripts import detect_script
+from service.normalize.vocabulary import is_patronymic
 from service.sources.base import ParseReport
 
 T = TypeVar("T", bound=Hashable)
@@ -22,9 +23,6 @@ T = TypeVar("T", bound=Hashable)
 _SPACE = re.compile(r"\s+")
 # Values publishers put in a country field to mean "not known"; "na" would otherwise read as Namibia.
 _NO_COUNTRY = frozenset({"na", "n/a", "none", "unknown", "-", "00", "not known"})
-# East Slavic patronymic endings, Latin and Cyrillic (Vladimirovich, Petrovna, Ilyich, Иванович, Ильич); a bare
-# "-ich" is left out so that Friedrich or Ulrich stay middle names.
-_PATRONYMIC = re.compile(r"(?:ovich|evich|yich|ilich|ovna|evna|ichna|ович|евич|ьич|овна|евна|ична)$", re.IGNORECASE)
 
 
 def clean(text: str | None) -> str | None:
@@ -70,10 +68,6 @@ def country(text: str | None) -> str | None:
     return to_country_code(value) or value
 
 
-def is_patronymic(part: str) -> bool:
-    return len(part) > 4 and " " not in part and bool(_PATRONYMIC.search(part))
-
-
 def make_name(
     full: str,
     *,
@@ -84,7 +78,8 @@ def make_name(
     family: str | None = None,
     lang: str | None = None,
 ) -> Name:
-    """A Name with its script detected; a single Slavic-patronymic middle part is filed as the patronymic."""
+    """A Name with its script detected; a single Slavic-patronymic middle part is filed as the patronymic (the
+    vocabulary's `is_patronymic`, the one the matcher classes tokens by)."""
     full = clean(full) or full
     given, middle, family = clean(given), clean(middle), clean(family)
     patronymic = None
