@@ -62,6 +62,7 @@ AIM_FPR_PINYIN = 0.01
 AIM_PAIR_F1 = 0.88
 # Golden variations that are the issue's "listed surname, different given name" and "invented pinyin" families.
 LISTED_SURNAME = ("neg_hard_surname", "neg_listed_surname")
+CHECK_VERSION = "collision-v2"  # bench.make_golden's collision test (v2: names in an abjad by their consonants)
 PINYIN = ("neg_pinyin",)
 
 
@@ -239,7 +240,7 @@ def checked_clean_names(names: Sequence[CleanName], snapshots: Sequence[Snapshot
     a similar token in one listed name, or a listed name of two words or more is covered). Cached in bench/out."""
     from bench.make_golden import Corpus  # builds on the golden set's generator; imported only when needed
 
-    versions = "|".join(f"{s.list_id}={s.version}" for s in snapshots)
+    versions = "|".join([CHECK_VERSION, *(f"{s.list_id}={s.version}" for s in snapshots)])
     digest = hashlib.sha256("\n".join([versions, *(f"{n.country}:{n.name}" for n in names)]).encode())
     cache = OUT_DIR / f"clean_names_checked_{digest.hexdigest()[:10]}.csv"
     if cache.exists():

@@ -75,6 +75,8 @@ NEG_IMO_CHECK, NEG_IMO_OTHER, NEG_TAIL = 40, 30, 60
 # name with the given name of another listed person of the same culture (not a variant of any name it is listed
 # with). Large enough that each half of the split moves in steps of about 0.5 %.
 NEG_PINYIN, NEG_LISTED_SURNAME = 400, 400
+# Clean names written in Arabic script, where transliteration keeps only the consonants.
+NEG_ARABIC_SCRIPT = 160
 
 # Round-robin weights so every list contributes, the big ones more (they also hold most of the variety).
 LIST_WEIGHTS = {
@@ -277,6 +279,15 @@ def skeleton(token: str) -> str:
     return re.sub(r"(.)\1+", r"\1", t)
 
 
+def consonant_key(token: str) -> str:
+    """The consonants of a spelling key: what an abjad (Arabic, Hebrew script) writes of a name ("mhmd")."""
+    return re.sub(r"(.)\1+", r"\1", re.sub("[aeiouyw']", "", skeleton(token))) or token[:1]
+
+
+def is_abjad(text: str) -> bool:
+    return any(ch.isalpha() and unicodedata.name(ch, "").startswith(("ARABIC", "HEBREW")) for ch in text)
+
+
 def is_russian_like(text: str) -> bool:
     """A romanised Russian, Ukrainian or Belarusian personal name: a patronymic, or two typical endings."""
     toks = fold(text)
@@ -325,8 +336,10 @@ class Corpus:
                 self.identifiers.add(alnum(e.name.full))
         self.vocab = list(self.postings)
         self.skeletons: dict[str, set[str]] = defaultdict(set)
+        self.consonants: dict[str, set[str]] = defaultdict(set)
         for t in self.vocab:
             self.skeletons[skeleton(t)].add(t)
+            self.consonants[consonant_key(t)].add(t)
 
     @cache  # noqa: B019 - one Corpus per run
     def similar(self, token: str) -> frozenset[str]:
@@ -375,6 +388,11 @@ class Corpus:
         if key(text) in self.name_keys:
             return "exact normalized name on a list"
         per_token = [self.similar(t) for t in toks]
+        if is_abjad(text):
+            # written without short vowels: any listed token with the same consonants may be this name
+            per_token = [
+                sims | self.consonants.get(consonant_key(t), set()) for t, sims in zip(toks, per_token, strict=True)
+            ]
         name_sets = [{i for s in sims for i in self.postings[s]} for sims in per_token]
         covering = set.intersection(*name_sets)
         if covering:
@@ -1089,6 +1107,7 @@ class Builder:
         self.hard_surnames()
         self.listed_surnames()
         self.pinyin_names()
+        self.arabic_script_names()
         self.hard_companies()
         self.hard_imos()
         self.hard_tails()
@@ -1195,6 +1214,23 @@ class Builder:
                 made += 1
         if made < NEG_LISTED_SURNAME:
             self.shortfall.append(f"{variation}: {made} of {NEG_LISTED_SURNAME}")
+
+    def arabic_script_names(self) -> None:
+        """The first word of one listed Arabic-script person name with the last word of another: names as Arabic
+        script writes them, checked against every listed name by their consonants."""
+        variation = "neg_arabic_script"
+        words = [n.full.split() for e in self.c.entities if e.kind == P for n in e.all_names() if n.script == "Arab"]
+        words = [w for w in words if len(w) >= 2]
+        firsts = sorted({w[0] for w in words if len(w[0]) >= 2})
+        lasts = sorted({w[-1] for w in words if len(w[-1]) >= 2})
+        made = attempt = 0
+        while made < NEG_ARABIC_SCRIPT and attempt < NEG_ARABIC_SCRIPT * 8 and firsts and lasts:
+            rng = rng_for(variation, str(attempt))
+            attempt += 1
+            name = f"{rng.choice(firsts)} {rng.choice(lasts)}"
+            made += self.negative(variation, "person", name, "listed Arabic-script words recombined", rng)
+        if made < NEG_ARABIC_SCRIPT:
+            self.shortfall.append(f"{variation}: {made} of {NEG_ARABIC_SCRIPT}")
 
     def pinyin_names(self) -> None:
         variation = "neg_pinyin"
@@ -1581,6 +1617,7 @@ ORDER = [
     "neg_hard_surname",
     "neg_listed_surname",
     "neg_pinyin",
+    "neg_arabic_script",
     "neg_hard_company",
     "neg_imo_checkdigit",
     "neg_imo_other",

@@ -16,7 +16,13 @@ from dataclasses import dataclass
 import numpy as np
 from rapidfuzz.distance import OSA
 
-from service.match.score import TokenComparer, token_weights
+from service.match.score import (
+    ABJAD_SKELETON_SIMILARITY,
+    PHONETIC_SIMILARITY,
+    VARIANT_SIMILARITY,
+    TokenComparer,
+    token_weights,
+)
 from service.match.variants import learn_variants
 from service.model import Entity, Identifier, Name, NameQuality
 from service.normalize.identifiers import comparable
@@ -97,8 +103,7 @@ class Index:
                 key = comparable(ident.type, ident.value)
                 if len(key) >= 4:
                     ids[key].append((ei, ident))
-        # the lists' own spelling variants (aliases of one entity aligned token by token), for the scorer
-        self.comparer = TokenComparer(learn_variants(by_entity))
+        variants = learn_variants(by_entity)
         # postings as one flat array plus (start, end) per key: one allocation instead of one per token
         self._flat = np.fromiter(
             (ni for p in postings.values() for ni in p), dtype=np.int32, count=sum(map(len, postings.values()))
@@ -113,6 +118,8 @@ class Index:
         n = max(len(self.names), 1)
         self._idf: dict[str, float] = {t: math.log(1 + n / len(p)) for t, p in postings.items()}
         self.max_idf = math.log(1 + n)
+        # the lists' own spelling variants (aliases of one entity aligned token by token) and rarity, for the scorer
+        self.comparer = TokenComparer(variants, self.idf)
         self.names = [IndexedName(x.entity, x.name, x.norm, token_weights(x.norm, self.idf)) for x in self.names]
         self._name_weight = np.fromiter(
             (max(1e-9, self._retrieval_weight(x.norm)) for x in self.names), dtype=np.float64, count=len(self.names)
@@ -212,10 +219,15 @@ class Index:
             found.setdefault(cand, 0.9)  # "halim" for "elhalim"
         # Only the script makes a token abjad (a Latin token without vowels is an acronym such as HMS); abjad
         # transliterations ("smh" for Usama) have short skeletons, and the skeleton is how they match.
+        # the lists' own spellings of the same name (aliases of one entity aligned token by token)
+        variants = self.comparer.variants
+        for cand in variants.partners.get(token, ()):
+            if cand in self.postings:
+                found.setdefault(cand, VARIANT_SIMILARITY)
         for sk in abjad_skeletons(token) if abjad else skeletons(token):
             if len(sk) >= MIN_SKELETON_LEN or (len(sk) == 2 and abjad):
                 for cand in self.by_skeleton.get(sk, ()):
-                    found.setdefault(cand, 1.0 if abjad else 0.85)
+                    found.setdefault(cand, ABJAD_SKELETON_SIMILARITY if abjad else PHONETIC_SIMILARITY)
         return found
 
     def candidates(self, query: NormalizedName, limit: int) -> list[int]:
@@ -226,12 +238,19 @@ class Index:
         abjad = query.abjad
         if len(query.tokens) > 1 and len(query.compact) >= 4:
             keys.append((query.compact, TokenClass.NORMAL))
+        # each listed token counts once, by the query token it is most like: "mhmd" and "hmd" (Muhammad, Ahmad)
+        # may both reach "ahmed", which must not count twice
+        best: dict[str, float] = {}
         for token, cls in keys:
             class_weight = _RETRIEVAL_CLASS_WEIGHT[cls]
             for cand, sim in self.neighbours(token, abjad).items():
-                start, end = self.postings[cand]
-                arrays.append(self._flat[start:end])
-                weights.append(self.idf(cand) * sim * class_weight)
+                w = self.idf(cand) * sim * class_weight
+                if w > best.get(cand, 0.0):
+                    best[cand] = w
+        for cand, w in best.items():
+            start, end = self.postings[cand]
+            arrays.append(self._flat[start:end])
+            weights.append(w)
         if not arrays:
             return []
         idx = np.concatenate(arrays)

@@ -12,8 +12,8 @@ place), partly when the query merely adds a name (EXTRA_QUERY_COST) or drops one
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from itertools import groupby
 from typing import Literal
 
@@ -60,10 +60,15 @@ VOWEL_FOLD_DISCOUNT = 0.95
 DOUBLED_LETTER_SIMILARITY = 0.9
 VARIANT_SIMILARITY = 0.9
 PHONETIC_SIMILARITY = 0.85
+ABJAD_SKELETON_SIMILARITY = 0.75  # an abjad spelling and a Latin one with the same consonants, a pair never learned
 SKELETON_ONLY_SIMILARITY = 0.5
 SKELETON_MIN_SPELLING = 0.6  # below this the skeleton is a coincidence (Putin / Potanin), not even a weak link
 SHORT_EDIT_SIMILARITY = 0.6
 SHORT_EDIT_MIN_SPELLING = 0.75  # "koi" ~ "koti": the one letter dropped is all that differs
+# One slip in a short listed token this rare (IDF on the lists; names ~58,000: a token on fewer than ~20 of them)
+# is a typo in a distinctive word ("Moku" / "Mkou"); in a common one (Wei, Jia, Ali) another name.
+DISTINCTIVE_IDF = 8.0
+DISTINCTIVE_EDIT_SIMILARITY = 0.75
 # Two spellings sharing a skeleton are one name when, digraphs read as one letter and vowels folded, they are this
 # close (one letter of five or six off): Zhukova ~ Jukova, Hossein ~ Husein; Bushra ~ Bashar, Husayn ~ Hasan are not.
 PHONETIC_FORM_MIN_SIMILARITY = 0.8
@@ -109,19 +114,23 @@ TOKEN_RULES: tuple[TokenRule, ...] = (
     TokenRule(
         "short_edit",
         SHORT_EDIT_SIMILARITY,
-        "a letter dropped from a short token (Koi / Koti): weak, a "
-        "substitution in a short token is another name (Jie / Jia, Hou / Chou) and earns nothing",
+        "a letter dropped from a short token (Koi / Koti): weak; one slip in a short token that is rare on the "
+        f"lists (Moku / Mkou) {DISTINCTIVE_EDIT_SIMILARITY}; a slip in a common short token is another name "
+        "(Jie / Jia, Hou / Chou) and earns nothing",
     ),
     TokenRule(
         "skeleton_only",
         SKELETON_ONLY_SIMILARITY,
-        "only the consonant skeleton links two spellings the lists "
-        "never give for one name (Bushra / Bashar, Husayn / Hasan): weak, most often another name",
+        "only the consonant skeleton links two spellings the lists never give for one name (Bushra / Bashar, "
+        "Husayn / Hasan), or the lists write the Latin name in the abjad otherwise (بشار for Bashar, so بشرى is "
+        "not it): weak, most often another name",
     ),
 )
 TOKEN_METHODS: frozenset[str] = frozenset(r.method for r in TOKEN_RULES)
 
 _ARTICLES = ("al", "el")
+# The Arabic article as Latin listings write it, assimilated to the next consonant or not.
+ARABIC_ARTICLE_FORMS = frozenset({"al", "el", "ul", "ad", "ar", "as", "ash", "at", "az", "an", "ath", "adh"})
 # Tokens that name the person or company (a patronymic too: another father's name is another person).
 _NAME_CLASSES = (TokenClass.NORMAL, TokenClass.PATRONYMIC)
 ABJAD_QUERY, ABJAD_LISTED, PINYIN = 1, 2, 4  # TokenComparer.similarity flags
@@ -149,12 +158,37 @@ class Variants:
     """Token pairs known to spell one name (learned from the lists' aliases, service.match.variants)."""
 
     pairs: frozenset[tuple[str, str]] = frozenset()  # (a, b) with a < b
-    known: frozenset[str] = frozenset()  # every token in some pair
+    partners: Mapping[str, frozenset[str]] = field(default_factory=dict)  # token -> the tokens it pairs with
+    abjad: frozenset[str] = frozenset()  # tokens learned from names written in an abjad
 
     @classmethod
-    def of(cls, pairs: Iterable[tuple[str, str]]) -> Variants:
+    def of(cls, pairs: Iterable[tuple[str, str]], abjad: Iterable[str] = ()) -> Variants:
         ordered = frozenset((a, b) if a < b else (b, a) for a, b in pairs if a != b)
-        return cls(ordered, frozenset(t for p in ordered for t in p))
+        partners: dict[str, set[str]] = {}
+        for a, b in ordered:
+            partners.setdefault(a, set()).add(b)
+            partners.setdefault(b, set()).add(a)
+        return cls(ordered, {t: frozenset(p) for t, p in partners.items()}, frozenset(abjad) & partners.keys())
+
+    def share_partner(self, a: str, b: str) -> bool:
+        """Both are the lists' Latin spellings of a third (Husain and Hossein of Husayn): one name, two steps apart.
+        Not through an abjad spelling: without vowels, "bdllh" pairs with Abdul as well as Abdullah."""
+        pa, pb = self.partners.get(a), self.partners.get(b)
+        return bool(pa and pb and (pa & pb) - self.abjad)
+
+    def spelt_otherwise(self, abjad_token: str, latin: str) -> bool:
+        """The lists write `latin` in the abjad with another spelling of the same consonants than `abjad_token`:
+        بشار (bshr) for Bashar, so بشرى (bshra) is another name (Bushra)."""
+        mine = set(abjad_skeletons(abjad_token))
+        return any(
+            p != abjad_token and p in self.abjad and mine & set(abjad_skeletons(p))
+            for p in self.partners.get(latin, ())
+        )
+
+    @property
+    def known(self) -> Mapping[str, frozenset[str]]:
+        """Every token in some pair (a mapping: `token in known`)."""
+        return self.partners
 
     def __contains__(self, pair: object) -> bool:
         if not isinstance(pair, tuple) or len(pair) != 2:
@@ -170,8 +204,9 @@ class TokenComparer:
     """Token similarity under TOKEN_RULES, with the lists' own variant pairs; memoized, safe to share across threads
     (a dict write is atomic under the GIL; the cache is cleared when full)."""
 
-    def __init__(self, variants: Variants | None = None) -> None:
+    def __init__(self, variants: Variants | None = None, rarity: Weigher | None = None) -> None:
         self.variants = variants or Variants()
+        self.rarity = rarity  # IDF on the lists: a short token's one slip counts when the listed token is rare
         self._cache: dict[tuple[str, str, int, int, int], tuple[float, str]] = {}
 
     def similarity(self, a: str, b: str, ca: TokenClass, cb: TokenClass, flags: int = 0) -> tuple[float, str]:
@@ -198,6 +233,8 @@ class TokenComparer:
             if la is not None and la == lb:
                 # "ooo" ~ "llc" is the same form; "navigation" ~ "shipping" only the same kind of word
                 return LEGAL_EQUIVALENT_SIMILARITY, "legal_form"
+        if flags & (ABJAD_QUERY | ABJAD_LISTED) and (len(a) == 1 or len(b) == 1) and a.isalpha() and b.isalpha():
+            return self._abjad(a, b, flags, OSA.normalized_similarity(a, b), "fuzzy")
         if len(a) == 1 or len(b) == 1:
             # an initial typed in the query stands for a listed name ("V. Putin"); a listed single letter ("S&D
             # Solutions") is part of the name, not the initial of whatever word the query has there
@@ -206,6 +243,8 @@ class TokenComparer:
             return _NO_MATCH
         if not (a.isalpha() and b.isalpha()):
             return _NO_MATCH  # numbers and codes in names ("Vessel 12", "A320") must agree exactly
+        if a in ARABIC_ARTICLE_FORMS and b in ARABIC_ARTICLE_FORMS:
+            return ARTICLE_SIMILARITY, "article"  # "al" ~ "el" ~ "ash" (the article assimilated: ash-Shami)
         if len(a) > 4 and len(b) > 4 and (a[2:] == b or b[2:] == a) and (a[:2] in _ARTICLES or b[:2] in _ARTICLES):
             return ARTICLE_SIMILARITY, "article"  # "elhalim" ~ "halim", "alansar" ~ "ansar": the article joined
         sim = OSA.normalized_similarity(a, b)
@@ -219,12 +258,12 @@ class TokenComparer:
             sim, method = DOUBLED_LETTER_SIMILARITY, "doubled_letter"
         if flags & (ABJAD_QUERY | ABJAD_LISTED):
             return self._abjad(a, b, flags, sim, method)
-        if (a, b) in self.variants and sim < VARIANT_SIMILARITY:
-            return VARIANT_SIMILARITY, "variant"
         if flags & PINYIN and method != "doubled_letter":
             pa, pb = pinyin_syllables(a), pinyin_syllables(b)
             if pa is not None and pb is not None and pa != pb:
                 return _NO_MATCH  # another syllable of a Chinese name is another name, not a slip
+        if (a, b) in self.variants and sim < VARIANT_SIMILARITY:
+            return VARIANT_SIMILARITY, "variant"
         shorter = min(len(a), len(b))
         if shorter < SHORT_TOKEN or (shorter == SHORT_TOKEN and len(a) == len(b)):
             # a short token, or a substitution in a four-letter one: another name more often than a slip
@@ -234,6 +273,8 @@ class TokenComparer:
                 return PHONETIC_SIMILARITY, "phonetic"  # "kim" ~ "gim", "kang" ~ "gang": one sound, two romanizations
             if shorter == SHORT_TOKEN - 1 and abs(len(a) - len(b)) == 1 and sim >= SHORT_EDIT_MIN_SPELLING:
                 return SHORT_EDIT_SIMILARITY, "short_edit"  # "koi" ~ "koti": one letter dropped
+            if shorter >= SHORT_TOKEN - 1 and self._distinctive(b) and OSA.distance(a, b) == 1:
+                return DISTINCTIVE_EDIT_SIMILARITY, "short_edit"  # "Moku" ~ "Mkou", "Gulf" ~ "Gulv": a rare word
             return _NO_MATCH
         shared = _shares_skeleton(a, b)
         if sim >= TOKEN_MIN_SIMILARITY:
@@ -243,8 +284,13 @@ class TokenComparer:
         if shared and sim >= SKELETON_MIN_SPELLING:
             if _phonetic_similarity(a, b) >= PHONETIC_FORM_MIN_SIMILARITY:
                 return PHONETIC_SIMILARITY, "phonetic"  # Zhukova ~ Jukova, Hossein ~ Husein
+            if self.variants.share_partner(a, b):
+                return VARIANT_SIMILARITY, "variant"  # Husain ~ Hossein: both the lists' spellings of Husayn
             return SKELETON_ONLY_SIMILARITY, "skeleton_only"
         return _NO_MATCH
+
+    def _distinctive(self, token: str) -> bool:
+        return self.rarity is not None and self.rarity(token) >= DISTINCTIVE_IDF
 
     def _abjad(self, a: str, b: str, flags: int, sim: float, method: str) -> tuple[float, str]:
         """A token written in an abjad against another: their skeletons (every Latin reading of the abjad's letters)
@@ -253,13 +299,17 @@ class TokenComparer:
             return max(sim, VARIANT_SIMILARITY), "variant"
         ska = abjad_skeletons(a) if flags & ABJAD_QUERY else skeletons(a)
         skb = abjad_skeletons(b) if flags & ABJAD_LISTED else skeletons(b)
-        if not set(ska) & set(skb) or (len(ska[0]) < 2 and len(skb[0]) < 2 and sim < PHONETIC_SIMILARITY):
-            # one-consonant skeletons (Ali / Aly) need the spellings themselves to be close
+        if not set(ska) & set(skb):
             return (sim, method) if sim >= TOKEN_MIN_SIMILARITY and min(len(a), len(b)) > SHORT_TOKEN else _NO_MATCH
-        if a in self.variants.known and b in self.variants.known:
-            # the lists spell both, each as some other name and never as each other: another name
+        if len(ska[0]) < 2 and len(skb[0]) < 2 and sim < PHONETIC_SIMILARITY:
+            # one consonant in common ("ly" / Aly) and a spelling the lists never gave for it: weak
             return SKELETON_ONLY_SIMILARITY, "skeleton_only"
-        return max(sim, PHONETIC_SIMILARITY), "phonetic"
+        abjad_token, latin = (a, b) if flags & ABJAD_QUERY else (b, a)
+        if self.variants.spelt_otherwise(abjad_token, latin):
+            # the lists write that Latin name in the abjad, with the same consonants but not this spelling
+            return SKELETON_ONLY_SIMILARITY, "skeleton_only"
+        # consonants alone, for a pair the lists never gave: evidence, but less than a known spelling
+        return max(sim, ABJAD_SKELETON_SIMILARITY), "phonetic"
 
 
 _VOWEL_LETTERS = re.compile("[aeiouy]+")
@@ -308,12 +358,19 @@ NameMethod = Literal["exact", "token_alignment", "compact", "same_script", "none
 UNMATCHED_LIST_COST = 0.25
 # Share of a query token's weight charged when it matches nothing and the listed name has no name left over (the
 # query adds a given name: "Ahmed Ali El Tilemsi" for "EL TILEMSI, Ahmed").
-EXTRA_QUERY_COST = 0.6
+EXTRA_QUERY_COST = 0.35
+# A name whose listed counterpart has a different name in one place (a sibling, a father's name in a long name,
+# another patronymic) scores at most this, below the default threshold of 0.8 whatever else agrees.
+REPLACED_NAME_CEILING = 0.7
 # Joined/split tokens ("ALQAEDA" vs "Al Qa'ida") compared as one string, slightly discounted.
 COMPACT_MIN_SIMILARITY = 0.88
 COMPACT_DISCOUNT = 0.97
 # Ceiling of a name score when the query covers a share c of the listed name's distinctive weight: BASE + (1-BASE)c.
 COVERAGE_BASE = 0.6
+# Two adjacent tokens written as one (Hamid Reza / Hamidreza) count when the joined form is this similar, discounted.
+JOINED_MIN_SIMILARITY = 0.9  # Latin: the joined form all but equal ("Sun Yin" is not "Senin")
+JOINED_MIN_SIMILARITY_ABJAD = TOKEN_MIN_SIMILARITY  # an abjad joined form is matched by its consonants
+JOINED_DISCOUNT = 0.97
 # Two words of one abjad name count as one when this similar in that script (a letter off: spelling, not a name).
 NATIVE_WORD_MIN_SIMILARITY = 0.75
 
@@ -416,6 +473,15 @@ def _align(
             parts.append(qt[i])
         else:
             parts.append(f"{qt[i]}~{ct[j]} ({method} {sim:.2f})")
+    if not (all(used_q) or all(used_c)):
+        for i1, i2, j1, j2, sim in _joined(q, c, used_q, used_c, flags=flags, comparer=comparer):
+            w = (qw[i1] + (qw[i2] if i2 != i1 else 0.0) + cw[j1] + (cw[j2] if j2 != j1 else 0.0)) / 2
+            num += w * sim
+            den += w
+            if explain:
+                left = qt[i1] + (f" {qt[i2]}" if i2 != i1 else "")
+                right = ct[j1] + (f" {ct[j2]}" if j2 != j1 else "")
+                parts.append(f"{left}~{right} (joined {sim:.2f})")
     # A query name left over while the listed name has a name of its own left over too is a different name in its
     # place ("Carlos Maduro" for "Nicolas Maduro"): both cost in full. A query name alone left over is an added
     # name (EXTRA_QUERY_COST); a listed name alone left over a dropped one (UNMATCHED_LIST_COST).
@@ -424,8 +490,11 @@ def _align(
     q_names = [i for i in extra_q if qk[i] in _NAME_CLASSES]
     c_names = sorted((j for j in extra_c if ck[j] in _NAME_CLASSES), key=lambda j: -cw[j])
     replaced = set(c_names[: len(q_names)])
+    # an added name needs the listed name itself matched, two of its names at least: "Anastasia Volfovich" does not
+    # merely add a name to a listed "Anastasiia"
+    added_name = not c_names and sum(1 for j in range(nc) if used_c[j] and ck[j] in _NAME_CLASSES) >= 2
     for i in extra_q:
-        den += qw[i] * (EXTRA_QUERY_COST if qk[i] in _NAME_CLASSES and not c_names else 1.0)
+        den += qw[i] * (EXTRA_QUERY_COST if qk[i] in _NAME_CLASSES and added_name else 1.0)
     # A match must be carried by the listed name's distinctive words: "Silver Maritime Co" shares one word
     # with "SILVER BRIDGE SHIPPING CO" and may not score as if the rest were just dropped middle names.
     normal_total = 0.0
@@ -440,6 +509,8 @@ def _align(
             if ck[j] == TokenClass.NORMAL:
                 normal_total += cw[j]
     aligned = num / den if den > 0 else 0.0
+    if replaced:
+        aligned = min(aligned, REPLACED_NAME_CEILING)
     if normal_total > 0:
         aligned = min(aligned, COVERAGE_BASE + (1 - COVERAGE_BASE) * normal_covered / normal_total)
     if explain:
@@ -452,6 +523,41 @@ def _align(
         if weak:
             parts.append("linked only by consonant skeleton, weak")
     return NameScore(aligned, "token_alignment", "; ".join(parts), weak)
+
+
+_JOINABLE = (TokenClass.NORMAL, TokenClass.PARTICLE, TokenClass.PATRONYMIC)
+
+
+def _joined(
+    q: NormalizedName, c: NormalizedName, used_q: list[bool], used_c: list[bool], *, flags: int, comparer: TokenComparer
+) -> list[tuple[int, int, int, int, float]]:
+    """Two adjacent tokens left over on one side that are one token left over on the other (Hamid Reza / Hamidreza,
+    Abu Bakr / Abubakr): (query token(s) i1, i2, listed token(s) j1, j2, similarity); marks them used."""
+    out = []
+    for side_tokens, side_classes, side_used, other_tokens, other_classes, other_used, query_side in (
+        (q.tokens, q.classes, used_q, c.tokens, c.classes, used_c, True),
+        (c.tokens, c.classes, used_c, q.tokens, q.classes, used_q, False),
+    ):
+        for k in range(len(side_tokens) - 1):
+            if side_used[k] or side_used[k + 1]:
+                continue
+            if side_classes[k] not in _JOINABLE or side_classes[k + 1] not in _JOINABLE:
+                continue
+            joined = side_tokens[k] + side_tokens[k + 1]
+            for m, other in enumerate(other_tokens):
+                if other_used[m] or other_classes[m] not in _JOINABLE:
+                    continue
+                if not flags & (ABJAD_QUERY | ABJAD_LISTED) and abs(len(other) - len(joined)) > 2:
+                    continue  # a Latin joined form is within two letters of the separate ones ("abdul rahman")
+                a, b = (joined, other) if query_side else (other, joined)
+                sim = comparer.similarity(a, b, TokenClass.NORMAL, TokenClass.NORMAL, flags)[0] * JOINED_DISCOUNT
+                if sim >= (
+                    JOINED_MIN_SIMILARITY_ABJAD if flags & (ABJAD_QUERY | ABJAD_LISTED) else JOINED_MIN_SIMILARITY
+                ):
+                    side_used[k] = side_used[k + 1] = other_used[m] = True
+                    out.append((k, k + 1, m, m, sim) if query_side else (m, m, k, k + 1, sim))
+                    break
+    return out
 
 
 def native_similarity(a: Sequence[str], b: Sequence[str], ideographic: bool) -> float:

@@ -31,6 +31,7 @@ from rapidfuzz.distance import OSA
 from service.normalize.scripts import detect_script
 from service.normalize.vocabulary import (
     ABDUL,
+    ABJAD_HONORIFICS,
     HONORIFICS,
     LEGAL_FORMS,
     LEGAL_PHRASES,
@@ -52,6 +53,8 @@ _MOJIBAKE = re.compile(
 )
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 _ARABIC_ARTICLE = re.compile(r"(?<![\w\u0600-\u06ff])\u0627\u0644(?=[\u0621-\u064a]{2})")
+# Urdu and Persian letter forms of heh (ہ ھ ۀ) read as the Arabic one: "اللہ" is Allah.
+_ARABIC_LETTER_FORMS = str.maketrans({"\u06c1": "\u0647", "\u06be": "\u0647", "\u06c0": "\u0647"})
 _APOSTROPHES = re.compile(r"['’‘`´ʼʻ\u02bc\u02bb\u02be\u02bf]")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _SLASHED_PREFIX = re.compile(r"\b([mf])/([vtys])\b")
@@ -86,7 +89,7 @@ _NUMBER_RUN = re.compile(
 )
 _NUMBER_HINT = re.compile("one|two|thre|four|five|six|seven|eight|nine|ten|eleven|twelve|teen|ty|zero")
 MIN_LOOKALIKE_LETTERS = 3  # "Ig0r": at least this many letters around the digits ...
-MAX_LOOKALIKE_DIGIT_SHARE = 0.5  # ... and no more digits than half the letters ("a320", "imo9339325" stay codes)
+MAX_LOOKALIKE_DIGIT_SHARE = 1.0  # ... and no more digits than letters ("a320", "imo9339325" stay codes)
 
 
 def repair_encoding(text: str) -> str:
@@ -102,9 +105,15 @@ def fold(text: str) -> str:
     s = unicodedata.normalize("NFKC", repair_encoding(text))
     s = _CAMEL.sub(" ", s)  # "KingRoyal" -> "King Royal" (ASCII letters only)
     if not s.isascii():
+        s = s.translate(_ARABIC_LETTER_FORMS)
         # the Arabic article is written joined to its noun ("المجيد"); Latin listings separate it ("al-Majid")
         s = s.replace("\u0627\u0644\u0644\u0647", " allah ")  # الله is a word, not al- + lh
         s = _ARABIC_ARTICLE.sub("al ", s)
+        # ض is written d, dh or z in Latin (Fadl, Fadhl, Fazl): transliterated "dh" like ذ and ظ, so that a plain
+        # "d" stays the unambiguous د and only "dh" reads as z too (see `abjad_skeletons`)
+        s = s.replace("\u0636", "\u0638")
+        # the zero-width non-joiner keeps two Persian words apart without a space (سید‌صادق: Seyed Sadegh)
+        s = s.replace("\u200c", " ")
         # lower-case first: anyascii writes "ОБЩЕСТВО" as "OBShchESTVO", which must not split at "hchE"
         s = anyascii(s.lower())
         s = _CAMEL.sub(" ", s)  # anyascii joins CJK syllables as "XiJinPing"
@@ -213,8 +222,9 @@ def classify(token: str) -> TokenClass:
 # Transliteration-robust consonant skeleton: digraphs first, then letters that transliterations swap.
 _SKELETON_DIGRAPHS = (
     ("shch", "s"),
+    ("tsch", "h"),  # German for the Russian ч (Janowitsch ~ Janovich), read as "ch" is below
     ("sch", "s"),
-    ("tch", "c"),
+    ("tch", "h"),  # French for the same sound (Vyatcheslav ~ Vyacheslav)
     ("dzh", "j"),
     ("zh", "j"),
     ("dj", "j"),
@@ -237,19 +247,23 @@ _VOWELS = re.compile(r"[aeiouyw]+")
 
 
 @lru_cache(maxsize=131072)
-def skeleton(token: str) -> str:
+def skeleton(token: str, collapse: bool = True) -> str:
     """Consonant skeleton robust to transliteration: Muhammad/Mohammed/محمد -> "mhmd", Qaddafi/Gaddafi -> "kdf".
 
     Vowels (and w/y, which Arabic and Cyrillic transliterations use for long vowels) are dropped, letters that
-    systems swap (q/k/g/c, z/s) are merged, doubled letters collapse, and a final h is dropped.
+    systems swap (q/k/g/c, z/s) are merged, doubled letters collapse (before the vowels go), and a final h is
+    dropped. `collapse=False` keeps doubled letters (an abjad writes a doubled consonant once: two letters in its
+    transliteration are two consonants).
     """
     s = token
     for a, b in _SKELETON_DIGRAPHS:
         if a in s:
             s = s.replace(a, b)
     s = s.translate(_SKELETON_LETTERS)
+    # doubled letters collapse before the vowels go: "Hassan" is "hsn", but "Aziz" keeps both its z ("ss")
+    if collapse:
+        s = "".join(ch for ch, _ in groupby(s))
     s = _VOWELS.sub("", s)
-    s = "".join(ch for ch, _ in groupby(s))
     if len(s) > 2 and s.endswith("h"):
         s = s[:-1]
     return s or token[:1]
@@ -257,13 +271,20 @@ def skeleton(token: str) -> str:
 
 @lru_cache(maxsize=131072)
 def skeletons(token: str) -> tuple[str, ...]:
-    """The skeleton, plus a second one where "ch" is read as French and Maghreb transliterations write it:
-    "sh" (Cherif ~ Sharif, Chouman ~ Shuman) rather than the German/Russian "kh"/"h" of the first."""
-    first = skeleton(token)
-    if "ch" not in token or "tch" in token:
-        return (first,)
-    second = skeleton(token.replace("ch", "sh"))
-    return (first,) if second == first else (first, second)
+    """The skeleton, plus the readings French and Maghreb transliterations give: "ch" as "sh" (Cherif ~ Sharif,
+    Chouman ~ Shuman) rather than the German/Russian "kh"/"h" of the first, a soft "c" as "s" (Cesar ~ Sezar,
+    Mercedes ~ Mersedes), and a "w" as the consonant v (Janowitsch ~ Janovich) rather than a long vowel."""
+    out = [skeleton(token)]
+    if "ch" in token and "tch" not in token:
+        out.append(skeleton(token.replace("ch", "sh")))
+    if _SOFT_C.search(token):
+        out.append(skeleton(_SOFT_C.sub("s", token)))
+    if "w" in token:
+        out.append(skeleton(token.replace("w", "v")))  # German and Polish w (Janowitsch, Wladimir)
+    return tuple(dict.fromkeys(out))
+
+
+_SOFT_C = re.compile("c(?=[eiy])")
 
 
 _ABJADS = frozenset({"Arab", "Hebr", "Syrc", "Thaa"})
@@ -289,13 +310,18 @@ def fold_vowels(token: str) -> str:
     return s
 
 
-# How the Latin spellings of abjad letters vary where anyascii writes one reading: ض ذ ظ (d, dh) are also written z
-# (Fazl, Reza, Zahir), ث (th) s, ج (j) g (Egyptian Gamal); a final ة (h) is written t (Asbat) or not at all.
+# How the Latin spellings of abjad letters vary where the transliteration writes one reading: ض ذ ظ (all "dh", see
+# `fold`) are also written z (Fazl, Reza, Zahir), ث (th) s, ج (j) g (Egyptian Gamal); a final ة (h) is written t
+# (Asbat) or not at all; "th", "dh", "ts", "ks" may be two letters (ت ه in تهران, Tehran; ت ص in المتصدق); و (w)
+# is a vowel or the consonant v (Rezvani).
 _ABJAD_READINGS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("dh", ("dh", "z")),
-    ("th", ("th", "s")),
-    ("d", ("d", "z")),
+    ("dh", ("dh", "z", "dah")),
+    ("th", ("th", "s", "tah")),
+    ("ts", ("tas",)),
+    ("tz", ("taz",)),
+    ("ks", ("kas",)),
     ("j", ("j", "g")),
+    ("w", ("w", "v")),
 )
 MAX_ABJAD_READINGS = 5  # ambiguous letters expanded per token (2^5 readings at most)
 
@@ -316,9 +342,15 @@ def abjad_skeletons(token: str) -> tuple[str, ...]:
         else:
             segments.append((token[i],))
             i += 1
-    if len(token) > 2 and token.endswith("h"):
-        segments[-1] = (*segments[-1], "t")
-    out = dict.fromkeys(sk for parts in product(*segments) for sk in skeletons("".join(parts)))
+    if len(token) > 2 and segments[-1] == ("h",):
+        segments[-1] = ("h", "t")
+    out: dict[str, None] = {}
+    for parts in product(*segments):
+        # two letters are two consonants (هلال "hll": Hilal, the alif between them unwritten) ...
+        sk = skeleton("".join(parts), collapse=False)
+        out[sk] = None
+        # ... though a letter written twice across a long vowel may be one in Latin (چوہدری: Chaudhry)
+        out["".join(ch for ch, _ in groupby(sk))] = None
     return tuple(out)
 
 
@@ -382,13 +414,14 @@ def is_pinyin_name(toks: tuple[str, ...], classes: tuple[TokenClass, ...]) -> bo
 
 # Legal-form classes that name the kind of company (not its trade: "group", "airline", "shipping", "trading" stay
 # in the joined form, or "Mahan Air" and "Mahan Shipping" would join to one word).
-_CORPORATE_FORMS = frozenset({"llc", "ltd", "jsc", "co", "gmbh", "sa", "bv", "fze"})
+_CORPORATE_FORMS = frozenset({"llc", "ltd", "jsc", "co", "gmbh", "sa", "bv", "fze", "gup", "npp"})
 
 
 # Digraphs that transliteration systems write for one sound, read as one letter, vowels kept ("zhukova" ~ "jukova",
 # "khaled" ~ "haled", "tchaikovsky" ~ "chaikovsky").
 _PHONETIC_DIGRAPHS = (
     ("shch", "sh"),
+    ("tsch", "ch"),
     ("sch", "sh"),
     ("tch", "ch"),
     ("dzh", "j"),
@@ -435,13 +468,20 @@ class NormalizedName:
 def analyze(text: str) -> NormalizedName:
     norm = normalize_name(text)
     toks = tuple(norm.split())
+    script = "Latn" if text.isascii() else detect_script(text)
     classes = tuple(map(classify, toks))
+    if script in _ABJADS:
+        # a one-letter word of an abjad is a name without its vowels (علاء: "l", Alaa), not an initial; titles
+        # are spelt without vowels too (حاجی: "hjy")
+        classes = tuple(
+            TokenClass.HONORIFIC if t in ABJAD_HONORIFICS else TokenClass.NORMAL if c == TokenClass.INITIAL else c
+            for t, c in zip(toks, classes, strict=True)
+        )
     compact = "".join(
         t
         for t, c in zip(toks, classes, strict=True)
         if c != TokenClass.HONORIFIC and not (c == TokenClass.LEGAL and LEGAL_FORMS[t] in _CORPORATE_FORMS)
     )
-    script = "Latn" if text.isascii() else detect_script(text)
     return NormalizedName(
         text=norm,
         tokens=toks,

@@ -17,17 +17,25 @@ LEGAL_PHRASES: tuple[tuple[str, str], ...] = (
     (r"zakryt\w* aktsionern\w* obshchestv\w*", "zao"),
     (r"nepublichn\w* aktsionern\w* obshchestv\w*", "ao"),
     (r"aktsionern\w* obshchestv\w*", "ao"),
+    (r"federaln\w* gosudarstvenn\w* unitarn\w* predpriyat\w*", "fgup"),
+    (r"federal state unitary enterprise", "fgup"),
+    (r"gosudarstvenn\w* unitarn\w* predpriyat\w*", "gup"),
+    (r"state unitary enterprise", "gup"),
+    (r"nauchno proizvodstvenn\w* predpriyat\w*", "npp"),
+    (r"scientific (?:and )?production enterprise", "npp"),
+    (r"nauchno proizvodstvenn\w* ob\w*edinen\w*", "npo"),
+    (r"scientific (?:and )?production association", "npo"),
     (r"obshchestv\w* s ogranichenn\w* otvetstvennost\w*", "llc"),
     (r"tovarystv\w* z obmezhen\w* vidpovidalnist\w*", "llc"),
-    (r"public joint[ -]stock company", "pjsc"),
-    (r"open joint[ -]stock company", "ojsc"),
-    (r"closed joint[ -]stock company", "cjsc"),
-    (r"joint[ -]stock company", "jsc"),
-    (r"limited liability company", "llc"),
+    (r"public joint[ -]stock (?:company|co)", "pjsc"),
+    (r"open joint[ -]stock (?:company|co)", "ojsc"),
+    (r"closed joint[ -]stock (?:company|co)", "cjsc"),
+    (r"joint[ -]stock (?:company|co)", "jsc"),
+    (r"limited liability (?:company|co)", "llc"),
     (r"limited liability partnership", "llp"),
     (r"limited partnership", "lp"),
-    (r"public limited company", "plc"),
-    (r"private limited company", "ltd"),
+    (r"public limited (?:company|co)", "plc"),
+    (r"private limited (?:company|co)", "ltd"),
     (r"private limited", "ltd"),
     (r"company limited", "co ltd"),
     (r"free zone establishment", "fze"),
@@ -44,7 +52,8 @@ LEGAL_PHRASES: tuple[tuple[str, str], ...] = (
 )
 # Cheap pre-check: every phrase above contains one of these stems.
 LEGAL_STEMS = re.compile(
-    "obshch|tovaryst|stock|limited|partnership|company|zone|gesellschaft|societ|sociedad|vennootschap|sanayi"
+    "obshch|tovaryst|stock|limited|partnership|company|zone|gesellschaft|societ|sociedad|vennootschap|sanayi|unitar"
+    "|production|proizvodstv"
 )
 
 # Single-token legal forms and their canonical class (so "ooo" ~ "llc", "oao" ~ "ojsc", "aktiengesellschaft" ~ "ag").
@@ -58,7 +67,11 @@ LEGAL_FORMS: dict[str, str] = {
     **dict.fromkeys(("sa", "sas", "sarl", "srl", "spa", "sl", "sae", "sac", "saic", "sal"), "sa"),
     **dict.fromkeys(("bv", "nv", "as", "ab", "oy", "aps", "kft", "zrt", "doo", "dd", "sro", "spzoo"), "bv"),
     **dict.fromkeys(("fze", "fzco", "fzc", "fz", "fzllc", "dmcc", "est", "establishment"), "fze"),
-    **dict.fromkeys(("group", "holding", "holdings", "enterprise", "enterprises"), "group"),
+    **dict.fromkeys(("group", "holding", "holdings", "enterprise", "enterprises", "gruppa", "kholding"), "group"),
+    # Russian state enterprises (FGUP / GUP) and research-and-production enterprises and associations (NPP / NPO)
+    **dict.fromkeys(("fgup", "gup"), "gup"),
+    **dict.fromkeys(("npp", "npo"), "npp"),
+    **dict.fromkeys(("kompaniya", "kompanii", "kompaniy"), "co"),
     **dict.fromkeys(
         ("aviakompaniya", "aviakompania", "airlines", "airline", "airways", "aviation", "air", "avia", "aero"),
         "airline",
@@ -92,6 +105,9 @@ HONORIFICS = frozenset(
     # vessel prefixes and words people type around a ship's name ("MV OLYMPIA", "M/Y Amadea", "tanker Liberty")
     "mv mt my ss fv yacht tanker vessel".split()
 )
+# Titles written in Arabic script, as their transliteration spells them (حاجی / حاجي hjy, الحاج al hj, شيخ shykh,
+# ملا mla, مولوی mwlwy, مولانا mwlna, قاری qary, حافظ hafz). Sayyid (syd) is left out: it is a given name too.
+ABJAD_HONORIFICS = frozenset("hjy hj hajy shykh shyk shaykh mla mlla mwlwy mwlwi mwlna mwlana qary qari hafz".split())
 PARTICLES = frozenset(
     "al el ul ad ar as ash at az bin bn ibn bint bent ben abu um umm "
     "de da do dos das del della di du la le van von der den ter zu mac mc st san".split()
