@@ -244,13 +244,13 @@ class Index:
         for token, cls in keys:
             class_weight = _RETRIEVAL_CLASS_WEIGHT[cls]
             for cand, sim in self.neighbours(token, abjad).items():
-                w = self.idf(cand) * sim * class_weight
-                if w > best.get(cand, 0.0):
-                    best[cand] = w
-        for cand, w in best.items():
+                weight = self.idf(cand) * sim * class_weight
+                if weight > best.get(cand, 0.0):
+                    best[cand] = weight
+        for cand, weight in best.items():
             start, end = self.postings[cand]
             arrays.append(self._flat[start:end])
-            weights.append(w)
+            weights.append(weight)
         if not arrays:
             return []
         idx = np.concatenate(arrays)

@@ -13,9 +13,9 @@ from datetime import datetime
 from typing import TypeVar
 
 from service.model import Address, DateSpec, Entity, IdentifierType, Name, NameQuality, NameType
+from service.normalize import vocabulary
 from service.normalize.countries import to_country_code
 from service.normalize.scripts import detect_script
-from service.normalize.vocabulary import is_patronymic
 from service.sources.base import ParseReport
 
 T = TypeVar("T", bound=Hashable)
@@ -68,6 +68,11 @@ def country(text: str | None) -> str | None:
     return to_country_code(value) or value
 
 
+def is_patronymic(part: str) -> bool:
+    """A one-word East Slavic patronymic, by the vocabulary the matcher classes tokens by (Friedrich is not one)."""
+    return vocabulary.is_patronymic(part)
+
+
 def make_name(
     full: str,
     *,
@@ -78,8 +83,7 @@ def make_name(
     family: str | None = None,
     lang: str | None = None,
 ) -> Name:
-    """A Name with its script detected; a single Slavic-patronymic middle part is filed as the patronymic (the
-    vocabulary's `is_patronymic`, the one the matcher classes tokens by)."""
+    """A Name with its script detected; a single Slavic-patronymic middle part is filed as the patronymic."""
     full = clean(full) or full
     given, middle, family = clean(given), clean(middle), clean(family)
     patronymic = None
