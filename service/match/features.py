@@ -16,6 +16,7 @@ import inspect
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Protocol
 
 from service.errors import QueryError
@@ -81,7 +82,7 @@ class CandidateName:
     weights: tuple[float, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Candidate:
     """One listed entity (or compare()'s candidate) as the features see it."""
 
@@ -89,6 +90,8 @@ class Candidate:
     names: Sequence[ListedName]  # the names retrieval found for it
     id_matches: Sequence[tuple[str, Identifier]]  # (query value, listed identifier) that agree exactly
     countries: tuple[str, ...]  # nationalities, citizenships, countries, address countries
+    # the best strong and weak name, compared once for both name features (see `_best_names`)
+    best_names: tuple[Signal, Signal] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,19 +138,30 @@ def compare_name(q: PreparedQuery, qi: int, listed: ListedName, e: Entity, ctx: 
     )
 
 
-def _best_name(q: PreparedQuery, c: Candidate, ctx: Context, weak: bool) -> Signal:
-    best = 0.0
-    ref: NameRef | None = None
+def _best_names(q: PreparedQuery, c: Candidate, ctx: Context) -> tuple[Signal, Signal]:
+    """The best query-name / listed-name pair among the strong names and among the weak ones: one pass over the
+    candidate's names for both name features, remembered on the candidate."""
+    if c.best_names is not None:
+        return c.best_names
+    best = [0.0, 0.0]
+    refs: list[NameRef | None] = [None, None]
     aircraft = c.entity.kind == EntityKind.AIRCRAFT
+    weigh, comparer = ctx.weigh, ctx.comparer
     for listed in c.names:
-        if (listed.name.quality != NameQuality.STRONG) != weak:
-            continue
+        k = 0 if listed.name.quality == NameQuality.STRONG else 1
         code = aircraft and _is_code(listed.name.full)
-        for qi in range(len(q.names)):
-            s = compare_name(q, qi, listed, c.entity, ctx, explain=False).score
-            if s > best:
-                best, ref = s, NameRef(qi, listed, code)
-    return Signal(best, ref) if ref is not None else NO_SIGNAL
+        for qi, qn in enumerate(q.names):
+            if code:
+                s = compare_name(q, qi, listed, c.entity, ctx, explain=False).score
+            else:  # the hot path, without the extra call
+                s = score_names(
+                    qn.norm, listed.norm, weigh, qn.weights, listed.weights, explain=False, comparer=comparer
+                ).score
+            if s > best[k]:
+                best[k], refs[k] = s, NameRef(qi, listed, code)
+    strong, weak = (Signal(best[k], refs[k]) if refs[k] is not None else NO_SIGNAL for k in (0, 1))
+    c.best_names = (strong, weak)
+    return c.best_names
 
 
 def name_match(q: PreparedQuery, c: Candidate, ctx: Context) -> Signal:
@@ -159,13 +173,13 @@ def name_match(q: PreparedQuery, c: Candidate, ctx: Context) -> Signal:
     over (a different name in its place), in part when it is an added name; a listed name left over (a dropped
     middle name) costs a quarter. Names in one script that transliteration flattens (Chinese, Korean, Arabic) are
     compared in that script as well. An aircraft registration listed as its name compares as a code."""
-    return _best_name(q, c, ctx, weak=False)
+    return _best_names(q, c, ctx)[0]
 
 
 def weak_alias_match(q: PreparedQuery, c: Candidate, ctx: Context) -> Signal:
     """The same on the names a publisher flags as weak or low-quality aliases (too broad to screen on alone):
     weighed so that an exact weak alias scores just under the default threshold unless something corroborates."""
-    return _best_name(q, c, ctx, weak=True)
+    return _best_names(q, c, ctx)[1]
 
 
 # --- identifiers -----------------------------------------------------------------------------------------------
@@ -347,9 +361,33 @@ def describe() -> list[dict[str, object]]:
     return [{"name": f.name, "weight": f.weight, "qualifier": f.qualifier, "meaning": f.meaning} for f in FEATURES]
 
 
-def evaluate(q: PreparedQuery, c: Candidate, ctx: Context) -> tuple[Signal, ...]:
-    """Every feature's signal for one candidate, in table order."""
-    return tuple(f.func(q, c, ctx) for f in FEATURES)
+@lru_cache(maxsize=64)
+def _lift(weights: Weights) -> float:
+    """The most the qualifiers can add to a base under these weights."""
+    return sum(w for f, w in zip(FEATURES, weights, strict=True) if f.qualifier and w > 0)
+
+
+def evaluate(
+    q: PreparedQuery, c: Candidate, ctx: Context, weights: Weights = DEFAULT_WEIGHT_VECTOR, floor: float = 0.0
+) -> tuple[Signal, ...]:
+    """Every feature's signal for one candidate, in table order. With a `floor`, the qualifiers are left unread
+    (NO_SIGNAL) when the best base could not reach it even with every positive qualifier: screening reads them
+    only for candidates that may be reported."""
+    signals: list[Signal] = []
+    base = 0.0
+    for f, w in zip(FEATURES, weights, strict=True):
+        if f.qualifier:
+            signals.append(NO_SIGNAL)
+            continue
+        s = f.func(q, c, ctx)
+        signals.append(s)
+        base = max(base, s.value * w)
+    if floor > 0.0 and base + _lift(weights) < floor:
+        return tuple(signals)
+    for k, f in enumerate(FEATURES):
+        if f.qualifier:
+            signals[k] = f.func(q, c, ctx)
+    return tuple(signals)
 
 
 def combine(signals: Sequence[Signal], weights: Weights = DEFAULT_WEIGHT_VECTOR) -> float:

@@ -146,6 +146,7 @@ class Index:
         self.by_unarticled = {k: tuple(v) for k, v in by_unarticled.items()}
         self.by_deletion = {k: tuple(v) for k, v in by_deletion.items()}
         self._neighbours: dict[tuple[str, bool], dict[str, float]] = {}
+        self._weighted_neighbours: dict[tuple[str, bool], tuple[tuple[str, float, int, int], ...]] = {}
         self.linked_from: dict[int, list[tuple[int, str]]] = defaultdict(list)  # target -> (source, relation)
         self.links_to: dict[int, list[tuple[int, str, str]]] = defaultdict(list)  # source -> (target, rel, name)
         self._resolve_links()
@@ -195,6 +196,18 @@ class Index:
         self._neighbours[key] = found
         return found
 
+    def _weighted(self, token: str, abjad: bool) -> tuple[tuple[str, float, int, int], ...]:
+        """The neighbours with their retrieval weight (rarity x similarity) and postings span, memoized."""
+        key = (token, abjad)
+        cached = self._weighted_neighbours.get(key)
+        if cached is None:
+            postings, idf = self.postings, self.idf
+            cached = tuple((c, idf(c) * sim, *postings[c]) for c, sim in self.neighbours(token, abjad).items())
+            if len(self._weighted_neighbours) >= NEIGHBOUR_CACHE_SIZE:
+                self._weighted_neighbours.clear()
+            self._weighted_neighbours[key] = cached
+        return cached
+
     def _find_neighbours(self, token: str, abjad: bool) -> dict[str, float]:
         found: dict[str, float] = {}
         if token in self.postings:
@@ -240,16 +253,17 @@ class Index:
             keys.append((query.compact, TokenClass.NORMAL))
         # each listed token counts once, by the query token it is most like: "mhmd" and "hmd" (Muhammad, Ahmad)
         # may both reach "ahmed", which must not count twice
-        best: dict[str, float] = {}
+        best: dict[str, tuple[float, int, int]] = {}
         for token, cls in keys:
             class_weight = _RETRIEVAL_CLASS_WEIGHT[cls]
-            for cand, sim in self.neighbours(token, abjad).items():
-                weight = self.idf(cand) * sim * class_weight
-                if weight > best.get(cand, 0.0):
-                    best[cand] = weight
-        for cand, weight in best.items():
-            start, end = self.postings[cand]
-            arrays.append(self._flat[start:end])
+            for cand, rarity, start, end in self._weighted(token, abjad):
+                weight = rarity * class_weight
+                seen = best.get(cand)
+                if seen is None or weight > seen[0]:
+                    best[cand] = (weight, start, end)
+        flat = self._flat
+        for weight, start, end in best.values():
+            arrays.append(flat[start:end])
             weights.append(weight)
         if not arrays:
             return []

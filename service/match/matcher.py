@@ -196,7 +196,7 @@ class Matcher:
                 id_matches=id_hits.get(ei, ()),
                 countries=_entity_countries(e) if prepared.countries else (),
             )
-            signals = evaluate(prepared, candidate, self.context)
+            signals = evaluate(prepared, candidate, self.context, w, floor)
             score = combine(signals, w)
             if score >= floor:
                 scored.append((-score, e.id, ei, candidate, signals))

@@ -14,7 +14,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import groupby
+from functools import lru_cache
+from itertools import groupby, pairwise
 from typing import Literal
 
 from rapidfuzz.distance import OSA
@@ -62,6 +63,9 @@ VARIANT_SIMILARITY = 0.9
 PHONETIC_SIMILARITY = 0.85
 ABJAD_SKELETON_SIMILARITY = 0.75  # an abjad spelling and a Latin one with the same consonants, a pair never learned
 SKELETON_ONLY_SIMILARITY = 0.5
+# Spelling similarity under which no rule links two Latin tokens (the lowest, SKELETON_MIN_SPELLING, applies to the
+# folded spelling, which vowel folding raises by less than this margin): such pairs are rejected at once.
+QUICK_REJECT_SPELLING = 0.45
 SKELETON_MIN_SPELLING = 0.6  # below this the skeleton is a coincidence (Putin / Potanin), not even a weak link
 SHORT_EDIT_SIMILARITY = 0.6
 SHORT_EDIT_MIN_SPELLING = 0.75  # "koi" ~ "koti": the one letter dropped is all that differs
@@ -129,6 +133,7 @@ TOKEN_RULES: tuple[TokenRule, ...] = (
 TOKEN_METHODS: frozenset[str] = frozenset(r.method for r in TOKEN_RULES)
 
 _ARTICLES = ("al", "el")
+_RULED_BY_CLASS = (TokenClass.LEGAL, TokenClass.PARTICLE)  # legal forms and articles meet by class, not spelling
 # The Arabic article as Latin listings write it, assimilated to the next consonant or not.
 ARABIC_ARTICLE_FORMS = frozenset({"al", "el", "ul", "ad", "ar", "as", "ash", "at", "az", "an", "ath", "adh"})
 # Tokens that name the person or company (a patronymic too: another father's name is another person).
@@ -149,6 +154,7 @@ CLASS_WEIGHT: dict[TokenClass, float] = {
 Weigher = Callable[[str], float]  # token -> rarity weight (IDF on the loaded lists)
 
 
+@lru_cache(maxsize=1 << 16)
 def _single_letters(token: str) -> str:
     return "".join(ch for ch, _ in groupby(token))
 
@@ -201,16 +207,25 @@ class Variants:
 
 
 class TokenComparer:
-    """Token similarity under TOKEN_RULES, with the lists' own variant pairs; memoized, safe to share across threads
-    (a dict write is atomic under the GIL; the cache is cleared when full)."""
+    """Token similarity under TOKEN_RULES, with the lists' own variant pairs; memoized per comparer (an LRU cache:
+    token pairs recur across aliases and queries), safe to share across threads."""
 
     def __init__(self, variants: Variants | None = None, rarity: Weigher | None = None) -> None:
         self.variants = variants or Variants()
         self.rarity = rarity  # IDF on the lists: a short token's one slip counts when the listed token is rare
-        self._cache: dict[tuple[str, str, int, int, int], tuple[float, str]] = {}
+        # `similarity` is the hot call of every screening: a C-level LRU cache around the rules
+        self.similarity: Callable[[str, str, TokenClass, TokenClass, int], tuple[float, str]] = lru_cache(
+            maxsize=TOKEN_CACHE_SIZE
+        )(self._similarity)
 
-    def similarity(self, a: str, b: str, ca: TokenClass, cb: TokenClass, flags: int = 0) -> tuple[float, str]:
-        """(similarity, method) of query token `a` and listed token `b`.
+    def __getstate__(self) -> dict[str, object]:
+        return {"variants": self.variants, "rarity": self.rarity}  # the cache is rebuilt, not copied
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__init__(state["variants"], state["rarity"])  # type: ignore[misc]
+
+    def _similarity(self, a: str, b: str, ca: TokenClass, cb: TokenClass, flags: int = 0) -> tuple[float, str]:
+        """(similarity, method) of query token `a` and listed token `b` (called as `similarity`, memoized).
 
         `flags`: ABJAD_QUERY / ABJAD_LISTED when that token was written in an abjad (Arabic, Hebrew, Persian script),
         whose transliteration carries few vowels ("bhja" for Bahaji), so the consonant skeleton is the evidence;
@@ -218,23 +233,23 @@ class TokenComparer:
         """
         if a == b:
             return 1.0, "exact"
-        key = (a, b, ca, cb, flags)
-        found = self._cache.get(key)
-        if found is None:
-            found = self._similarity(a, b, ca, cb, flags)
-            if len(self._cache) >= TOKEN_CACHE_SIZE:
-                self._cache.clear()
-            self._cache[key] = found
-        return found
-
-    def _similarity(self, a: str, b: str, ca: TokenClass, cb: TokenClass, flags: int) -> tuple[float, str]:
+        abjad = flags & (ABJAD_QUERY | ABJAD_LISTED)
+        sim = OSA.normalized_similarity(a, b)
+        if (
+            sim < QUICK_REJECT_SPELLING
+            and not abjad
+            and ca not in _RULED_BY_CLASS
+            and len(a) > 1
+            and ((a, b) if a < b else (b, a)) not in self.variants.pairs
+        ):
+            return _NO_MATCH  # most pairs screening meets: no rule below links spellings this far apart
         if ca == TokenClass.LEGAL and cb == TokenClass.LEGAL:
             la, lb = legal_class(a), legal_class(b)
             if la is not None and la == lb:
                 # "ooo" ~ "llc" is the same form; "navigation" ~ "shipping" only the same kind of word
                 return LEGAL_EQUIVALENT_SIMILARITY, "legal_form"
-        if flags & (ABJAD_QUERY | ABJAD_LISTED) and (len(a) == 1 or len(b) == 1) and a.isalpha() and b.isalpha():
-            return self._abjad(a, b, flags, OSA.normalized_similarity(a, b), "fuzzy")
+        if abjad and (len(a) == 1 or len(b) == 1) and a.isalpha() and b.isalpha():
+            return self._abjad(a, b, flags, sim, "fuzzy")
         if len(a) == 1 or len(b) == 1:
             # an initial typed in the query stands for a listed name ("V. Putin"); a listed single letter ("S&D
             # Solutions") is part of the name, not the initial of whatever word the query has there
@@ -247,16 +262,17 @@ class TokenComparer:
             return ARTICLE_SIMILARITY, "article"  # "al" ~ "el" ~ "ash" (the article assimilated: ash-Shami)
         if len(a) > 4 and len(b) > 4 and (a[2:] == b or b[2:] == a) and (a[:2] in _ARTICLES or b[:2] in _ARTICLES):
             return ARTICLE_SIMILARITY, "article"  # "elhalim" ~ "halim", "alansar" ~ "ansar": the article joined
-        sim = OSA.normalized_similarity(a, b)
+        if sim < QUICK_REJECT_SPELLING and not abjad and ((a, b) if a < b else (b, a)) not in self.variants.pairs:
+            return _NO_MATCH
         method = "fuzzy"
         fa, fb = fold_vowels(a), fold_vowels(b)
         if fa != a or fb != b:
             folded = OSA.normalized_similarity(fa, fb) * VOWEL_FOLD_DISCOUNT
             if folded > sim:
                 sim, method = folded, "vowel_variant"
-        if sim < DOUBLED_LETTER_SIMILARITY and _single_letters(a) == _single_letters(b):
+        if sim < DOUBLED_LETTER_SIMILARITY and len(a) != len(b) and _single_letters(a) == _single_letters(b):
             sim, method = DOUBLED_LETTER_SIMILARITY, "doubled_letter"
-        if flags & (ABJAD_QUERY | ABJAD_LISTED):
+        if abjad:
             return self._abjad(a, b, flags, sim, method)
         if flags & PINYIN and method != "doubled_letter":
             pa, pb = pinyin_syllables(a), pinyin_syllables(b)
@@ -473,7 +489,7 @@ def _align(
             parts.append(qt[i])
         else:
             parts.append(f"{qt[i]}~{ct[j]} ({method} {sim:.2f})")
-    if not (all(used_q) or all(used_c)):
+    if _adjacent_left(used_q, used_c):
         for i1, i2, j1, j2, sim in _joined(q, c, used_q, used_c, flags=flags, comparer=comparer):
             w = (qw[i1] + (qw[i2] if i2 != i1 else 0.0) + cw[j1] + (cw[j2] if j2 != j1 else 0.0)) / 2
             num += w * sim
@@ -492,7 +508,9 @@ def _align(
     replaced = set(c_names[: len(q_names)])
     # an added name needs the listed name itself matched, two of its names at least: "Anastasia Volfovich" does not
     # merely add a name to a listed "Anastasiia"
-    added_name = not c_names and sum(1 for j in range(nc) if used_c[j] and ck[j] in _NAME_CLASSES) >= 2
+    added_name = (
+        bool(q_names) and not c_names and sum(1 for j in range(nc) if used_c[j] and ck[j] in _NAME_CLASSES) >= 2
+    )
     for i in extra_q:
         den += qw[i] * (EXTRA_QUERY_COST if qk[i] in _NAME_CLASSES and added_name else 1.0)
     # A match must be carried by the listed name's distinctive words: "Silver Maritime Co" shares one word
@@ -528,12 +546,23 @@ def _align(
 _JOINABLE = (TokenClass.NORMAL, TokenClass.PARTICLE, TokenClass.PATRONYMIC)
 
 
+def _adjacent_left(used_q: list[bool], used_c: list[bool]) -> bool:
+    """Some token is left on one side and two adjacent ones on the other: a joined form may be among them."""
+    left_q, left_c = used_q.count(False), used_c.count(False)
+    if not left_q or not left_c or (left_q < 2 and left_c < 2):
+        return False
+    return (left_q > 1 and any(not (x or y) for x, y in pairwise(used_q))) or (
+        left_c > 1 and any(not (x or y) for x, y in pairwise(used_c))
+    )
+
+
 def _joined(
     q: NormalizedName, c: NormalizedName, used_q: list[bool], used_c: list[bool], *, flags: int, comparer: TokenComparer
 ) -> list[tuple[int, int, int, int, float]]:
     """Two adjacent tokens left over on one side that are one token left over on the other (Hamid Reza / Hamidreza,
     Abu Bakr / Abubakr): (query token(s) i1, i2, listed token(s) j1, j2, similarity); marks them used."""
     out = []
+    abjad = flags & (ABJAD_QUERY | ABJAD_LISTED)
     for side_tokens, side_classes, side_used, other_tokens, other_classes, other_used, query_side in (
         (q.tokens, q.classes, used_q, c.tokens, c.classes, used_c, True),
         (c.tokens, c.classes, used_c, q.tokens, q.classes, used_q, False),
@@ -547,13 +576,11 @@ def _joined(
             for m, other in enumerate(other_tokens):
                 if other_used[m] or other_classes[m] not in _JOINABLE:
                     continue
-                if not flags & (ABJAD_QUERY | ABJAD_LISTED) and abs(len(other) - len(joined)) > 2:
-                    continue  # a Latin joined form is within two letters of the separate ones ("abdul rahman")
+                if not abjad and (other[0] != joined[0] or abs(len(other) - len(joined)) > 2):
+                    continue  # a Latin joined form is the separate ones within two letters ("abdul rahman")
                 a, b = (joined, other) if query_side else (other, joined)
                 sim = comparer.similarity(a, b, TokenClass.NORMAL, TokenClass.NORMAL, flags)[0] * JOINED_DISCOUNT
-                if sim >= (
-                    JOINED_MIN_SIMILARITY_ABJAD if flags & (ABJAD_QUERY | ABJAD_LISTED) else JOINED_MIN_SIMILARITY
-                ):
+                if sim >= (JOINED_MIN_SIMILARITY_ABJAD if abjad else JOINED_MIN_SIMILARITY):
                     side_used[k] = side_used[k + 1] = other_used[m] = True
                     out.append((k, k + 1, m, m, sim) if query_side else (m, m, k, k + 1, sim))
                     break
