@@ -149,6 +149,8 @@ def _best_names(q: PreparedQuery, c: Candidate, ctx: Context) -> tuple[Signal, S
     weigh, comparer = ctx.weigh, ctx.comparer
     for listed in c.names:
         k = 0 if listed.name.quality == NameQuality.STRONG else 1
+        if best[k] >= 1.0:
+            continue  # no name of this quality can do better than an identical one
         code = aircraft and _is_code(listed.name.full)
         for qi, qn in enumerate(q.names):
             if code:

@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import groupby, pairwise
+from itertools import groupby
 from typing import Literal
 
 from rapidfuzz.distance import OSA
@@ -212,6 +212,7 @@ class TokenComparer:
 
     def __init__(self, variants: Variants | None = None, rarity: Weigher | None = None) -> None:
         self.variants = variants or Variants()
+        self._partners = self.variants.partners
         self.rarity = rarity  # IDF on the lists: a short token's one slip counts when the listed token is rare
         # `similarity` is the hot call of every screening: a C-level LRU cache around the rules
         self.similarity: Callable[[str, str, TokenClass, TokenClass, int], tuple[float, str]] = lru_cache(
@@ -240,7 +241,7 @@ class TokenComparer:
             and not abjad
             and ca not in _RULED_BY_CLASS
             and len(a) > 1
-            and ((a, b) if a < b else (b, a)) not in self.variants.pairs
+            and b not in self._partners.get(a, ())
         ):
             return _NO_MATCH  # most pairs screening meets: no rule below links spellings this far apart
         if ca == TokenClass.LEGAL and cb == TokenClass.LEGAL:
@@ -297,11 +298,11 @@ class TokenComparer:
             if shared and sim < PHONETIC_SIMILARITY:
                 return PHONETIC_SIMILARITY, "phonetic"
             return sim, method
+        if shared and self.variants.share_partner(a, b):
+            return VARIANT_SIMILARITY, "variant"  # Husain ~ Hossein: both the lists' spellings of Husayn
         if shared and sim >= SKELETON_MIN_SPELLING:
             if _phonetic_similarity(a, b) >= PHONETIC_FORM_MIN_SIMILARITY:
                 return PHONETIC_SIMILARITY, "phonetic"  # Zhukova ~ Jukova, Hossein ~ Husein
-            if self.variants.share_partner(a, b):
-                return VARIANT_SIMILARITY, "variant"  # Husain ~ Hossein: both the lists' spellings of Husayn
             return SKELETON_ONLY_SIMILARITY, "skeleton_only"
         return _NO_MATCH
 
@@ -384,8 +385,8 @@ COMPACT_DISCOUNT = 0.97
 # Ceiling of a name score when the query covers a share c of the listed name's distinctive weight: BASE + (1-BASE)c.
 COVERAGE_BASE = 0.6
 # Two adjacent tokens written as one (Hamid Reza / Hamidreza) count when the joined form is this similar, discounted.
-JOINED_MIN_SIMILARITY = 0.9  # Latin: the joined form all but equal ("Sun Yin" is not "Senin")
-JOINED_MIN_SIMILARITY_ABJAD = TOKEN_MIN_SIMILARITY  # an abjad joined form is matched by its consonants
+JOINED_MIN_SIMILARITY_ABJAD = TOKEN_MIN_SIMILARITY  # an abjad joined form is matched by its consonants; a Latin one
+# must be spelt as the two parts ("Sun Yin" is not "Senin")
 JOINED_DISCOUNT = 0.97
 # Two words of one abjad name count as one when this similar in that script (a letter off: spelling, not a name).
 NATIVE_WORD_MIN_SIMILARITY = 0.75
@@ -466,6 +467,9 @@ def _align(
             sim, method = similarity(ta, ct[j], ka, ck[j], flags)
             if sim > 0.0:
                 pairs.append((-sim, i, j, method))
+    latin_joins = not flags & (ABJAD_QUERY | ABJAD_LISTED) and _shares_joined(q, c)
+    if not pairs and not explain and not latin_joins and not flags & (ABJAD_QUERY | ABJAD_LISTED):
+        return _NOTHING_SHARED  # no token in common, and no two written as one: nothing to align
     pairs.sort()
     used_q = [False] * nq
     used_c = [False] * nc
@@ -489,8 +493,18 @@ def _align(
             parts.append(qt[i])
         else:
             parts.append(f"{qt[i]}~{ct[j]} ({method} {sim:.2f})")
-    if _adjacent_left(used_q, used_c):
-        for i1, i2, j1, j2, sim in _joined(q, c, used_q, used_c, flags=flags, comparer=comparer):
+    extra_q = [i for i in range(nq) if not used_q[i]]
+    extra_c = [j for j in range(nc) if not used_c[j]]
+    joined: Sequence[tuple[int, int, int, int, float]] = ()
+    if extra_q and extra_c and (len(extra_q) > 1 or len(extra_c) > 1):
+        if flags & (ABJAD_QUERY | ABJAD_LISTED):
+            joined = _joined(q, c, used_q, used_c, flags=flags, comparer=comparer)
+        elif latin_joins:
+            joined = _joined_exact(qt, ct, extra_q, extra_c, used=(used_q, used_c))
+    if joined:
+        extra_q = [i for i in range(nq) if not used_q[i]]
+        extra_c = [j for j in range(nc) if not used_c[j]]
+        for i1, i2, j1, j2, sim in joined:
             w = (qw[i1] + (qw[i2] if i2 != i1 else 0.0) + cw[j1] + (cw[j2] if j2 != j1 else 0.0)) / 2
             num += w * sim
             den += w
@@ -501,18 +515,21 @@ def _align(
     # A query name left over while the listed name has a name of its own left over too is a different name in its
     # place ("Carlos Maduro" for "Nicolas Maduro"): both cost in full. A query name alone left over is an added
     # name (EXTRA_QUERY_COST); a listed name alone left over a dropped one (UNMATCHED_LIST_COST).
-    extra_q = [i for i in range(nq) if not used_q[i]]
-    extra_c = [j for j in range(nc) if not used_c[j]]
-    q_names = [i for i in extra_q if qk[i] in _NAME_CLASSES]
-    c_names = sorted((j for j in extra_c if ck[j] in _NAME_CLASSES), key=lambda j: -cw[j])
-    replaced = set(c_names[: len(q_names)])
-    # an added name needs the listed name itself matched, two of its names at least: "Anastasia Volfovich" does not
-    # merely add a name to a listed "Anastasiia"
-    added_name = (
-        bool(q_names) and not c_names and sum(1 for j in range(nc) if used_c[j] and ck[j] in _NAME_CLASSES) >= 2
-    )
-    for i in extra_q:
-        den += qw[i] * (EXTRA_QUERY_COST if qk[i] in _NAME_CLASSES and added_name else 1.0)
+    replaced: set[int] = set()
+    if extra_q:
+        q_names = [i for i in extra_q if qk[i] in _NAME_CLASSES]
+        c_names = [j for j in extra_c if ck[j] in _NAME_CLASSES]
+        if q_names and c_names:
+            if len(c_names) > len(q_names):
+                c_names.sort(key=lambda j: -cw[j])
+            replaced = set(c_names[: len(q_names)])
+        # an added name needs the listed name itself matched, two of its names at least: "Anastasia Volfovich"
+        # does not merely add a name to a listed "Anastasiia"
+        added_name = (
+            bool(q_names) and not c_names and sum(1 for j in range(nc) if used_c[j] and ck[j] in _NAME_CLASSES) >= 2
+        )
+        for i in extra_q:
+            den += qw[i] * (EXTRA_QUERY_COST if added_name and qk[i] in _NAME_CLASSES else 1.0)
     # A match must be carried by the listed name's distinctive words: "Silver Maritime Co" shares one word
     # with "SILVER BRIDGE SHIPPING CO" and may not score as if the rest were just dropped middle names.
     normal_total = 0.0
@@ -544,43 +561,76 @@ def _align(
 
 
 _JOINABLE = (TokenClass.NORMAL, TokenClass.PARTICLE, TokenClass.PATRONYMIC)
+_NOTHING_SHARED = NameScore(0.0, "token_alignment", "")
 
 
-def _adjacent_left(used_q: list[bool], used_c: list[bool]) -> bool:
-    """Some token is left on one side and two adjacent ones on the other: a joined form may be among them."""
-    left_q, left_c = used_q.count(False), used_c.count(False)
-    if not left_q or not left_c or (left_q < 2 and left_c < 2):
-        return False
-    return (left_q > 1 and any(not (x or y) for x, y in pairwise(used_q))) or (
-        left_c > 1 and any(not (x or y) for x, y in pairwise(used_c))
-    )
+def _shares_joined(q: NormalizedName, c: NormalizedName) -> bool:
+    """Two adjacent tokens of one name are one token of the other ("abdul rahman" / "abdulrahman")."""
+    ct, qt = c.tokens, q.tokens
+    for p in q.joined_pairs:
+        if p in ct:
+            return True
+    for p in c.joined_pairs:  # noqa: SIM110 - a plain loop: this runs for every candidate name
+        if p in qt:
+            return True
+    return False
+
+
+def _joined_exact(
+    qt: tuple[str, ...],
+    ct: tuple[str, ...],
+    extra_q: list[int],
+    extra_c: list[int],
+    *,
+    used: tuple[list[bool], list[bool]],
+) -> list[tuple[int, int, int, int, float]]:
+    """Latin names: two adjacent leftover tokens on one side spelt as one leftover token on the other (Abdul Rahman /
+    Abdulrahman, Hamid Reza / Hamidreza); set lookups only, as most candidates have leftovers."""
+    out: list[tuple[int, int, int, int, float]] = []
+    used_q, used_c = used
+    sim = JOINED_DISCOUNT
+    left_c = {ct[j]: j for j in extra_c}
+    for i in extra_q[:-1]:
+        j = left_c.get(qt[i] + qt[i + 1], -1) if not used_q[i + 1] else -1
+        if j >= 0 and not used_c[j]:
+            used_q[i] = used_q[i + 1] = used_c[j] = True
+            out.append((i, i + 1, j, j, sim))
+    left_q = {qt[i]: i for i in extra_q if not used_q[i]}
+    for j in extra_c[:-1]:
+        i = left_q.get(ct[j] + ct[j + 1], -1) if not (used_c[j] or used_c[j + 1]) else -1
+        if i >= 0 and not used_q[i]:
+            used_q[i] = used_c[j] = used_c[j + 1] = True
+            out.append((i, i, j, j + 1, sim))
+    return out
 
 
 def _joined(
     q: NormalizedName, c: NormalizedName, used_q: list[bool], used_c: list[bool], *, flags: int, comparer: TokenComparer
 ) -> list[tuple[int, int, int, int, float]]:
-    """Two adjacent tokens left over on one side that are one token left over on the other (Hamid Reza / Hamidreza,
-    Abu Bakr / Abubakr): (query token(s) i1, i2, listed token(s) j1, j2, similarity); marks them used."""
-    out = []
-    abjad = flags & (ABJAD_QUERY | ABJAD_LISTED)
-    for side_tokens, side_classes, side_used, other_tokens, other_classes, other_used, query_side in (
+    """Names in an abjad: two adjacent tokens left over on one side that are one token left over on the other, by
+    consonants (حمید رضا / Hamidreza): (query token(s) i1, i2, listed token(s) j1, j2, similarity); marks them used."""
+    out: list[tuple[int, int, int, int, float]] = []
+    least = JOINED_MIN_SIMILARITY_ABJAD
+    for side, side_classes, side_used, other_side, other_classes, other_used, query_side in (
         (q.tokens, q.classes, used_q, c.tokens, c.classes, used_c, True),
         (c.tokens, c.classes, used_c, q.tokens, q.classes, used_q, False),
     ):
-        for k in range(len(side_tokens) - 1):
-            if side_used[k] or side_used[k + 1]:
+        others = [m for m, used in enumerate(other_used) if not used and other_classes[m] in _JOINABLE]
+        if not others:
+            continue
+        for k in range(len(side) - 1):
+            if side_used[k] or side_used[k + 1] or side_classes[k] not in _JOINABLE:
                 continue
-            if side_classes[k] not in _JOINABLE or side_classes[k + 1] not in _JOINABLE:
+            if side_classes[k + 1] not in _JOINABLE:
                 continue
-            joined = side_tokens[k] + side_tokens[k + 1]
-            for m, other in enumerate(other_tokens):
-                if other_used[m] or other_classes[m] not in _JOINABLE:
+            joined = side[k] + side[k + 1]
+            for m in others:
+                other = other_side[m]
+                if other_used[m]:
                     continue
-                if not abjad and (other[0] != joined[0] or abs(len(other) - len(joined)) > 2):
-                    continue  # a Latin joined form is the separate ones within two letters ("abdul rahman")
                 a, b = (joined, other) if query_side else (other, joined)
                 sim = comparer.similarity(a, b, TokenClass.NORMAL, TokenClass.NORMAL, flags)[0] * JOINED_DISCOUNT
-                if sim >= (JOINED_MIN_SIMILARITY_ABJAD if abjad else JOINED_MIN_SIMILARITY):
+                if sim >= least:
                     side_used[k] = side_used[k + 1] = other_used[m] = True
                     out.append((k, k + 1, m, m, sim) if query_side else (m, m, k, k + 1, sim))
                     break

@@ -21,7 +21,7 @@ import unicodedata
 from dataclasses import dataclass
 from enum import IntEnum
 from functools import lru_cache
-from itertools import groupby, product
+from itertools import groupby, pairwise, product
 
 import ftfy
 from anyascii import anyascii
@@ -462,6 +462,7 @@ class NormalizedName:
     script: str = "Latn"  # dominant script (ISO 15924)
     native: tuple[str, ...] = ()  # units in that script when it is one of NATIVE_SCRIPTS (see `native_units`)
     pinyin: bool = False  # a Chinese name in Hanyu Pinyin (see `is_pinyin_name`)
+    joined_pairs: tuple[str, ...] = ()  # each two adjacent tokens written as one ("abdul rahman" -> "abdulrahman")
 
 
 @lru_cache(maxsize=65536)
@@ -491,4 +492,5 @@ def analyze(text: str) -> NormalizedName:
         script=script,
         native=native_units(text, script),
         pinyin=is_pinyin_name(toks, classes),
+        joined_pairs=tuple(a + b for a, b in pairwise(toks)),
     )
