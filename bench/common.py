@@ -23,12 +23,14 @@ from service.sources.manifest import load_manifests
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN_CSV = ROOT / "tests" / "match" / "golden.csv"
+PAIRS_CSV = ROOT / "tests" / "match" / "pairs.csv"
 OUT_DIR = ROOT / "bench" / "out"
 SHARED = Path(os.environ.get("SANCTIONS_SHARED_DIR", ROOT.parent / "shared"))
 MIRROR = SHARED / "mirror"
 
 GOLDEN_COLUMNS = (
     "case_id",
+    "split",
     "variation",
     "kind",
     "query_name",
@@ -40,7 +42,23 @@ GOLDEN_COLUMNS = (
     "source_value",
     "note",
 )
+PAIR_COLUMNS = ("pair_id", "split", "class", "label", "kind", "left", "right", "entity", "note")
 MULTI_SEP = "|"  # separates several identifiers or countries inside one CSV cell
+# Held-out discipline (matcher issue): every case belongs to the tuning part or the held-out part, decided by a
+# hash of the listed entity it is about (so the variations of one party never straddle the two), or of the query
+# itself when no listed entity is involved. Tune on TUNE only; HELDOUT judges. Changing SPLIT_SEED reshuffles both.
+SPLIT_SEED = "split-v1"
+HELDOUT_SHARE = 0.5
+TUNE, HELDOUT = "tune", "heldout"
+SPLITS = (TUNE, HELDOUT)
+
+
+def split_of(key: str) -> str:
+    """TUNE or HELDOUT for a split key (an entity id, or a normalized query when no entity is involved)."""
+    h = int(hashlib.sha256(f"{SPLIT_SEED}\x1f{key}".encode()).hexdigest()[:8], 16)
+    return HELDOUT if h / 0x1_0000_0000 < HELDOUT_SHARE else TUNE
+
+
 # Hits asked for per screening: wide enough that a party listed by several publishers under near-identical
 # names (UN, OFAC, EU, UK, Canada, Australia all list many of the same people) still has its expected entry in.
 EVAL_LIMIT = 50
@@ -90,6 +108,7 @@ def all_entities(snapshots: Iterable[Snapshot]) -> list[Entity]:
 @dataclass(frozen=True, slots=True)
 class GoldenCase:
     case_id: str
+    split: str  # TUNE or HELDOUT
     variation: str
     kind: str  # kind of the party the case is about (person, organization, vessel, aircraft)
     query: Query
@@ -115,6 +134,7 @@ def read_golden(path: Path = GOLDEN_CSV) -> list[GoldenCase]:
         cases.append(
             GoldenCase(
                 case_id=row["case_id"],
+                split=row["split"],
                 variation=row["variation"],
                 kind=row["kind"],
                 query=Query(
@@ -130,6 +150,37 @@ def read_golden(path: Path = GOLDEN_CSV) -> list[GoldenCase]:
             )
         )
     return cases
+
+
+@dataclass(frozen=True, slots=True)
+class LabelledPair:
+    """Two names and whether they are the same party (tests/match/pairs.csv, built by bench/pairs.py)."""
+
+    pair_id: str
+    split: str
+    cls: str
+    label: bool
+    kind: str
+    left: str
+    right: str
+    note: str
+
+
+def read_pairs(path: Path = PAIRS_CSV) -> list[LabelledPair]:
+    with path.open(encoding="utf-8", newline="") as fh:
+        return [
+            LabelledPair(
+                pair_id=row["pair_id"],
+                split=row["split"],
+                cls=row["class"],
+                label=row["label"] == "match",
+                kind=row["kind"],
+                left=row["left"],
+                right=row["right"],
+                note=row["note"],
+            )
+            for row in csv.DictReader(fh)
+        ]
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,7 +28,16 @@ from rapidfuzz import process
 from rapidfuzz.distance import JaroWinkler
 
 from bench import pools
-from bench.common import GOLDEN_COLUMNS, GOLDEN_CSV, MIRROR, MULTI_SEP, all_entities, load_snapshots
+from bench.common import (
+    GOLDEN_COLUMNS,
+    GOLDEN_CSV,
+    MIRROR,
+    MULTI_SEP,
+    PAIRS_CSV,
+    all_entities,
+    load_snapshots,
+    split_of,
+)
 from service.model import Entity, EntityKind, IdentifierType, Name, NameQuality, NameType
 
 SEED = "golden-v1"
@@ -62,6 +71,12 @@ NEG_PERSONS_PER_CULTURE = 38
 NEG_COMPANIES, NEG_AIRLINES, NEG_SHIPPING, NEG_VESSELS = 110, 40, 30, 20
 NEG_HARD_SURNAME, NEG_HARD_COMPANY = 150, 100
 NEG_IMO_CHECK, NEG_IMO_OTHER, NEG_TAIL = 40, 30, 60
+# The matcher issue's hardest families of clean names: invented Chinese names in pinyin, and a listed person's family
+# name with the given name of another listed person of the same culture (not a variant of any name it is listed
+# with). Large enough that each half of the split moves in steps of about 0.5 %.
+NEG_PINYIN, NEG_LISTED_SURNAME = 400, 400
+# Clean names written in Arabic script, where transliteration keeps only the consonants.
+NEG_ARABIC_SCRIPT = 160
 
 # Round-robin weights so every list contributes, the big ones more (they also hold most of the variety).
 LIST_WEIGHTS = {
@@ -264,6 +279,15 @@ def skeleton(token: str) -> str:
     return re.sub(r"(.)\1+", r"\1", t)
 
 
+def consonant_key(token: str) -> str:
+    """The consonants of a spelling key: what an abjad (Arabic, Hebrew script) writes of a name ("mhmd")."""
+    return re.sub(r"(.)\1+", r"\1", re.sub("[aeiouyw']", "", skeleton(token))) or token[:1]
+
+
+def is_abjad(text: str) -> bool:
+    return any(ch.isalpha() and unicodedata.name(ch, "").startswith(("ARABIC", "HEBREW")) for ch in text)
+
+
 def is_russian_like(text: str) -> bool:
     """A romanised Russian, Ukrainian or Belarusian personal name: a patronymic, or two typical endings."""
     toks = fold(text)
@@ -312,8 +336,10 @@ class Corpus:
                 self.identifiers.add(alnum(e.name.full))
         self.vocab = list(self.postings)
         self.skeletons: dict[str, set[str]] = defaultdict(set)
+        self.consonants: dict[str, set[str]] = defaultdict(set)
         for t in self.vocab:
             self.skeletons[skeleton(t)].add(t)
+            self.consonants[consonant_key(t)].add(t)
 
     @cache  # noqa: B019 - one Corpus per run
     def similar(self, token: str) -> frozenset[str]:
@@ -362,6 +388,11 @@ class Corpus:
         if key(text) in self.name_keys:
             return "exact normalized name on a list"
         per_token = [self.similar(t) for t in toks]
+        if is_abjad(text):
+            # written without short vowels: any listed token with the same consonants may be this name
+            per_token = [
+                sims | self.consonants.get(consonant_key(t), set()) for t, sims in zip(toks, per_token, strict=True)
+            ]
         name_sets = [{i for s in sims for i in self.postings[s]} for sims in per_token]
         covering = set.intersection(*name_sets)
         if covering:
@@ -392,6 +423,15 @@ class Case:
     expected_entity_id: str = ""
     source_value: str = ""
     note: str = ""
+    source_entity: str = ""  # the listed entity a negative was derived from, if any (decides its split)
+
+    @property
+    def split(self) -> str:
+        """By entity: the expected (or source) entity's id; a clean name without one splits by its tokens."""
+        entity = self.expected_entity_id or self.source_entity
+        if entity:
+            return split_of(entity)
+        return split_of(" ".join(sorted(fold(self.query_name))) or MULTI_SEP.join(self.query_identifiers))
 
     @property
     def case_id(self) -> str:
@@ -409,6 +449,7 @@ class Case:
     def row(self) -> dict[str, str]:
         return {
             "case_id": self.case_id,
+            "split": self.split,
             "variation": self.variation,
             "kind": self.kind,
             "query_name": self.query_name,
@@ -999,7 +1040,16 @@ class Builder:
         return replace(case, query_kind=e.kind.value)
 
     # -- negatives --------------------------------------------------------------------------------------------
-    def negative(self, variation: str, kind: str, name: str, note: str, rng: random.Random, source: str = "") -> bool:
+    def negative(
+        self,
+        variation: str,
+        kind: str,
+        name: str,
+        note: str,
+        rng: random.Random,
+        source: str = "",
+        source_entity: str = "",
+    ) -> bool:
         name = re.sub(r"\s+", " ", name).strip()
         dedupe = " ".join(sorted(t for t in fold(name) if t not in {"mv", "mt", "ss", "m", "v"}))
         if dedupe in self.negative_keys:
@@ -1013,7 +1063,7 @@ class Builder:
             self.dropped[variation] += 1
             self.drop_notes.append(f"{variation}: {name!r}: {why}")
             return False
-        case = Case(variation, kind, query_name=name, source_value=source, note=note)
+        case = Case(variation, kind, query_name=name, source_value=source, note=note, source_entity=source_entity)
         if rng.random() < QUERY_KIND_SHARE:
             case = replace(case, query_kind=kind)
         if kind == "person" and rng.random() < DOB_SHARE:
@@ -1055,6 +1105,9 @@ class Builder:
                 "neg_vessel", "vessel", name.upper() if rng.random() < 0.5 else name, "unlisted vessel name", rng
             )
         self.hard_surnames()
+        self.listed_surnames()
+        self.pinyin_names()
+        self.arabic_script_names()
         self.hard_companies()
         self.hard_imos()
         self.hard_tails()
@@ -1097,9 +1150,97 @@ class Builder:
             fam = family.title() if rng.random() < 0.6 else family.upper()
             name = f"{given} {fam}" if rng.random() < 0.7 else f"{fam.upper()}, {given}"
             note = f"listed family name of {e.id} with another {culture} given name"
-            made += self.negative(variation, "person", name, note, rng, source=e.name.full)
+            made += self.negative(variation, "person", name, note, rng, source=e.name.full, source_entity=e.id)
         if made < NEG_HARD_SURNAME:
             self.shortfall.append(f"{variation}: {made} of {NEG_HARD_SURNAME}")
+
+    def listed_given_names(self) -> dict[str, list[str]]:
+        """Given names (first one or two units) of listed persons by guessed culture: real given names as the lists
+        write them, a wider and less convenient pool than the hand-written one."""
+        out: dict[str, set[str]] = defaultdict(set)
+        for e in self.c.entities:
+            parts = person_parts(e.name) if e.kind == P and is_latin(e.name.full) else None
+            if not parts or not parts[0]:
+                continue
+            given = " ".join(parts[0][:2])
+            if len(given) >= 2 and not any(ch.isdigit() or ch in "()/" for ch in given):
+                out[guess_culture(e.name.full)].add(given.title())
+        return {c: sorted(v) for c, v in out.items()}
+
+    def related_tokens(self, family: str) -> set[str]:
+        """Every token that appears in a listed name together with (a spelling of) this family name."""
+        fam_sims = [self.c.similar(t) for t in fold(family) if t not in STOP_TOKENS]
+        idx_sets = [{i for s in sims for i in self.c.postings[s]} for sims in fam_sims]
+        related: set[str] = set()
+        for idx in set.intersection(*idx_sets) if idx_sets else set():
+            related.update(self.c.names[idx][1])
+        return related
+
+    def listed_surnames(self) -> None:
+        """A listed person's family name with the given name of another listed person of the same culture, which
+        resembles no name the family is listed with ("Bushra al-Assad" is not "Bashar al-Assad")."""
+        variation = "neg_listed_surname"
+        givens = self.listed_given_names()
+        people = []
+        for e in self.c.entities:
+            parts = person_parts(e.name) if e.kind == P and is_latin(e.name.full) else None
+            if parts and parts[0] and parts[1] and [t for t in fold(" ".join(parts[1])) if t not in STOP_TOKENS]:
+                people.append((e, parts))
+        people.sort(key=lambda ep: digest(variation, ep[0].id))
+        made = 0
+        families: set[str] = set()
+        for e, (_, family_units, _) in people:
+            if made >= NEG_LISTED_SURNAME:
+                break
+            family = " ".join(family_units)
+            if key(family) in families:
+                continue
+            rng = rng_for(variation, e.id)
+            culture = guess_culture(e.name.full)
+            related = self.related_tokens(family)
+            pool = givens.get(culture) or givens["english"]
+            for _ in range(20):
+                given = rng.choice(pool)
+                if not any(related & self.c.similar(t) for t in fold(given) if t not in STOP_TOKENS):
+                    break
+            else:
+                continue
+            fam = family.title() if rng.random() < 0.6 else family.upper()
+            r = rng.random()
+            name = f"{given} {fam}" if r < 0.6 else (f"{fam.upper()}, {given}" if r < 0.85 else f"{fam} {given}")
+            note = f"listed family name of {e.id} with the {culture} given name of another listed person"
+            if self.negative(variation, "person", name, note, rng, source=e.name.full, source_entity=e.id):
+                families.add(key(family))
+                made += 1
+        if made < NEG_LISTED_SURNAME:
+            self.shortfall.append(f"{variation}: {made} of {NEG_LISTED_SURNAME}")
+
+    def arabic_script_names(self) -> None:
+        """The first word of one listed Arabic-script person name with the last word of another: names as Arabic
+        script writes them, checked against every listed name by their consonants."""
+        variation = "neg_arabic_script"
+        words = [n.full.split() for e in self.c.entities if e.kind == P for n in e.all_names() if n.script == "Arab"]
+        words = [w for w in words if len(w) >= 2]
+        firsts = sorted({w[0] for w in words if len(w[0]) >= 2})
+        lasts = sorted({w[-1] for w in words if len(w[-1]) >= 2})
+        made = attempt = 0
+        while made < NEG_ARABIC_SCRIPT and attempt < NEG_ARABIC_SCRIPT * 8 and firsts and lasts:
+            rng = rng_for(variation, str(attempt))
+            attempt += 1
+            name = f"{rng.choice(firsts)} {rng.choice(lasts)}"
+            made += self.negative(variation, "person", name, "listed Arabic-script words recombined", rng)
+        if made < NEG_ARABIC_SCRIPT:
+            self.shortfall.append(f"{variation}: {made} of {NEG_ARABIC_SCRIPT}")
+
+    def pinyin_names(self) -> None:
+        variation = "neg_pinyin"
+        made = attempt = 0
+        while made < NEG_PINYIN and attempt < NEG_PINYIN * 8:
+            rng = rng_for(variation, str(attempt))
+            attempt += 1
+            made += self.negative(variation, "person", pinyin_name(rng), "invented Chinese name in pinyin", rng)
+        if made < NEG_PINYIN:
+            self.shortfall.append(f"{variation}: {made} of {NEG_PINYIN}")
 
     def hard_companies(self) -> None:
         variation = "neg_hard_company"
@@ -1138,7 +1279,7 @@ class Builder:
             else:
                 name = f"{word.title()} {rng.choice(adj)} {rng.choice(others)} {legal}"
             note = f"distinctive word {word!r} of {e.id} among other words"
-            if self.negative(variation, "organization", name, note, rng, source=n.full):
+            if self.negative(variation, "organization", name, note, rng, source=n.full, source_entity=e.id):
                 used.add(word)
                 made += 1
         if made < NEG_HARD_COMPANY:
@@ -1177,6 +1318,7 @@ class Builder:
                         query_identifiers=(fmt.format(wrong),),
                         source_value=d,
                         note=f"listed IMO of {eid} with a wrong check digit",
+                        source_entity=eid,
                     )
                     if rng.random() < QUERY_KIND_SHARE:
                         case = replace(case, query_kind="vessel")
@@ -1194,6 +1336,7 @@ class Builder:
                         query_identifiers=(f"IMO {other}",),
                         source_value=d,
                         note=f"valid IMO of another ship, one digit away from {eid}'s",
+                        source_entity=eid,
                     )
                     if rng.random() < QUERY_KIND_SHARE:
                         case = replace(case, query_kind="vessel")
@@ -1230,6 +1373,7 @@ class Builder:
                 query_identifiers=() if in_name else (other,),
                 source_value=tail,
                 note=f"tail number one character away from {e.id}'s" + (", in the name field" if in_name else ""),
+                source_entity=e.id,
             )
             if rng.random() < QUERY_KIND_SHARE:
                 case = replace(case, query_kind="aircraft")
@@ -1415,6 +1559,25 @@ def person_name(culture: str, rng: random.Random) -> str:
     return name
 
 
+def pinyin_name(rng: random.Random) -> str:
+    """An invented Chinese name in Hanyu Pinyin: a common family name and one or two given-name syllables, written
+    the ways customer records write them (Wang Xiuying, Xiu Ying Wang, WANG Xiu-ying, ...)."""
+    family = rng.choice(pools.PINYIN_SURNAMES)
+    sylls = [rng.choice(pools.PINYIN_GIVEN) for _ in range(1 if rng.random() < 0.3 else 2)]
+    style = rng.random()
+    if len(sylls) == 1:
+        given = sylls[0].title()
+    elif style < 0.5:
+        given = "".join(sylls).title()
+    elif style < 0.8:
+        given = " ".join(x.title() for x in sylls)
+    else:
+        given = f"{sylls[0].title()}-{sylls[1]}"
+    r = rng.random()
+    name = f"{family} {given}" if r < 0.55 else (f"{given} {family}" if r < 0.85 else f"{family.upper()}, {given}")
+    return name.upper() if rng.random() < 0.15 else name
+
+
 def company_name(rng: random.Random) -> str:
     legal = rng.choice(pools.LEGAL_FORMS[rng.choice(list(pools.LEGAL_FORMS))])
     adj, noun, trade = rng.choice(pools.COMPANY_ADJ), rng.choice(pools.COMPANY_NOUN), rng.choice(pools.COMPANY_TRADE)
@@ -1452,6 +1615,9 @@ ORDER = [
     "neg_company",
     "neg_vessel",
     "neg_hard_surname",
+    "neg_listed_surname",
+    "neg_pinyin",
+    "neg_arabic_script",
     "neg_hard_company",
     "neg_imo_checkdigit",
     "neg_imo_other",
@@ -1480,6 +1646,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--mirror", type=Path, default=MIRROR)
     ap.add_argument("--out", type=Path, default=GOLDEN_CSV)
+    ap.add_argument("--pairs-out", type=Path, default=PAIRS_CSV)
     ap.add_argument("--show-drops", action="store_true", help="print every negative dropped as a collision")
     args = ap.parse_args(argv)
     snapshots, skipped = load_snapshots(args.mirror)
@@ -1507,6 +1674,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         for line in b.drop_notes:
             print("  " + line)
     for s in b.shortfall:
+        print(f"shortfall: {s}", file=sys.stderr)
+
+    from bench.pairs import build_pairs, summary, write_pairs  # bench.pairs builds on this module
+
+    pairs, shortfall = build_pairs(b.c)
+    write_pairs(pairs, args.pairs_out)
+    print(f"wrote {len(pairs)} labelled pairs to {args.pairs_out}: {summary(pairs)}")
+    for s in shortfall:
         print(f"shortfall: {s}", file=sys.stderr)
     return 0
 

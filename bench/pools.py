@@ -459,3 +459,70 @@ LATIN_TO_CYRILLIC: tuple[tuple[str, str], ...] = (
     ("f", "ф"), ("h", "х"), ("c", "к"), ("y", "ы"), ("q", "к"), ("'", "ь"),
 )
 # fmt: on
+
+# --- development sets for the matcher issue (bench/make_golden.py, bench/pairs.py) ---------------------------------
+# fmt: off
+# Chinese family names in Hanyu Pinyin, the hundred or so most common ones (national household statistics).
+PINYIN_SURNAMES: tuple[str, ...] = (
+    "Wang", "Li", "Zhang", "Liu", "Chen", "Yang", "Huang", "Zhao", "Wu", "Zhou", "Xu", "Sun", "Ma", "Zhu", "Hu",
+    "Guo", "He", "Gao", "Lin", "Luo", "Zheng", "Liang", "Xie", "Song", "Tang", "Han", "Feng", "Deng", "Cao", "Peng",
+    "Zeng", "Xiao", "Tian", "Dong", "Yuan", "Pan", "Yu", "Jiang", "Cai", "Du", "Ye", "Cheng", "Wei", "Su", "Lu",
+    "Ding", "Ren", "Shen", "Yao", "Jin", "Cui", "Fan", "Fang", "Shi", "Liao", "Zou", "Xiong", "Qiu", "Qin", "Jia",
+    "Hou", "Xue", "Yan", "Duan", "Lei", "Long", "Tao", "Bai", "Mao", "Hao", "Kong", "Shao", "Meng", "Wan", "Gu",
+    "Lai", "Qian", "Tan", "Wen", "Yin", "Chang", "Kang", "Niu", "Hong", "Mo", "Gong", "Xing", "Ou", "Qi", "Zhong",
+)
+# Syllables common in Chinese given names (written joined, spaced or hyphenated: "Xiuying", "Xiu Ying", "Xiu-ying").
+PINYIN_GIVEN: tuple[str, ...] = (
+    "wei", "fang", "min", "jing", "li", "na", "xiu", "ying", "hua", "jun", "lei", "yang", "yong", "jie", "tao",
+    "ming", "chao", "hui", "ping", "gang", "hong", "yan", "qiang", "lin", "bo", "hao", "yu", "xin", "jian", "feng",
+    "kai", "long", "tian", "xiao", "mei", "lan", "juan", "xia", "dan", "rui", "zhi", "wen", "bin", "hai", "bing",
+    "guo", "qing", "jia", "yi", "chen", "zi", "han", "xuan", "ran", "nuo", "shu", "fen", "ling", "ting", "yun",
+    "zhen", "shan", "peng", "fei", "cheng", "xiang", "dong", "kang", "liang", "song", "ning", "yuan", "rong",
+    "huan", "qian", "lu", "le", "an", "ai", "bao", "chang", "chun", "cui", "de", "en", "fu", "gui", "he", "heng",
+    "jin", "ju", "kun", "lian", "mao", "nan", "pei", "qi", "qin", "quan", "ru", "sen", "sheng", "shi", "shuang",
+    "si", "tai", "teng", "wan", "wu", "xi", "xian", "xue", "ya", "yao", "ye", "yin", "you", "yue", "ze", "zhao",
+    "zheng", "zhong", "zhou", "zhu", "hang", "meng", "jiao", "lie", "miao", "xing", "zhuo", "hou", "biao", "ke",
+)
+# Titles, ranks and forms of address in other languages, which people type in front of names.
+FOREIGN_TITLES: tuple[str, ...] = (
+    "Präsident", "Président", "Presidente", "Президент", "Sheikh", "Cheikh", "Scheich", "General", "Général",
+    "Generál", "Генерал", "Herr", "Frau", "Monsieur", "Madame", "Señor", "Señora", "Sr.", "Sra.", "Don", "Doña",
+    "Dr.", "Doktor", "Prof.", "Ing.", "Ingeniero", "Licenciado", "Lic.", "Hajji", "Mullah", "Emir", "Minister",
+    "Ministre", "Ministro", "Senator", "Senador", "Colonel", "Coronel", "Oberst", "Major", "Capitán", "Kapitän",
+    "Admiral", "Almirante", "Ayatollah", "Mufti", "Imam", "Pastor", "Father", "Rabbi", "Sayed", "Sayyid",
+)
+# Number words (English) for names that carry a number ("Brigade 44" ~ "Brigade Forty-Four").
+NUMBER_WORDS: dict[int, str] = {
+    1: "One", 2: "Two", 3: "Three", 4: "Four", 5: "Five", 6: "Six", 7: "Seven", 8: "Eight", 9: "Nine", 10: "Ten",
+    11: "Eleven", 12: "Twelve", 13: "Thirteen", 14: "Fourteen", 15: "Fifteen", 16: "Sixteen", 17: "Seventeen",
+    18: "Eighteen", 19: "Nineteen", 20: "Twenty", 30: "Thirty", 40: "Forty", 50: "Fifty", 60: "Sixty",
+    70: "Seventy", 80: "Eighty", 90: "Ninety",
+}
+# Digits typed for the letters they resemble ("Ig0r Sech1n").
+LOOKALIKE_DIGITS: dict[str, str] = {"o": "0", "i": "1", "l": "1", "e": "3", "a": "4", "s": "5", "b": "8", "g": "9"}
+# Words that end a legal form, with the ways customers mangle them (truncated by a field limit, misspelt).
+LEGAL_MANGLED: dict[str, tuple[str, ...]] = {
+    "COMPANY": ("COMPAN", "COMPNY", "COMAPNY", "COMPANT", "CO"),
+    "LIMITED": ("LIMITE", "LIMTED", "LIMITD", "LTD"),
+    "CORPORATION": ("CORPORATIO", "CORPORTION", "CORP"),
+    "INCORPORATED": ("INCORPORATE", "INCORPERATED", "INC"),
+    "LIABILITY": ("LIABILTY", "LIABLITY", "LIABILIT"),
+    "AKTIENGESELLSCHAFT": ("AG", "AKTIENGES", "AKTIENGESELSCHAFT"),
+    "GESELLSCHAFT": ("GESELLSCHAFT", "GESELSCHAFT", "GES"),
+    "JOINT": ("JOINT", "JIONT"),
+    "STOCK": ("STOCK", "STOK"),
+}
+# fmt: on
+
+# fmt: off
+# Chinese characters for invented names in script: common family names, and given-name characters that include
+# groups sharing one Mandarin reading (伟/维/卫 wei, 丽/莉/立 li, 静/晶/敬 jing, 明/鸣/铭 ming, 石/市/诗 shi, ...).
+HANZI_SURNAMES: tuple[str, ...] = tuple("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐韩冯邓曹彭")
+HANZI_GIVEN: tuple[str, ...] = tuple(
+    "伟维卫芳方娜敏静晶敬丽莉立力强磊军君洋阳勇艳燕杰洁娟涛明鸣铭超秀英华桦慧惠平萍刚红宏玲婷云峰建国志文斌海冰清"
+    "佳怡晨子涵轩浩然淑芬宇鑫欣俊凯龙天晓美兰霞丹瑞石市诗士世"
+)
+# Hangul syllables of common Korean family names and given-name syllables.
+HANGUL_SURNAMES: tuple[str, ...] = tuple("김이박최정강조윤장임한오서신권황안송전홍")
+HANGUL_GIVEN: tuple[str, ...] = tuple("민서준지현우예은수영성진호하윤동재혁승상정철일남희경미선태광")
+# fmt: on

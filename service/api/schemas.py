@@ -563,7 +563,11 @@ class YenteExampleIn(_Strict):
 
 class YenteMatchRequest(_Strict):
     queries: dict[RefStr, YenteExampleIn] = Field(..., min_length=1)
-    weights: dict[str, float] = Field(default_factory=dict, description="accepted for compatibility; ignored")
+    weights: dict[str, float] = Field(
+        default_factory=dict,
+        description="scoring feature weights by this server's feature names (name_match, birth_date_mismatch, ...; "
+        "-1..1); other names are accepted and listed back in ignored_weights",
+    )
     config: dict[str, str | int | float | bool | None] = Field(
         default_factory=dict, description="accepted for compatibility; ignored"
     )
@@ -620,3 +624,6 @@ class YenteMatchResponse(_Out):
     limit: int
     screening_id: str = Field(..., description="extension: the audit record of this request")
     lists: list[ListVersionOut] = Field(..., description="extension: list versions screened against")
+    ignored_weights: list[str] = Field(
+        default_factory=list, description="extension: weights naming no feature of this server (yente's own)"
+    )

@@ -16,10 +16,17 @@ from dataclasses import dataclass
 import numpy as np
 from rapidfuzz.distance import OSA
 
-from service.match.score import token_weights
+from service.match.score import (
+    ABJAD_SKELETON_SIMILARITY,
+    PHONETIC_SIMILARITY,
+    VARIANT_SIMILARITY,
+    TokenComparer,
+    token_weights,
+)
+from service.match.variants import learn_variants
 from service.model import Entity, Identifier, Name, NameQuality
 from service.normalize.identifiers import comparable
-from service.normalize.names import NormalizedName, TokenClass, analyze, skeletons
+from service.normalize.names import NormalizedName, TokenClass, abjad_skeletons, analyze, skeletons
 
 # Retrieval only: a one-edit neighbour must be at least this similar to be followed.
 NEIGHBOUR_MIN_SIMILARITY = 0.7
@@ -65,27 +72,38 @@ class Index:
         exact: dict[str, list[int]] = defaultdict(list)
         ids: dict[str, list[tuple[int, Identifier]]] = defaultdict(list)
         compacts: set[str] = set()
+        words: set[str] = set()  # tokens of names, as opposed to joined forms
+        abjad_tokens: set[str] = set()
+        by_entity: list[list[NormalizedName]] = []
         for ei, entity in enumerate(self.entities):
             seen: set[str] = set()
+            learnable: list[NormalizedName] = []
             for name in entity.all_names():
                 norm = analyze(name.full)
                 if not norm.tokens or norm.text in seen:
                     continue
                 seen.add(norm.text)
+                if name.quality == NameQuality.STRONG:
+                    learnable.append(norm)
+                if norm.abjad:
+                    abjad_tokens.update(norm.tokens)
                 ni = len(self.names)
                 self.names.append(IndexedName(ei, name, norm))
                 exact[norm.text].append(ni)
                 keys = set(norm.tokens)
+                words.update(keys)
                 compact = norm.compact
                 if len(norm.tokens) > 1 and 4 <= len(compact) <= MAX_COMPACT_LEN:
                     keys.add(compact)
                     compacts.add(compact)
                 for key in keys:
                     postings[key].append(ni)
+            by_entity.append(learnable)
             for ident in entity.identifiers:
                 key = comparable(ident.type, ident.value)
                 if len(key) >= 4:
                     ids[key].append((ei, ident))
+        variants = learn_variants(by_entity)
         # postings as one flat array plus (start, end) per key: one allocation instead of one per token
         self._flat = np.fromiter(
             (ni for p in postings.values() for ni in p), dtype=np.int32, count=sum(map(len, postings.values()))
@@ -100,6 +118,8 @@ class Index:
         n = max(len(self.names), 1)
         self._idf: dict[str, float] = {t: math.log(1 + n / len(p)) for t, p in postings.items()}
         self.max_idf = math.log(1 + n)
+        # the lists' own spelling variants (aliases of one entity aligned token by token) and rarity, for the scorer
+        self.comparer = TokenComparer(variants, self.idf)
         self.names = [IndexedName(x.entity, x.name, x.norm, token_weights(x.norm, self.idf)) for x in self.names]
         self._name_weight = np.fromiter(
             (max(1e-9, self._retrieval_weight(x.norm)) for x in self.names), dtype=np.float64, count=len(self.names)
@@ -112,17 +132,21 @@ class Index:
                 by_unarticled[token[2:]].append(token)
             if token.isdigit():
                 continue
-            for sk in skeletons(token):
+            # a listed abjad token is found under every Latin reading of its letters ("fdl": Fadl, Fazl)
+            for sk in abjad_skeletons(token) if token in abjad_tokens else skeletons(token):
                 if len(sk) >= 2:
                     by_skeleton[sk].append(token)
             # joined forms are reached through their skeleton; deletion keys for them would double the index
-            if MIN_DELETE_TOKEN_LEN <= len(token) <= MAX_DELETE_TOKEN_LEN and token not in compacts:
+            # (a joined form that is also a word, "naeem" of "Naeem Sheikh", keeps its typo neighbours)
+            joined_only = token in compacts and token not in words
+            if MIN_DELETE_TOKEN_LEN <= len(token) <= MAX_DELETE_TOKEN_LEN and not joined_only:
                 for d in deletions(token):
                     by_deletion[d].append(token)
         self.by_skeleton = {k: tuple(v) for k, v in by_skeleton.items()}
         self.by_unarticled = {k: tuple(v) for k, v in by_unarticled.items()}
         self.by_deletion = {k: tuple(v) for k, v in by_deletion.items()}
         self._neighbours: dict[tuple[str, bool], dict[str, float]] = {}
+        self._weighted_neighbours: dict[tuple[str, bool], tuple[tuple[str, float, int, int], ...]] = {}
         self.linked_from: dict[int, list[tuple[int, str]]] = defaultdict(list)  # target -> (source, relation)
         self.links_to: dict[int, list[tuple[int, str, str]]] = defaultdict(list)  # source -> (target, rel, name)
         self._resolve_links()
@@ -172,6 +196,18 @@ class Index:
         self._neighbours[key] = found
         return found
 
+    def _weighted(self, token: str, abjad: bool) -> tuple[tuple[str, float, int, int], ...]:
+        """The neighbours with their retrieval weight (rarity x similarity) and postings span, memoized."""
+        key = (token, abjad)
+        cached = self._weighted_neighbours.get(key)
+        if cached is None:
+            postings, idf = self.postings, self.idf
+            cached = tuple((c, idf(c) * sim, *postings[c]) for c, sim in self.neighbours(token, abjad).items())
+            if len(self._weighted_neighbours) >= NEIGHBOUR_CACHE_SIZE:
+                self._weighted_neighbours.clear()
+            self._weighted_neighbours[key] = cached
+        return cached
+
     def _find_neighbours(self, token: str, abjad: bool) -> dict[str, float]:
         found: dict[str, float] = {}
         if token in self.postings:
@@ -196,10 +232,15 @@ class Index:
             found.setdefault(cand, 0.9)  # "halim" for "elhalim"
         # Only the script makes a token abjad (a Latin token without vowels is an acronym such as HMS); abjad
         # transliterations ("smh" for Usama) have short skeletons, and the skeleton is how they match.
-        for sk in skeletons(token):
+        # the lists' own spellings of the same name (aliases of one entity aligned token by token)
+        variants = self.comparer.variants
+        for cand in variants.partners.get(token, ()):
+            if cand in self.postings:
+                found.setdefault(cand, VARIANT_SIMILARITY)
+        for sk in abjad_skeletons(token) if abjad else skeletons(token):
             if len(sk) >= MIN_SKELETON_LEN or (len(sk) == 2 and abjad):
                 for cand in self.by_skeleton.get(sk, ()):
-                    found.setdefault(cand, 1.0 if abjad else 0.85)
+                    found.setdefault(cand, ABJAD_SKELETON_SIMILARITY if abjad else PHONETIC_SIMILARITY)
         return found
 
     def candidates(self, query: NormalizedName, limit: int) -> list[int]:
@@ -210,12 +251,20 @@ class Index:
         abjad = query.abjad
         if len(query.tokens) > 1 and len(query.compact) >= 4:
             keys.append((query.compact, TokenClass.NORMAL))
+        # each listed token counts once, by the query token it is most like: "mhmd" and "hmd" (Muhammad, Ahmad)
+        # may both reach "ahmed", which must not count twice
+        best: dict[str, tuple[float, int, int]] = {}
         for token, cls in keys:
             class_weight = _RETRIEVAL_CLASS_WEIGHT[cls]
-            for cand, sim in self.neighbours(token, abjad).items():
-                start, end = self.postings[cand]
-                arrays.append(self._flat[start:end])
-                weights.append(self.idf(cand) * sim * class_weight)
+            for cand, rarity, start, end in self._weighted(token, abjad):
+                weight = rarity * class_weight
+                seen = best.get(cand)
+                if seen is None or weight > seen[0]:
+                    best[cand] = (weight, start, end)
+        flat = self._flat
+        for weight, start, end in best.values():
+            arrays.append(flat[start:end])
+            weights.append(weight)
         if not arrays:
             return []
         idx = np.concatenate(arrays)
@@ -238,12 +287,3 @@ class Index:
 
     def by_identifier(self, key: str) -> tuple[tuple[int, Identifier], ...]:
         return self.ids.get(key, ())
-
-
-QUALITY_FACTOR: dict[NameQuality, float] = {
-    NameQuality.STRONG: 1.0,
-    # Publishers flag weak a.k.a.s as too broad to screen on alone: an exact weak alias scores just under the
-    # default threshold (a visible hit, not a match) unless birth date, country or an identifier corroborate.
-    NameQuality.WEAK: 0.78,
-    NameQuality.LOW: 0.75,
-}

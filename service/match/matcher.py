@@ -2,25 +2,34 @@
 
 Interface used by the API, the CLI and the CI hook (keep it stable):
     Matcher.build(snapshots) -> Matcher
-    matcher.screen(query, threshold=, limit=, lists=, kinds=, programs=, exclude_ids=) -> list[Hit]
-    matcher.compare(query, candidate_query, threshold=...) -> Comparison
+    matcher.screen(query, threshold=, limit=, lists=, kinds=, programs=, exclude_ids=, weights=) -> list[Hit]
+    matcher.compare(query, candidate_query, threshold=..., weights=...) -> Comparison
     matcher.get(entity_id) -> Entity | None
     matcher.versions -> {list_id: version};  len(matcher) -> number of entities
 
-A hit's score is the best of its name evidence (token alignment over every alias, scaled by the alias's
-quality and by kind compatibility) and its identifier evidence (an exact identifier is strong evidence of its
-own), moved up or down by birth date and country, each step visible in the evidence.
+A hit's score follows the declared feature table (service.match.features.FEATURES): the best of its name, weak
+alias and identifier features, moved up or down by kind, identifier, birth date and country, each step visible in
+the evidence. `weights` (feature name -> weight) overrides the table's weights for one call.
 """
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable, Mapping
 
 from service.errors import QueryError
-from service.match.index import QUALITY_FACTOR, Index, IndexedName
-from service.match.score import NameScore, Weigher, compare_birth_date, compare_countries, score_names, token_weights
+from service.match.features import (
+    Candidate,
+    Context,
+    PreparedQuery,
+    QueryName,
+    candidate_names,
+    combine,
+    evaluate,
+    explain,
+    resolve_weights,
+)
+from service.match.index import Index
+from service.match.score import token_weights
 from service.model import (
     Comparison,
     DateSpec,
@@ -37,68 +46,17 @@ from service.model import (
 )
 from service.normalize.countries import to_country_code
 from service.normalize.dates import parse_date_spec
-from service.normalize.identifiers import (
-    canonical,
-    comparable,
-    is_identifier_like,
-    looks_like_tail_number,
-    parse_imo,
-    split_identifiers,
-)
-from service.normalize.names import NormalizedName, analyze
+from service.normalize.identifiers import canonical, is_identifier_like, parse_imo, split_identifiers
+from service.normalize.names import analyze
+from service.normalize.scripts import detect_script
 
-# Names handed from retrieval to the scorer per query name: on the real lists, top-1 results at 24 equal
-# those at 64 for 99.7 % of queries, at 40 % of the cost.
-CANDIDATE_NAMES = 24
+# Names handed from retrieval to the scorer per query name: on the tuning half of the golden set, recall and top-1
+# at 16 equal those at 24 (and at 64: 99.7 % of queries); a name written in an abjad carries its consonants only,
+# so more of its neighbours are scored (Arabic-script names against Latin-only entries: recall 84 % at 24, 80 % at 16).
+CANDIDATE_NAMES = 16
+CANDIDATE_NAMES_ABJAD = 24
 REPORT_FLOOR = 0.55  # hits scoring below this (and below the threshold) are not returned
-IDENTIFIER_SCORE: dict[IdentifierType, float] = {
-    IdentifierType.IMO: 1.0,
-    IdentifierType.MMSI: 1.0,
-    IdentifierType.TAIL_NUMBER: 1.0,
-    IdentifierType.AIRCRAFT_MSN: 0.95,
-    IdentifierType.SWIFT_BIC: 1.0,
-    IdentifierType.CRYPTO: 1.0,
-    IdentifierType.IMO_COMPANY: 0.95,
-    IdentifierType.CALL_SIGN: 0.85,
-    IdentifierType.PASSPORT: 0.95,
-    IdentifierType.NATIONAL_ID: 0.95,
-    IdentifierType.TAX_ID: 0.95,
-    IdentifierType.REGISTRATION: 0.95,
-    IdentifierType.OTHER: 0.85,
-}
-SHORT_IDENTIFIER_LEN = 6  # document numbers shorter than this collide across issuers
-SHORT_IDENTIFIER_SCORE = 0.8
-# A vessel or aircraft found by name whose listed IMO / tail number differs from the one queried.
-IDENTIFIER_CONTRADICTION = -0.25
-_CONTRADICTING_TYPES = (IdentifierType.IMO, IdentifierType.TAIL_NUMBER, IdentifierType.MMSI)
-
-_KIND_FACTOR: dict[tuple[EntityKind, EntityKind], float] = {
-    (EntityKind.ORGANIZATION, EntityKind.VESSEL): 0.85,
-    (EntityKind.ORGANIZATION, EntityKind.AIRCRAFT): 0.85,
-    (EntityKind.VESSEL, EntityKind.ORGANIZATION): 0.85,
-    (EntityKind.AIRCRAFT, EntityKind.ORGANIZATION): 0.85,
-}
-KIND_MISMATCH_FACTOR = 0.7  # a person query against a vessel, a vessel against a person, ...
-KIND_UNKNOWN_FACTOR = 0.95
-
-
-@dataclass(frozen=True, slots=True)
-class _Prepared:
-    names: tuple[tuple[str, NormalizedName], ...]
-    weights: tuple[tuple[float, ...], ...]  # token weights of each name, for the scorer
-    identifiers: tuple[tuple[str, frozenset[str]], ...]  # (query value, comparable keys) stated by the caller
-    guessed_identifiers: tuple[tuple[str, frozenset[str]], ...]  # names that look like codes
-    kind: EntityKind | None
-    birth_date: str | None
-    countries: tuple[str, ...]
-
-
-def kind_factor(query: EntityKind | None, listed: EntityKind) -> float:
-    if query is None or query in (EntityKind.UNKNOWN, listed):
-        return 1.0
-    if listed == EntityKind.UNKNOWN:
-        return KIND_UNKNOWN_FACTOR
-    return _KIND_FACTOR.get((query, listed), KIND_MISMATCH_FACTOR)
+MIN_SLASHED_PART = 3  # letters each side of a slash needs for the slash to separate two names
 
 
 def _identifier_keys(value: str) -> frozenset[str]:
@@ -109,7 +67,8 @@ def _identifier_keys(value: str) -> frozenset[str]:
     return frozenset(k for k in keys if len(k) >= 4)
 
 
-def _prepare(query: Query, weigh: Weigher) -> _Prepared:
+def prepare(query: Query, index: Index) -> PreparedQuery:
+    """The query as the features read it: names analyzed and weighed, identifiers keyed, countries coded."""
     if query.is_empty():
         raise QueryError("a screening needs a name or an identifier")
     raw_names = [n for n in (query.name, *query.aliases) if n and n.strip()]
@@ -121,7 +80,16 @@ def _prepare(query: Query, weigh: Weigher) -> _Prepared:
         # the name as typed still counts (aircraft are listed under their tail number), and so does the name
         # without the identifiers typed into it ("LIBERTY IMO 9339325" -> "LIBERTY")
         names_only += [n, rest] if embedded and rest else [n]
-    names = tuple((n, analyze(n)) for n in dict.fromkeys(names_only))
+        # two names in one field ("ОАО «Х» / Открытое акционерное общество «Х»", "AL-QAIDA/AQAP"): each one too,
+        # unless a part is a letter ("M/V Olympia", "S/A")
+        parts = [p.strip() for p in n.split("/")]
+        if len(parts) > 1 and all(sum(ch.isalpha() for ch in p) >= MIN_SLASHED_PART for p in parts):
+            names_only += parts
+    names = tuple(
+        QueryName(n, norm, token_weights(norm, index.idf))
+        for n in dict.fromkeys(names_only)
+        if (norm := analyze(n)).tokens
+    )
     identifiers = tuple((v, keys) for v in dict.fromkeys(id_values) if (keys := _identifier_keys(v)))
     # a name that merely looks like a code ("Phoenix" could be a registration) is looked up as one, but does
     # not count as an identifier the caller asserted: it never contradicts a listed IMO or tail number
@@ -130,20 +98,14 @@ def _prepare(query: Query, weigh: Weigher) -> _Prepared:
         (n, keys) for n in raw_names if n not in stated and is_identifier_like(n) and (keys := _identifier_keys(n))
     )
     countries = tuple(c for c in (to_country_code(x) for x in query.countries) if c)
-    kept = tuple((raw, norm) for raw, norm in names if norm.tokens)
-    return _Prepared(
-        names=kept,
-        weights=tuple(token_weights(norm, weigh) for _, norm in kept),
+    return PreparedQuery(
+        names=names,
         identifiers=identifiers,
         guessed_identifiers=guessed,
         kind=query.kind,
         birth_date=query.birth_date,
         countries=countries,
     )
-
-
-def _is_code(name: str) -> bool:
-    return looks_like_tail_number(name) or any(ch.isdigit() for ch in name)
 
 
 def _entity_countries(e: Entity) -> tuple[str, ...]:
@@ -158,6 +120,7 @@ class Matcher:
     def __init__(self, index: Index, versions: dict[str, str]) -> None:
         self.index = index
         self.versions = versions
+        self.context = Context(index.idf, index.comparer)
 
     @classmethod
     def build(cls, snapshots: Iterable[Snapshot]) -> Matcher:
@@ -166,12 +129,7 @@ class Matcher:
         for snap in snapshots:
             versions[snap.list_id] = snap.version
             entities.extend(snap.entities)
-        matcher = cls(Index(entities), versions)
-        # The index is millions of long-lived objects: without this, a full collection scanning them lands in
-        # some screening now and then (0.4-1.1 s, bench_matcher); frozen, the collector skips them.
-        gc.collect()
-        gc.freeze()
-        return matcher
+        return cls(Index(entities), versions)
 
     def __len__(self) -> int:
         return len(self.index.entities)
@@ -191,13 +149,17 @@ class Matcher:
         kinds: Collection[EntityKind] | None = None,
         programs: Collection[str] | None = None,
         exclude_ids: Collection[str] = (),
+        weights: Mapping[str, float] | None = None,
     ) -> list[Hit]:
-        prepared = _prepare(query, self.index.idf)
+        """Hits for one query, best first. `weights` overrides feature weights by name (features.FEATURES);
+        QueryError for an empty query or an unknown feature name."""
+        w = resolve_weights(weights)
+        prepared = prepare(query, self.index)
         idx = self.index
         # candidate entity -> the names retrieval found for it
         found: dict[int, set[int]] = {}
-        for _, norm in prepared.names:
-            for ni in idx.candidates(norm, CANDIDATE_NAMES):
+        for qn in prepared.names:
+            for ni in idx.candidates(qn.norm, CANDIDATE_NAMES_ABJAD if qn.norm.abjad else CANDIDATE_NAMES):
                 found.setdefault(idx.names[ni].entity, set()).add(ni)
         id_hits: dict[int, list[tuple[str, Identifier]]] = {}
         for value, keys in prepared.identifiers + prepared.guessed_identifiers:
@@ -207,7 +169,7 @@ class Matcher:
                     found.setdefault(ei, set())
         program_set = {p.upper() for p in programs} if programs else None
         exclude = set(exclude_ids)
-        hits: list[Hit] = []
+        scored: list[tuple[float, str, int, Candidate, tuple]] = []  # type: ignore[type-arg]
         floor = min(threshold, REPORT_FLOOR)
         for ei, name_idx in found.items():
             e = idx.entities[ei]
@@ -219,16 +181,29 @@ class Matcher:
                 continue
             if e.id in exclude:
                 continue
-            names = [idx.names[ni] for ni in sorted(name_idx)]
-            score, evidence = self._score(prepared, e, names, id_hits.get(ei, ()))
+            candidate = Candidate(
+                entity=e,
+                names=[idx.names[ni] for ni in sorted(name_idx)],
+                id_matches=id_hits.get(ei, ()),
+                countries=_entity_countries(e) if prepared.countries else (),
+            )
+            signals = evaluate(prepared, candidate, self.context, w, floor)
+            score = combine(signals, w)
             if score >= floor:
-                hits.append(self._hit(ei, score, threshold, evidence))
-        hits.sort(key=lambda h: (-h.score, h.entity_id))
-        return hits[:limit]
+                scored.append((-score, e.id, ei, candidate, signals))
+        scored.sort(key=lambda x: (x[0], x[1]))
+        # evidence only for the hits returned: writing alignments out for every candidate doubled the cost
+        return [
+            self._hit(ei, -neg, threshold, explain(prepared, candidate, self.context, signals, w))
+            for neg, _, ei, candidate, signals in scored[:limit]
+        ]
 
-    def compare(self, query: Query, candidate: Query, *, threshold: float = 0.8) -> Comparison:
+    def compare(
+        self, query: Query, candidate: Query, *, threshold: float = 0.8, weights: Mapping[str, float] | None = None
+    ) -> Comparison:
         """The screening scorer on two records: `candidate` stands in for a listed entity."""
-        prepared = _prepare(query, self.index.idf)
+        w = resolve_weights(weights)
+        prepared = prepare(query, self.index)
         if candidate.is_empty():
             raise QueryError("the candidate needs a name or an identifier")
         cand_names = [n for n in (candidate.name, *candidate.aliases) if n and n.strip()]
@@ -236,7 +211,7 @@ class Matcher:
             id="candidate",
             list_id="compare",
             kind=candidate.kind or EntityKind.UNKNOWN,
-            name=Name(cand_names[0] if cand_names else candidate.identifiers[0]),
+            name=Name(cand_names[0] if cand_names else candidate.identifiers[0], script=_script(cand_names)),
             aliases=tuple(Name(n) for n in cand_names[1:]),
             identifiers=tuple(Identifier(IdentifierType.OTHER, v) for v in candidate.identifiers),
             nationalities=tuple(c for c in (to_country_code(x) for x in candidate.countries) if c),
@@ -247,157 +222,16 @@ class Matcher:
             for ident in entity.identifiers:
                 if _identifier_keys(ident.value) & keys:
                     id_matches.append((value, ident))
-        names = [
-            IndexedName(0, n, norm, token_weights(norm, self.index.idf))
-            for n in entity.all_names()
-            if (norm := analyze(n.full)).tokens
-        ]
-        score, evidence = self._score(prepared, entity, names, id_matches)
+        c = Candidate(
+            entity=entity,
+            names=candidate_names(entity.all_names(), self.index.idf, analyze),
+            id_matches=id_matches,
+            countries=_entity_countries(entity),
+        )
+        signals = evaluate(prepared, c, self.context)
+        score = combine(signals, w)
+        evidence = explain(prepared, c, self.context, signals, w)
         return Comparison(score=score, match=score >= threshold, evidence=tuple(evidence))
-
-    # --- scoring ---------------------------------------------------------------------------------------
-    def _score(
-        self,
-        q: _Prepared,
-        e: Entity,
-        names: Sequence[IndexedName],
-        id_matches: Sequence[tuple[str, Identifier]],
-    ) -> tuple[float, list[Evidence]]:
-        evidence: list[Evidence] = []
-        best: tuple[int, IndexedName] | None = None  # (query name position, listed name) of the best pair
-        name_score = 0.0
-        factor = kind_factor(q.kind, e.kind)
-        aircraft = e.kind == EntityKind.AIRCRAFT
-        idf = self.index.idf
-        for qi, ((raw, qnorm), qw) in enumerate(zip(q.names, q.weights, strict=True)):
-            for indexed in names:
-                if aircraft:
-                    ns = self._name_score(raw, qnorm, qw, indexed, e.kind, explain=False)
-                else:  # the hot path, without the extra call
-                    ns = score_names(qnorm, indexed.norm, idf, qw, indexed.weights, explain=False)
-                s = ns.score * QUALITY_FACTOR[indexed.name.quality] * factor
-                if s > name_score:
-                    name_score, best = s, (qi, indexed)
-        best_name: Evidence | None = None
-        if best is not None:
-            # explain only the winning pair: writing alignments out for every candidate doubled the cost
-            (raw, qnorm), qw = q.names[best[0]], q.weights[best[0]]
-            indexed = best[1]
-            ns = self._name_score(raw, qnorm, qw, indexed, e.kind, explain=True)
-            detail = f"{indexed.name.type.value} ({indexed.name.quality.value})"
-            if ns.detail:
-                detail += f"; {ns.detail}"
-            best_name = Evidence(
-                field="name",
-                query_value=raw,
-                list_value=indexed.name.full,
-                method=ns.method,
-                score=round(ns.score, 4),
-                weight=round(name_score, 4),
-                query_normalized=qnorm.text,
-                list_normalized=indexed.norm.text,
-                detail=detail,
-            )
-        if best_name is not None:
-            evidence.append(best_name)
-        if factor < 1.0 and best_name is not None:
-            evidence.append(
-                Evidence(
-                    field="kind",
-                    query_value=q.kind.value if q.kind else "any",
-                    list_value=e.kind.value,
-                    method="kind_mismatch",
-                    score=factor,
-                    weight=round(factor - 1.0, 4),
-                    detail=f"name score scaled by {factor}",
-                )
-            )
-        id_score = 0.0
-        for value, ident in id_matches:
-            key = comparable(ident.type, ident.value)
-            s = IDENTIFIER_SCORE.get(ident.type, 0.85)
-            if len(key) < SHORT_IDENTIFIER_LEN and ident.type not in _CONTRADICTING_TYPES:
-                s = min(s, SHORT_IDENTIFIER_SCORE)
-            id_score = max(id_score, s)
-            evidence.append(
-                Evidence(
-                    field="identifier",
-                    query_value=value,
-                    list_value=ident.value,
-                    method="exact_identifier",
-                    score=1.0,
-                    weight=s,
-                    query_normalized=canonical(value),
-                    list_normalized=key,
-                    detail=ident.type.value + (f" ({ident.label})" if ident.label else ""),
-                )
-            )
-        score = max(name_score, id_score)
-        # a vessel/aircraft found by name but carrying a different IMO/tail number than the one asked for
-        if id_score == 0.0 and q.identifiers and score > 0:
-            queried = set().union(*(keys for _, keys in q.identifiers))
-            for ident in e.identifiers:
-                if ident.type in _CONTRADICTING_TYPES and comparable(ident.type, ident.value) not in queried:
-                    score += IDENTIFIER_CONTRADICTION
-                    evidence.append(
-                        Evidence(
-                            field="identifier",
-                            query_value=", ".join(v for v, _ in q.identifiers),
-                            list_value=ident.value,
-                            method="identifier_differs",
-                            score=0.0,
-                            weight=IDENTIFIER_CONTRADICTION,
-                            detail=f"listed {ident.type.value} differs from every queried identifier",
-                        )
-                    )
-                    break
-        if q.birth_date and e.birth_dates:
-            w, method, spec = compare_birth_date(q.birth_date, e.birth_dates)
-            if method and spec is not None:
-                score += w
-                evidence.append(
-                    Evidence(
-                        field="birth_date",
-                        query_value=q.birth_date,
-                        list_value=spec.raw or spec.start,
-                        method=method,
-                        score=1.0 if w > 0 else 0.0,
-                        weight=w,
-                        list_normalized=spec.start + (f"..{spec.end}" if spec.end else ""),
-                    )
-                )
-        listed_countries = _entity_countries(e) if q.countries else ()
-        if q.countries and listed_countries:
-            w, method = compare_countries(q.countries, listed_countries)
-            if method:
-                score += w
-                evidence.append(
-                    Evidence(
-                        field="country",
-                        query_value=",".join(q.countries),
-                        list_value=",".join(listed_countries),
-                        method=method,
-                        score=1.0 if w > 0 else 0.0,
-                        weight=w,
-                    )
-                )
-        return max(0.0, min(1.0, round(score, 4))), evidence
-
-    def _name_score(
-        self,
-        raw: str,
-        qnorm: NormalizedName,
-        qw: tuple[float, ...],
-        indexed: IndexedName,
-        kind: EntityKind,
-        *,
-        explain: bool,
-    ) -> NameScore:
-        if kind == EntityKind.AIRCRAFT and _is_code(indexed.name.full):
-            # a registration mark is an identifier: one letter off is another aircraft
-            same = canonical(raw) == canonical(indexed.name.full)
-            return NameScore(1.0 if same else 0.0, "exact_code" if same else "code_differs", "")
-        return score_names(qnorm, indexed.norm, self.index.idf, qw, indexed.weights, explain=explain)
 
     def _hit(self, ei: int, score: float, threshold: float, evidence: list[Evidence]) -> Hit:
         e = self.index.entities[ei]
@@ -409,7 +243,7 @@ class Matcher:
                     field="link",
                     query_value="",
                     list_value=link.name,
-                    method=link.relation,
+                    method="linked_party",
                     score=1.0,
                     weight=0.0,
                     list_normalized=link.entity_id,
@@ -442,6 +276,10 @@ class Matcher:
             s = idx.entities[source]
             out.append(LinkedEntity(s.id, s.name.full, s.kind, f"{relation} of"))
         return tuple(dict.fromkeys(out))
+
+
+def _script(names: list[str]) -> str:
+    return detect_script(names[0]) if names else "Latn"
 
 
 def _date_spec(value: str | None) -> DateSpec | None:

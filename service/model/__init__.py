@@ -15,11 +15,21 @@ from service.model.entity import (
     entity_id,
 )
 from service.model.monitoring import AlertState, Decision, DecisionKind, Event, EventType, Monitor, MonitorHit
-from service.model.screening import Comparison, Evidence, Hit, LinkedEntity, Query
+from service.model.screening import (
+    EVIDENCE_METHODS,
+    Comparison,
+    Evidence,
+    EvidenceMethod,
+    Hit,
+    LinkedEntity,
+    Query,
+    evidence_method,
+)
 from service.model.status import ListInfo, ListStatus, Snapshot, SnapshotDiff, SyncState
 from service.model.webhooks import Delivery, DeliveryState, Webhook
 
 __all__ = [
+    "EVIDENCE_METHODS",
     "Address",
     "AlertState",
     "Comparison",
@@ -33,6 +43,7 @@ __all__ = [
     "Event",
     "EventType",
     "Evidence",
+    "EvidenceMethod",
     "Hit",
     "Identifier",
     "IdentifierType",
@@ -52,4 +63,5 @@ __all__ = [
     "SyncState",
     "Webhook",
     "entity_id",
+    "evidence_method",
 ]

@@ -4,10 +4,14 @@ Every name goes through `normalize_name` once (at index build or query time):
   1. repair mis-encoded text (UTF-8 read as cp1252/Latin-1: "BolÃ­var" -> "Bolívar");
   2. NFKC, transliterate every script to ASCII (anyascii: Cyrillic, Greek, Arabic, Persian, Hebrew, CJK,
      Hangul, ...), case-fold; CJK syllables are split ("XiJinPing" -> "xi jin ping");
-  3. canonicalize multi-word company legal forms ("Limited Liability Company", "Obshchestvo s Ogranichennoy
-     Otvetstvennostyu" -> "llc") and drop apostrophes ("Qa'ida" -> "qaida"), other punctuation splits tokens.
-Tokens are then classed: legal forms and honorifics are weak (they neither carry a match nor are dropped),
-particles (al, bin, de, van, ...) and patronymics are light.
+  3. dotted letters become a legal form ("L.L.C."), an acronym ("A.B.C.") or initials ("V.V."); digits typed for
+     letters are read as letters ("Ig0r" -> "igor"), number words as digits ("Forty-Four" -> "44");
+  4. misspelt or truncated legal words are repaired ("Comapny", a last "Compan" -> "company"), multi-word legal
+     forms canonicalized ("Limited Liability Company", "Obshchestvo s Ogranichennoy Otvetstvennostyu" -> "llc");
+     apostrophes are dropped ("Qa'ida" -> "qaida"), other punctuation splits tokens.
+Tokens are then classed by the vocabulary (service.normalize.vocabulary): legal forms and titles are weak (they
+neither carry a match nor are dropped), particles (al, bin, de, van, ...) and patronymics are light. A name in a
+non-Latin script also keeps its units in that script (`NormalizedName.native`), for comparing it in its own script.
 """
 
 from __future__ import annotations
@@ -17,12 +21,31 @@ import unicodedata
 from dataclasses import dataclass
 from enum import IntEnum
 from functools import lru_cache
-from itertools import groupby
+from itertools import groupby, pairwise, product
 
 import ftfy
 from anyascii import anyascii
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
 
 from service.normalize.scripts import detect_script
+from service.normalize.vocabulary import (
+    ABDUL,
+    ABJAD_HONORIFICS,
+    HONORIFICS,
+    LEGAL_FORMS,
+    LEGAL_PHRASES,
+    LEGAL_STEMS,
+    LEGAL_WORD_MIN_LEN,
+    LEGAL_WORDS,
+    LOOKALIKE_LETTERS,
+    MAX_PINYIN_SYLLABLE,
+    NUMBER_TENS,
+    NUMBER_WORDS,
+    PARTICLES,
+    PINYIN_SYLLABLES,
+    is_patronymic,
+)
 
 # Characters that almost only occur in mojibake (UTF-8 bytes decoded as cp1252/Latin-1).
 _MOJIBAKE = re.compile(
@@ -30,102 +53,43 @@ _MOJIBAKE = re.compile(
 )
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 _ARABIC_ARTICLE = re.compile(r"(?<![\w\u0600-\u06ff])\u0627\u0644(?=[\u0621-\u064a]{2})")
+# Urdu and Persian letter forms of heh (ہ ھ ۀ) read as the Arabic one: "اللہ" is Allah.
+_ARABIC_LETTER_FORMS = str.maketrans({"\u06c1": "\u0647", "\u06be": "\u0647", "\u06c0": "\u0647"})
 _APOSTROPHES = re.compile(r"['’‘`´ʼʻ\u02bc\u02bb\u02be\u02bf]")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _SLASHED_PREFIX = re.compile(r"\b([mf])/([vtys])\b")
 _DOTTED_INITIALS = re.compile(r"\b(?:[a-z]\.){2,}")
+_DIGIT = re.compile("[0-9]")
+_MIXED = re.compile(r"(?=[a-z]*[0-9])(?=[0-9]*[a-z])[a-z0-9]+")  # a token of letters and digits
 
 
 class TokenClass(IntEnum):
     NORMAL = 0
     PARTICLE = 1  # al, el, bin, ibn, de, van, von, ...: part of the name, little evidence alone
-    PATRONYMIC = 2  # -ovich, -evna, ogly, ...: often dropped by whoever types the name
+    PATRONYMIC = 2  # -ovich, -evna, ...: often dropped by whoever types the name
     LEGAL = 3  # company legal forms: llc, jsc, ltd, gmbh, ...
-    HONORIFIC = 4  # mr, dr, sheikh, haji, general, ...
+    HONORIFIC = 4  # mr, dr, sheikh, haji, president, general, ...: titles in any language
     INITIAL = 5  # a single letter: "V. V. Putin"
 
 
-# Multi-word legal forms -> canonical short form. Order matters: longest phrases first.
-_LEGAL_PHRASES: tuple[tuple[str, str], ...] = (
-    (r"publichn\w* aktsionern\w* obshchestv\w*", "pao"),
-    (r"otkryt\w* aktsionern\w* obshchestv\w*", "oao"),
-    (r"zakryt\w* aktsionern\w* obshchestv\w*", "zao"),
-    (r"nepublichn\w* aktsionern\w* obshchestv\w*", "ao"),
-    (r"aktsionern\w* obshchestv\w*", "ao"),
-    (r"obshchestv\w* s ogranichenn\w* otvetstvennost\w*", "llc"),
-    (r"tovarystv\w* z obmezhen\w* vidpovidalnist\w*", "llc"),
-    (r"public joint[ -]stock company", "pjsc"),
-    (r"open joint[ -]stock company", "ojsc"),
-    (r"closed joint[ -]stock company", "cjsc"),
-    (r"joint[ -]stock company", "jsc"),
-    (r"limited liability company", "llc"),
-    (r"limited liability partnership", "llp"),
-    (r"limited partnership", "lp"),
-    (r"public limited company", "plc"),
-    (r"private limited company", "ltd"),
-    (r"private limited", "ltd"),
-    (r"company limited", "co ltd"),
-    (r"free zone establishment", "fze"),
-    (r"free zone company", "fzco"),
-    (r"gesellschaft mit beschrankter haftung", "gmbh"),
-    (r"societe anonyme", "sa"),
-    (r"sociedad anonima", "sa"),
-    (r"societe a responsabilite limitee", "sarl"),
-    (r"sociedad de responsabilidad limitada", "srl"),
-    (r"societa per azioni", "spa"),
-    (r"besloten vennootschap", "bv"),
-    (r"naamloze vennootschap", "nv"),
-    (r"sanayi ve ticaret", "sanayi ticaret"),
-)
-_LEGAL_RE = re.compile("|".join(rf"\b(?P<g{i}>{p})\b" for i, (p, _) in enumerate(_LEGAL_PHRASES)))
-# "Abd al-Hakim", "Abdel Hakim", "Abd-ul Hakim", abjad "bd al hkym": one form, as most listings write it
-_ABDUL = re.compile(r"\b(?:abd|bd)(?:\s?(?:al|el|ul|u|l))?\b|\babd(?:el|al)\b")
+_LEGAL_RE = re.compile("|".join(rf"\b(?P<g{i}>{p})\b" for i, (p, _) in enumerate(LEGAL_PHRASES)))
+_LEGAL_REPL = {f"g{i}": r for i, (_, r) in enumerate(LEGAL_PHRASES)}
 _ALLAH = re.compile(r"\b([a-z]+) (?:al )?allah\b")
-_LEGAL_REPL = {f"g{i}": r for i, (_, r) in enumerate(_LEGAL_PHRASES)}
-# Cheap pre-check: every phrase above contains one of these stems.
-_LEGAL_STEMS = re.compile(
-    "obshch|tovaryst|stock|limited|partnership|company|zone|gesellschaft|societ|sociedad|vennootschap|sanayi"
+# "stok", "stck": the middle word of "joint stock company", too short for the word repair
+_JOINT_STOCK = re.compile(r"\bjoint st[a-z]{1,3} company\b")
+_TRUNCATABLE = tuple(w for w in LEGAL_WORDS if len(w) >= 7)
+MIN_TRUNCATED_LEN = 6  # "compan", "limite": a field limit cut the last legal word ...
+MIN_TRUNCATED_SHARE = 0.6  # ... keeping at least this share of it
+LONG_LEGAL_WORD = 10  # from this length a legal word may carry two slips ("incorperated", "aktiengeselschaft")
+# Dotted letters of this many make an acronym (A.B.C. Company ~ ABC Co.); fewer are initials (V.V. Putin).
+MIN_ACRONYM_LETTERS = 3
+_UNITS = "|".join(w for w, n in NUMBER_WORDS.items() if 0 < n < 10)
+_NUMBER_RUN = re.compile(
+    rf"\b(?:(?P<tens>{'|'.join(NUMBER_TENS)})(?: (?P<unit>{_UNITS}))?|(?P<word>{'|'.join(NUMBER_WORDS)}))\b"
 )
-
-
-def _legal_phrase(m: re.Match[str]) -> str:
-    return _LEGAL_REPL[m.lastgroup or ""]
-
-
-# Single-token legal forms and their canonical class (so "ooo" ~ "llc", "oao" ~ "ojsc").
-_LEGAL_TOKENS: dict[str, str] = {
-    **dict.fromkeys(("llc", "ooo", "tov", "too", "mchj", "llp", "lp"), "llc"),
-    **dict.fromkeys(("ltd", "limited", "plc", "pty", "pvt", "pte", "bhd", "sdn"), "ltd"),
-    **dict.fromkeys(("jsc", "ao", "oao", "ojsc", "zao", "cjsc", "pao", "pjsc", "ad", "pat", "prat", "at"), "jsc"),
-    **dict.fromkeys(("inc", "incorporated", "corp", "corporation", "co", "company", "cie", "cia"), "co"),
-    **dict.fromkeys(("gmbh", "ag", "kg", "mbh", "ug", "se"), "gmbh"),
-    **dict.fromkeys(("sa", "sas", "sarl", "srl", "spa", "sl", "sae", "sac", "saic", "sal", "de", "cv"), "sa"),
-    **dict.fromkeys(("bv", "nv", "as", "ab", "oy", "aps", "kft", "zrt", "doo", "dd", "sro", "spzoo"), "bv"),
-    **dict.fromkeys(("fze", "fzco", "fzc", "fz", "fzllc", "fzllc", "dmcc", "est", "establishment"), "fze"),
-    **dict.fromkeys(("group", "holding", "holdings", "enterprise", "enterprises"), "group"),
-    **dict.fromkeys(
-        ("aviakompaniya", "aviakompania", "airlines", "airline", "airways", "aviation", "air", "avia", "aero"),
-        "airline",
-    ),
-    **dict.fromkeys(("shipping", "maritime", "marine", "navigation", "lines"), "shipping"),
-    **dict.fromkeys(("trading", "trade", "import", "export", "general", "international", "intl"), "trading"),
-}
-# "de" and "general" are ambiguous: they are particles / ordinary words in names; keep them out of LEGAL.
-for _ambiguous in ("de", "general", "cv"):
-    _LEGAL_TOKENS.pop(_ambiguous, None)
-
-_PARTICLES = frozenset(
-    "al el ul ad ar as ash at az bin bn ibn bint bent ben abu abd abdel abdul um umm "
-    "de da do dos das del della di du la le van von der den ter zu mac mc st san".split()
-)
-_HONORIFICS = frozenset(
-    "mr mrs ms miss dr prof sir sheikh shaikh shaykh sheik haji hajji hajj mullah mulla maulvi maulavi "
-    "maulana mawlawi qari imam sayyid sayed syed hafiz emir amir "
-    "colonel col gen lieutenant lt major maj capt captain brigadier admiral marshal sgt "
-    # vessel prefixes and words people type around a ship's name ("MV OLYMPIA", "M/Y Amadea", "tanker Liberty")
-    "mv mt my ss fv yacht tanker vessel".split()
-)
-_PATRONYMIC = re.compile(r"^\w{2,}(?:ovich|evich|ievich|yevich|ich|ovna|evna|ievna|yevna|ichna|ogly|oglu|kyzy|qizi)$")
+_NUMBER_HINT = re.compile("one|two|thre|four|five|six|seven|eight|nine|ten|eleven|twelve|teen|ty|zero")
+MIN_LOOKALIKE_LETTERS = 3  # "Ig0r": at least this many letters around the digits ...
+MAX_LOOKALIKE_DIGIT_SHARE = 1.0  # ... and no more digits than letters ("a320", "imo9339325" stay codes)
 
 
 def repair_encoding(text: str) -> str:
@@ -141,9 +105,15 @@ def fold(text: str) -> str:
     s = unicodedata.normalize("NFKC", repair_encoding(text))
     s = _CAMEL.sub(" ", s)  # "KingRoyal" -> "King Royal" (ASCII letters only)
     if not s.isascii():
+        s = s.translate(_ARABIC_LETTER_FORMS)
         # the Arabic article is written joined to its noun ("المجيد"); Latin listings separate it ("al-Majid")
         s = s.replace("\u0627\u0644\u0644\u0647", " allah ")  # الله is a word, not al- + lh
         s = _ARABIC_ARTICLE.sub("al ", s)
+        # ض is written d, dh or z in Latin (Fadl, Fadhl, Fazl): transliterated "dh" like ذ and ظ, so that a plain
+        # "d" stays the unambiguous د and only "dh" reads as z too (see `abjad_skeletons`)
+        s = s.replace("\u0636", "\u0638")
+        # the zero-width non-joiner keeps two Persian words apart without a space (سید‌صادق: Seyed Sadegh)
+        s = s.replace("\u200c", " ")
         # lower-case first: anyascii writes "ОБЩЕСТВО" as "OBShchESTVO", which must not split at "hchE"
         s = anyascii(s.lower())
         s = _CAMEL.sub(" ", s)  # anyascii joins CJK syllables as "XiJinPing"
@@ -151,10 +121,53 @@ def fold(text: str) -> str:
 
 
 def _dotted(m: re.Match[str]) -> str:
-    """Dotted letters: a legal form when they spell one ("s.a.", "l.l.c." -> "sa", "llc"), else initials
-    ("v.v. putin" -> "v v putin")."""
+    """Dotted letters: a legal form when they spell one ("s.a.", "l.l.c." -> "sa", "llc"), an acronym when there
+    are three or more ("a.b.c." -> "abc"), else initials ("v.v. putin" -> "v v putin")."""
     joined = m.group(0).replace(".", "")
-    return joined if joined in _LEGAL_TOKENS else " ".join(joined) + " "
+    if joined in LEGAL_FORMS or len(joined) >= MIN_ACRONYM_LETTERS:
+        return f" {joined} "
+    return " ".join(joined) + " "
+
+
+def _lookalike(m: re.Match[str]) -> str:
+    """Digits typed for letters inside a word ("ig0r sech1n" -> "igor sechin"); codes ("a320", "9k") stay."""
+    token = m.group(0)
+    digits = [ch for ch in token if ch.isdigit()]
+    letters = len(token) - len(digits)
+    if (
+        letters < MIN_LOOKALIKE_LETTERS
+        or len(digits) > letters * MAX_LOOKALIKE_DIGIT_SHARE
+        or any(d not in LOOKALIKE_LETTERS for d in digits)
+    ):
+        return token
+    return "".join(LOOKALIKE_LETTERS.get(ch, ch) for ch in token)
+
+
+def _legal_phrase(m: re.Match[str]) -> str:
+    return _LEGAL_REPL[m.lastgroup or ""]
+
+
+def _number(m: re.Match[str]) -> str:
+    if m.group("word"):
+        return str(NUMBER_WORDS[m.group("word")])
+    return str(NUMBER_TENS[m.group("tens")] + (NUMBER_WORDS[m.group("unit")] if m.group("unit") else 0))
+
+
+@lru_cache(maxsize=65536)
+def repair_legal_word(token: str, last: bool) -> str:
+    """A misspelt legal word ("comapny", "liabilty", "incorperated") as written correctly, and the last token of a
+    name cut short by a field limit ("compan", "corporatio"); any other token unchanged."""
+    if len(token) <= LEGAL_WORD_MIN_LEN or token in LEGAL_FORMS or not token.isalpha():
+        return token
+    slips = 2 if len(token) >= LONG_LEGAL_WORD else 1
+    found = process.extractOne(token, LEGAL_WORDS, scorer=OSA.distance, score_cutoff=slips)
+    if found is not None and found[1] > 0:
+        return str(found[0])
+    if last and len(token) >= MIN_TRUNCATED_LEN:
+        for word in _TRUNCATABLE:
+            if word.startswith(token) and len(token) >= MIN_TRUNCATED_SHARE * len(word) and word != token:
+                return word
+    return token
 
 
 @lru_cache(maxsize=65536)
@@ -165,12 +178,20 @@ def normalize_name(text: str) -> str:
     s = _SLASHED_PREFIX.sub(r"\1\2", s)  # "m/v", "m/y", "m/t" -> "mv", "my", "mt"
     s = _APOSTROPHES.sub("", s)
     s = _NON_ALNUM.sub(" ", s).strip()
-    if _LEGAL_STEMS.search(s):
+    if _DIGIT.search(s):
+        s = _MIXED.sub(_lookalike, s)
+    if _NUMBER_HINT.search(s):
+        s = _NUMBER_RUN.sub(_number, s)
+    toks = s.split()
+    toks = [repair_legal_word(t, i == len(toks) - 1) for i, t in enumerate(toks)]
+    s = " ".join(toks)
+    if LEGAL_STEMS.search(s):
+        s = _JOINT_STOCK.sub("joint stock company", s)
         s = _LEGAL_RE.sub(_legal_phrase, s)
     if "allah" in s:
         s = _ALLAH.sub(r"\1allah", s)  # "Khayr Allah" / "خير الله" -> "khayrallah", as most listings write it
     if "bd" in s:
-        s = _ABDUL.sub("abdul", s)
+        s = ABDUL.sub("abdul", s)
     return s
 
 
@@ -180,20 +201,20 @@ def tokens(text: str) -> tuple[str, ...]:
 
 def legal_class(token: str) -> str | None:
     """Canonical legal-form class of a token ("ooo" -> "llc"), None for ordinary tokens."""
-    return _LEGAL_TOKENS.get(token)
+    return LEGAL_FORMS.get(token)
 
 
 @lru_cache(maxsize=131072)
 def classify(token: str) -> TokenClass:
     if len(token) == 1 and token.isalpha():
         return TokenClass.INITIAL
-    if token in _LEGAL_TOKENS:
+    if token in LEGAL_FORMS:
         return TokenClass.LEGAL
-    if token in _HONORIFICS:
+    if token in HONORIFICS:
         return TokenClass.HONORIFIC
-    if token in _PARTICLES:
+    if token in PARTICLES:
         return TokenClass.PARTICLE
-    if _PATRONYMIC.match(token):
+    if is_patronymic(token):
         return TokenClass.PATRONYMIC
     return TokenClass.NORMAL
 
@@ -201,8 +222,9 @@ def classify(token: str) -> TokenClass:
 # Transliteration-robust consonant skeleton: digraphs first, then letters that transliterations swap.
 _SKELETON_DIGRAPHS = (
     ("shch", "s"),
+    ("tsch", "h"),  # German for the Russian ч (Janowitsch ~ Janovich), read as "ch" is below
     ("sch", "s"),
-    ("tch", "c"),
+    ("tch", "h"),  # French for the same sound (Vyatcheslav ~ Vyacheslav)
     ("dzh", "j"),
     ("zh", "j"),
     ("dj", "j"),
@@ -225,19 +247,23 @@ _VOWELS = re.compile(r"[aeiouyw]+")
 
 
 @lru_cache(maxsize=131072)
-def skeleton(token: str) -> str:
+def skeleton(token: str, collapse: bool = True) -> str:
     """Consonant skeleton robust to transliteration: Muhammad/Mohammed/محمد -> "mhmd", Qaddafi/Gaddafi -> "kdf".
 
     Vowels (and w/y, which Arabic and Cyrillic transliterations use for long vowels) are dropped, letters that
-    systems swap (q/k/g/c, z/s) are merged, doubled letters collapse, and a final h is dropped.
+    systems swap (q/k/g/c, z/s) are merged, doubled letters collapse (before the vowels go), and a final h is
+    dropped. `collapse=False` keeps doubled letters (an abjad writes a doubled consonant once: two letters in its
+    transliteration are two consonants).
     """
     s = token
     for a, b in _SKELETON_DIGRAPHS:
         if a in s:
             s = s.replace(a, b)
     s = s.translate(_SKELETON_LETTERS)
+    # doubled letters collapse before the vowels go: "Hassan" is "hsn", but "Aziz" keeps both its z ("ss")
+    if collapse:
+        s = "".join(ch for ch, _ in groupby(s))
     s = _VOWELS.sub("", s)
-    s = "".join(ch for ch, _ in groupby(s))
     if len(s) > 2 and s.endswith("h"):
         s = s[:-1]
     return s or token[:1]
@@ -245,13 +271,20 @@ def skeleton(token: str) -> str:
 
 @lru_cache(maxsize=131072)
 def skeletons(token: str) -> tuple[str, ...]:
-    """The skeleton, plus a second one where "ch" is read as French and Maghreb transliterations write it:
-    "sh" (Cherif ~ Sharif, Chouman ~ Shuman) rather than the German/Russian "kh"/"h" of the first."""
-    first = skeleton(token)
-    if "ch" not in token or "tch" in token:
-        return (first,)
-    second = skeleton(token.replace("ch", "sh"))
-    return (first,) if second == first else (first, second)
+    """The skeleton, plus the readings French and Maghreb transliterations give: "ch" as "sh" (Cherif ~ Sharif,
+    Chouman ~ Shuman) rather than the German/Russian "kh"/"h" of the first, a soft "c" as "s" (Cesar ~ Sezar,
+    Mercedes ~ Mersedes), and a "w" as the consonant v (Janowitsch ~ Janovich) rather than a long vowel."""
+    out = [skeleton(token)]
+    if "ch" in token and "tch" not in token:
+        out.append(skeleton(token.replace("ch", "sh")))
+    if _SOFT_C.search(token):
+        out.append(skeleton(_SOFT_C.sub("s", token)))
+    if "w" in token:
+        out.append(skeleton(token.replace("w", "v")))  # German and Polish w (Janowitsch, Wladimir)
+    return tuple(dict.fromkeys(out))
+
+
+_SOFT_C = re.compile("c(?=[eiy])")
 
 
 _ABJADS = frozenset({"Arab", "Hebr", "Syrc", "Thaa"})
@@ -277,20 +310,187 @@ def fold_vowels(token: str) -> str:
     return s
 
 
+# How the Latin spellings of abjad letters vary where the transliteration writes one reading: ض ذ ظ (all "dh", see
+# `fold`) are also written z (Fazl, Reza, Zahir), ث (th) s, ج (j) g (Egyptian Gamal); a final ة (h) is written t
+# (Asbat) or not at all; "th", "dh", "ts", "ks" may be two letters (ت ه in تهران, Tehran; ت ص in المتصدق); و (w)
+# is a vowel or the consonant v (Rezvani).
+_ABJAD_READINGS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("dh", ("dh", "z", "dah")),
+    ("th", ("th", "s", "tah")),
+    ("ts", ("tas",)),
+    ("tz", ("taz",)),
+    ("ks", ("kas",)),
+    ("j", ("j", "g")),
+    ("w", ("w", "v")),
+)
+MAX_ABJAD_READINGS = 5  # ambiguous letters expanded per token (2^5 readings at most)
+
+
+@lru_cache(maxsize=131072)
+def abjad_skeletons(token: str) -> tuple[str, ...]:
+    """The skeletons of an abjad transliteration under every Latin spelling of its ambiguous letters
+    ("fdl" for فضل -> "fdl", "fsl": Fazl; "sbh" for عصبة -> "sb", "sbt": Asbat)."""
+    segments: list[tuple[str, ...]] = []
+    i = ambiguous = 0
+    while i < len(token):
+        for src, readings in _ABJAD_READINGS:
+            if token.startswith(src, i) and ambiguous < MAX_ABJAD_READINGS:
+                segments.append(readings)
+                ambiguous += 1
+                i += len(src)
+                break
+        else:
+            segments.append((token[i],))
+            i += 1
+    if len(token) > 2 and segments[-1] == ("h",):
+        segments[-1] = ("h", "t")
+    out: dict[str, None] = {}
+    for parts in product(*segments):
+        # two letters are two consonants (هلال "hll": Hilal, the alif between them unwritten) ...
+        sk = skeleton("".join(parts), collapse=False)
+        out[sk] = None
+        # ... though a letter written twice across a long vowel may be one in Latin (چوہدری: Chaudhry)
+        out["".join(ch for ch, _ in groupby(sk))] = None
+    return tuple(out)
+
+
+# Scripts whose transliteration loses what tells names apart, so two names in one of them are also compared in it:
+# homophone characters (高石 / 高市 both "gao shi"), Hangul syllables, abjad letters that share one Latin letter.
+# Alphabets that anyascii transliterates letter for letter (Cyrillic, Greek, Armenian, Georgian) are not here.
+NATIVE_SCRIPTS = frozenset({"Hani", "Hang", "Jpan", "Arab", "Hebr", "Syrc", "Thaa", "Thai", "Ethi"})
+IDEOGRAPHIC_SCRIPTS = frozenset({"Hani", "Hang", "Jpan"})  # compared character by character
+# Arabic-script letters written interchangeably (hamza seats, taa marbuta, alif maqsura, Persian forms).
+_ARABIC_UNIFY = str.maketrans(
+    {"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ة": "ه", "ى": "ي", "ی": "ي", "ک": "ك", "ؤ": "و", "ئ": "ي", "ء": None}
+)
+_ARABIC_ARTICLE_PREFIX = "ال"
+MIN_ARTICLED_WORD = 4  # "ال" + two letters or more: an article joined to its noun
+
+
+@lru_cache(maxsize=65536)
+def native_units(text: str, script: str) -> tuple[str, ...]:
+    """The name in its own script, as comparable units: characters for CJK and Hangul, words without vowel signs,
+    tatweel, article or spelling variants of letters for abjads; () for scripts not in NATIVE_SCRIPTS."""
+    if script not in NATIVE_SCRIPTS:
+        return ()
+    s = unicodedata.normalize("NFKC", text).lower()
+    if script in IDEOGRAPHIC_SCRIPTS:
+        return tuple(ch for ch in s if ch.isalpha() and not ch.isascii())
+    s = "".join(ch for ch in s if unicodedata.category(ch) != "Mn" and ch != "\u0640").translate(_ARABIC_UNIFY)
+    words = re.findall(r"[^\W\d_]+", s)
+    out = []
+    for w in words:
+        if w.isascii():
+            continue  # a Latin word inside the name ("(Tigrinya)") is compared in transliteration only
+        articled = w.startswith(_ARABIC_ARTICLE_PREFIX) and len(w) >= MIN_ARTICLED_WORD
+        out.append(w[len(_ARABIC_ARTICLE_PREFIX) :] if articled else w)
+    return tuple(out)
+
+
+@lru_cache(maxsize=131072)
+def pinyin_syllables(token: str) -> tuple[str, ...] | None:
+    """The token cut into Pinyin syllables ("xiuying" -> ("xiu", "ying")), or None when it is not Pinyin; the cut
+    with the fewest syllables wins ("xian" stays one syllable)."""
+    n = len(token)
+    best: list[tuple[str, ...] | None] = [None] * (n + 1)
+    best[0] = ()
+    for i in range(n):
+        done = best[i]
+        if done is None:
+            continue
+        for j in range(i + 2, min(n, i + MAX_PINYIN_SYLLABLE) + 1):
+            if token[i:j] in PINYIN_SYLLABLES:
+                cut = (*done, token[i:j])
+                if best[j] is None or len(cut) < len(best[j] or ()):
+                    best[j] = cut
+    return best[n] if n else None
+
+
+def is_pinyin_name(toks: tuple[str, ...], classes: tuple[TokenClass, ...]) -> bool:
+    """A name of two or more ordinary tokens that are all Pinyin: a Chinese name written in Hanyu Pinyin."""
+    normal = [t for t, c in zip(toks, classes, strict=True) if c == TokenClass.NORMAL]
+    return len(normal) >= 2 and all(pinyin_syllables(t) is not None for t in normal)
+
+
+# Legal-form classes that name the kind of company (not its trade: "group", "airline", "shipping", "trading" stay
+# in the joined form, or "Mahan Air" and "Mahan Shipping" would join to one word).
+_CORPORATE_FORMS = frozenset({"llc", "ltd", "jsc", "co", "gmbh", "sa", "bv", "fze", "gup", "npp"})
+
+
+# Digraphs that transliteration systems write for one sound, read as one letter, vowels kept ("zhukova" ~ "jukova",
+# "khaled" ~ "haled", "tchaikovsky" ~ "chaikovsky").
+_PHONETIC_DIGRAPHS = (
+    ("shch", "sh"),
+    ("tsch", "ch"),
+    ("sch", "sh"),
+    ("tch", "ch"),
+    ("dzh", "j"),
+    ("zh", "j"),
+    ("dj", "j"),
+    ("kh", "h"),
+    ("gh", "g"),
+    ("ph", "f"),
+    ("th", "t"),
+    ("dh", "d"),
+    ("ck", "k"),
+    ("ks", "x"),
+    ("tz", "ts"),
+)
+_PHONETIC_LETTERS = str.maketrans({"w": "v", "q": "k"})
+
+
+@lru_cache(maxsize=131072)
+def phonetic_form(token: str) -> str:
+    """The token with transliteration digraphs read as one letter, vowels folded and doubled letters single: spelling
+    that keeps the vowels ("husayn" -> "husain", "hossein" -> "hosein"), for telling a transliteration variant
+    from another name that shares its consonants (Hossein ~ Husein, not Husayn ~ Hasan)."""
+    s = token
+    for a, b in _PHONETIC_DIGRAPHS:
+        if a in s:
+            s = s.replace(a, b)
+    s = fold_vowels(s.translate(_PHONETIC_LETTERS))
+    return "".join(ch for ch, _ in groupby(s))
+
+
 @dataclass(frozen=True, slots=True)
 class NormalizedName:
     text: str  # normalized string
     tokens: tuple[str, ...]
     classes: tuple[TokenClass, ...]
-    compact: str  # tokens joined without spaces, minus honorifics ("Al Qa'ida" -> "alqaida")
+    compact: str  # tokens joined without spaces, minus titles and legal forms ("Al Qa'ida LLC" -> "alqaida")
     abjad: bool = False  # written in a script whose transliteration drops vowels (Arabic, Hebrew, Syriac, Thaana)
+    script: str = "Latn"  # dominant script (ISO 15924)
+    native: tuple[str, ...] = ()  # units in that script when it is one of NATIVE_SCRIPTS (see `native_units`)
+    pinyin: bool = False  # a Chinese name in Hanyu Pinyin (see `is_pinyin_name`)
+    joined_pairs: tuple[str, ...] = ()  # each two adjacent tokens written as one ("abdul rahman" -> "abdulrahman")
 
 
 @lru_cache(maxsize=65536)
 def analyze(text: str) -> NormalizedName:
     norm = normalize_name(text)
     toks = tuple(norm.split())
+    script = "Latn" if text.isascii() else detect_script(text)
     classes = tuple(map(classify, toks))
-    compact = "".join(t for t, c in zip(toks, classes, strict=True) if c != TokenClass.HONORIFIC)
-    abjad = not text.isascii() and detect_script(text) in _ABJADS
-    return NormalizedName(text=norm, tokens=toks, classes=classes, compact=compact, abjad=abjad)
+    if script in _ABJADS:
+        # a one-letter word of an abjad is a name without its vowels (علاء: "l", Alaa), not an initial; titles
+        # are spelt without vowels too (حاجی: "hjy")
+        classes = tuple(
+            TokenClass.HONORIFIC if t in ABJAD_HONORIFICS else TokenClass.NORMAL if c == TokenClass.INITIAL else c
+            for t, c in zip(toks, classes, strict=True)
+        )
+    compact = "".join(
+        t
+        for t, c in zip(toks, classes, strict=True)
+        if c != TokenClass.HONORIFIC and not (c == TokenClass.LEGAL and LEGAL_FORMS[t] in _CORPORATE_FORMS)
+    )
+    return NormalizedName(
+        text=norm,
+        tokens=toks,
+        classes=classes,
+        compact=compact,
+        abjad=script in _ABJADS,
+        script=script,
+        native=native_units(text, script),
+        pinyin=is_pinyin_name(toks, classes),
+        joined_pairs=tuple(a + b for a, b in pairwise(toks)),
+    )

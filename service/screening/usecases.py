@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from service.errors import NotReadyError, QueryError, TooLargeError
+from service.match.features import FEATURE_NAMES
 from service.match.text import Mention, scan_text
 from service.model import Comparison, Decision, EntityKind, Hit, ListInfo, Query
 from service.screening.audit import AuditRecord, audit_hits
@@ -184,8 +185,18 @@ class Screener:
         versions = {i: state.lists[i].version or "" for i in lists}
         return AuditRecord(kind, actor, threshold, versions, keep_queries=self.keep_queries)
 
+    feature_names: tuple[str, ...] = FEATURE_NAMES  # what `weights` may name (service.match.features)
+
     @staticmethod
-    def _screen(state: ServingState, query: Query, threshold: float, limit: int, f: Filters) -> tuple[Hit, ...]:
+    def _screen(
+        state: ServingState,
+        query: Query,
+        threshold: float,
+        limit: int,
+        f: Filters,
+        *,
+        weights: Mapping[str, float] | None = None,
+    ) -> tuple[Hit, ...]:
         return tuple(
             state.matcher.screen(
                 query,
@@ -195,6 +206,7 @@ class Screener:
                 kinds=f.kinds,
                 programs=f.programs,
                 exclude_ids=f.exclude_ids,
+                weights=weights,
             )
         )
 
@@ -281,9 +293,11 @@ class Screener:
         exclude_ids: Sequence[str],
         actor: str,
         echo: Callable[[str], Mapping[str, Any]],
+        weights: Mapping[str, float] | None = None,
     ) -> Outcome:
         """yente's query-by-example: named queries against the lists `lists(state)` names (none: no hits), results
-        under `cutoff` dropped. `echo(name)` is what the audit record hashes for each query (the properties used)."""
+        under `cutoff` dropped. `echo(name)` is what the audit record hashes for each query (the properties used);
+        `weights` override the scoring table's feature weights by name (QueryError for an unknown one)."""
         if len(queries) > self.max_batch:
             raise TooLargeError(f"batch of {len(queries)} queries is over the limit of {self.max_batch}")
         state = self.current()
@@ -294,7 +308,7 @@ class Screener:
         )
         results = []
         for name, query in queries.items():
-            hits = self._screen(state, query, effective, limit, f) if chosen else ()
+            hits = self._screen(state, query, effective, limit, f, weights=weights) if chosen else ()
             results.append(Screened(query, tuple(h for h in hits if h.score >= cutoff), effective, name))
         record = self._record("match", actor, effective, state, chosen)
         for r in results:

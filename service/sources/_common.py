@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import TypeVar
 
 from service.model import Address, DateSpec, Entity, IdentifierType, Name, NameQuality, NameType
+from service.normalize import vocabulary
 from service.normalize.countries import to_country_code
 from service.normalize.scripts import detect_script
 from service.sources.base import ParseReport
@@ -22,9 +23,6 @@ T = TypeVar("T", bound=Hashable)
 _SPACE = re.compile(r"\s+")
 # Values publishers put in a country field to mean "not known"; "na" would otherwise read as Namibia.
 _NO_COUNTRY = frozenset({"na", "n/a", "none", "unknown", "-", "00", "not known"})
-# East Slavic patronymic endings, Latin and Cyrillic (Vladimirovich, Petrovna, Ilyich, Иванович, Ильич); a bare
-# "-ich" is left out so that Friedrich or Ulrich stay middle names.
-_PATRONYMIC = re.compile(r"(?:ovich|evich|yich|ilich|ovna|evna|ichna|ович|евич|ьич|овна|евна|ична)$", re.IGNORECASE)
 
 
 def clean(text: str | None) -> str | None:
@@ -71,7 +69,8 @@ def country(text: str | None) -> str | None:
 
 
 def is_patronymic(part: str) -> bool:
-    return len(part) > 4 and " " not in part and bool(_PATRONYMIC.search(part))
+    """A one-word East Slavic patronymic, by the vocabulary the matcher classes tokens by (Friedrich is not one)."""
+    return vocabulary.is_patronymic(part)
 
 
 def make_name(

@@ -86,3 +86,17 @@ def test_match_writes_audit_record(client: TestClient) -> None:
 def test_match_unknown_dataset_is_404(client: TestClient) -> None:
     r = client.post("/match/no_such_dataset", json=YENTE_REQUEST, headers=AUTH)
     assert r.status_code == 404 and "unknown dataset" in r.json()["detail"]
+
+
+def test_match_honours_weights_for_this_servers_features_and_reports_the_others(client: TestClient) -> None:
+    wrong_date = {
+        "queries": {"p": {"schema": "Person", "properties": {"name": ["Ayman al-Zawahiri"], "birthDate": ["1971"]}}}
+    }
+    plain = _match(client, body=wrong_date)
+    lenient = _match(client, body={**wrong_date, "weights": {"birth_date_mismatch": 0.0, "name_literal": 0.8}})
+    [p0] = [r for r in plain["responses"]["p"]["results"] if r["id"] == "un_sc_sanctions:QDi.006"]
+    [p1] = [r for r in lenient["responses"]["p"]["results"] if r["id"] == "un_sc_sanctions:QDi.006"]
+    assert p1["score"] > p0["score"]  # the contradicting birth date no longer costs
+    assert lenient["ignored_weights"] == ["name_literal"] and plain["ignored_weights"] == []
+    bad = client.post("/match/default", json={**wrong_date, "weights": {"birth_date_mismatch": 2.0}}, headers=AUTH)
+    assert bad.status_code == 422 and "birth_date_mismatch" in bad.json()["detail"]

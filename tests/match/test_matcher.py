@@ -82,8 +82,9 @@ def test_screen_tail_number_finds_aircraft_with_operator(excerpt_matcher: Matche
     assert any(link.entity_id == SDN_POUYA_AIR and link.relation == "operator" for link in hit.linked)
     ev = next(e for e in hit.evidence if e.field == "identifier")
     assert ev.method == "exact_identifier" and ev.list_normalized == "EPGOM"
-    link = next(e for e in hit.evidence if e.field == "link" and e.method == "operator")
+    link = next(e for e in hit.evidence if e.field == "link" and e.method == "linked_party")
     assert link.list_value == "POUYA AIR" and link.list_normalized == SDN_POUYA_AIR
+    assert "operator" in (link.detail or "")
 
 
 def test_screen_identifier_typed_in_name_field(excerpt_matcher: Matcher) -> None:
@@ -196,3 +197,60 @@ def test_screen_every_listed_primary_name_finds_its_entity(excerpt_matcher: Matc
         if not any(h.entity_id == e.id and h.match for h in excerpt_matcher.screen(Query(name=e.name.full), limit=50))
     ]
     assert missed == []
+
+
+SDN_SECHIN = "us_ofac_sdn:16692"
+
+
+@pytest.mark.parametrize(
+    ("left", "right", "same"),
+    [
+        ("Siemens Aktiengesellschaft", "Siemens AG", True),  # a legal form in full
+        ("LIMITED LIABILITY COMAPNY RIMERA", "RIMERA LLC", True),  # misspelt
+        ("POLYUS JOINT STOCK COMPAN", "POLYUS JSC", True),  # truncated
+        ("A.B.C. Company", "ABC Co.", True),  # dotted initials
+        ("Brigade Forty-Four", "Brigade 44", True),
+        ("3 Percenters", "Three Percenters", True),
+        ("Kim Jong-uun", "Kim Jong-un", True),  # one edit in a short distinctive token
+        ("Bushra al-Assad", "Bashar al-Assad", False),  # siblings
+        ("高石", "高市", False),  # one reading, two characters
+        ("김정은", "김정운", False),  # one Hangul syllable apart
+        ("Wang Xiuying", "Wang Xiuming", False),  # another Pinyin syllable
+        ("Silver Maritime Co", "Silver Bridge Shipping Co", False),
+    ],
+)
+def test_compare_classes_of_the_matcher_issue(real_matcher: Matcher, left: str, right: str, same: bool) -> None:
+    c = real_matcher.compare(Query(name=left), Query(name=right))
+    assert c.match is same, (c.score, [e.detail for e in c.evidence])
+
+
+def test_compare_says_when_only_a_skeleton_links_given_names(real_matcher: Matcher) -> None:
+    c = real_matcher.compare(Query(name="Bushra al-Assad"), Query(name="Bashar al-Assad"))
+    assert "skeleton" in (c.evidence[0].detail or "")
+
+
+@pytest.mark.parametrize("name", ["Ig0r Sech1n", "Präsident Igor Sechin", "Herr Igor Setschin"])
+def test_screen_digits_for_letters_and_foreign_titles(real_matcher: Matcher, name: str) -> None:
+    assert _top(real_matcher.screen(Query(name=name, kind=EntityKind.PERSON)), SDN_SECHIN).match
+
+
+def test_screen_listed_name_with_a_wrong_birth_date_is_still_found(real_matcher: Matcher) -> None:
+    hit = _top(real_matcher.screen(Query(name="SECHIN, Igor Ivanovich", birth_date="1971-05-05")), SDN_SECHIN)
+    assert hit.match
+    assert any(e.field == "birth_date" and e.method == "birth_date_differs" for e in hit.evidence)
+
+
+def test_screen_caller_weights_override_the_table(real_matcher: Matcher) -> None:
+    q = Query(name="SECHIN, Igor Ivanovich", birth_date="1971-05-05")
+    default = _top(real_matcher.screen(q), SDN_SECHIN).score
+    lenient = _top(real_matcher.screen(q, weights={"birth_date_mismatch": 0.0}), SDN_SECHIN).score
+    assert lenient > default
+    with pytest.raises(QueryError, match="unknown feature"):
+        real_matcher.screen(q, weights={"dob_mismatch": 0.0})
+    with pytest.raises(QueryError, match="unknown feature"):
+        real_matcher.compare(q, q, weights={"dob_mismatch": 0.0})
+
+
+def test_screen_arabic_script_finds_latin_only_listing(real_matcher: Matcher) -> None:
+    hit = _top(real_matcher.screen(Query(name="طارق عزيز"), limit=50), "us_ofac_sdn:7867")  # AZIZ, Tariq
+    assert hit.match

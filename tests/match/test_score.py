@@ -1,4 +1,18 @@
-from service.match.score import compare_birth_date, score_names, token_similarity
+from service.match.score import (
+    ABJAD_QUERY,
+    DOUBLED_LETTER_SIMILARITY,
+    PINYIN,
+    SKELETON_ONLY_SIMILARITY,
+    TOKEN_METHODS,
+    TOKEN_MIN_SIMILARITY,
+    VARIANT_SIMILARITY,
+    NameScore,
+    TokenComparer,
+    Variants,
+    compare_birth_date,
+    score_names,
+    token_similarity,
+)
 from service.model import DateSpec
 from service.normalize.names import TokenClass, analyze
 
@@ -42,9 +56,9 @@ def test_token_similarity_phonetic_needs_close_spelling() -> None:
 
 def test_compare_birth_date_exact_year_range_and_contradiction() -> None:
     listed = (DateSpec("1962-11-23"), DateSpec("1960", end="1965"))
-    assert compare_birth_date("1962-11-23", listed)[1] == "birth_date_exact"
-    assert compare_birth_date("1964", listed)[1] == "birth_year_match"
-    assert compare_birth_date("1980", listed)[0] < 0
+    assert compare_birth_date("1962-11-23", listed)[0] == "birth_date_exact"
+    assert compare_birth_date("1964", listed)[0] == "birth_year_match"
+    assert compare_birth_date("1980", listed)[0] == "birth_date_differs"
 
 
 def test_token_similarity_reads_ch_as_sh_or_kh() -> None:
@@ -58,3 +72,145 @@ def test_token_similarity_latin_acronym_is_not_an_abjad_spelling() -> None:
     n = TokenClass.NORMAL
     assert token_similarity("hamas", "hms", n, n)[0] == 0.0
     assert token_similarity("usama", "smh", n, n, abjad=True)[1] == "phonetic"
+
+
+# --- the token rules, one class of error each ---------------------------------------------------------------------
+
+N = TokenClass.NORMAL
+
+
+def _rare(_: str) -> float:
+    return 10.0  # every token rare on the lists
+
+
+def _common(_: str) -> float:
+    return 2.0  # every token common on the lists
+
+
+def test_token_rules_are_a_closed_table() -> None:
+    comparer = TokenComparer(Variants.of([("mohammed", "muhammad")]), _rare)
+    pairs = [
+        ("jie", "jia"), ("uun", "un"), ("bushra", "bashar"), ("mohammed", "muhammad"), ("qaddafi", "gaddafi"),
+        ("v", "vladimir"), ("elhalim", "halim"), ("carlos", "nicolas"), ("moku", "mkou"),
+    ]  # fmt: skip
+    methods = {comparer.similarity(a, b, N, N, 0)[1] for a, b in pairs}
+    methods.add(comparer.similarity("ooo", "llc", TokenClass.LEGAL, TokenClass.LEGAL, 0)[1])
+    methods.discard("")
+    assert methods <= TOKEN_METHODS
+    assert len(methods) >= 6
+
+
+def test_short_tokens_one_substitution_apart_are_other_names() -> None:
+    comparer = TokenComparer(rarity=_common)
+    assert comparer.similarity("jie", "jia", N, N, 0)[0] == 0.0
+    assert comparer.similarity("wei", "wen", N, N, 0)[0] == 0.0
+    assert comparer.similarity("hou", "chou", N, N, 0)[0] < TOKEN_MIN_SIMILARITY  # one letter more: weak at most
+
+
+def test_short_distinctive_token_keeps_its_typos() -> None:
+    assert TokenComparer().similarity("uun", "un", N, N, 0) == (DOUBLED_LETTER_SIMILARITY, "doubled_letter")
+    assert TokenComparer(rarity=_rare).similarity("mkou", "moku", N, N, 0)[1] == "short_edit"
+    assert TokenComparer(rarity=_common).similarity("mkou", "moku", N, N, 0)[0] == 0.0
+
+
+def test_skeleton_only_link_is_weak_unless_the_lists_give_the_pair() -> None:
+    assert TokenComparer().similarity("bushra", "bashar", N, N, 0) == (SKELETON_ONLY_SIMILARITY, "skeleton_only")
+    assert TokenComparer().similarity("husayn", "hasan", N, N, 0)[1] == "skeleton_only"
+    learned = TokenComparer(Variants.of([("bushra", "bashar")]))
+    assert learned.similarity("bushra", "bashar", N, N, 0) == (VARIANT_SIMILARITY, "variant")
+
+
+def test_two_spellings_of_a_third_are_variants() -> None:
+    comparer = TokenComparer(Variants.of([("husain", "husayn"), ("hossein", "husayn")]))
+    assert comparer.similarity("husain", "hossein", N, N, 0) == (VARIANT_SIMILARITY, "variant")
+
+
+def test_transliteration_digraphs_are_spellings_not_other_names() -> None:
+    comparer = TokenComparer()
+    assert comparer.similarity("jukova", "zhukova", N, N, 0)[1] == "phonetic"
+    assert comparer.similarity("janowitsch", "janovich", N, N, 0)[1] == "phonetic"
+    assert comparer.similarity("husein", "hossein", N, N, 0)[1] == "phonetic"
+    assert comparer.similarity("kim", "gim", N, N, 0)[1] == "phonetic"
+
+
+def test_pinyin_syllables_are_not_typos_of_each_other() -> None:
+    comparer = TokenComparer(rarity=_rare)
+    assert comparer.similarity("ming", "min", N, N, PINYIN)[0] == 0.0
+    assert comparer.similarity("liang", "jiang", N, N, PINYIN)[0] == 0.0
+    assert comparer.similarity("liang", "jiang", N, N, 0)[0] >= TOKEN_MIN_SIMILARITY  # not pinyin names: a typo
+
+
+def test_abjad_letters_read_every_latin_way() -> None:
+    comparer = TokenComparer()
+    assert comparer.similarity("fdhl", "fazl", N, N, ABJAD_QUERY)[0] > 0.0  # فضل: Fazl
+    assert comparer.similarity("sbh", "asbat", N, N, ABJAD_QUERY)[0] > 0.0  # عصبة: Asbat
+    assert comparer.similarity("rdhwny", "rezvani", N, N, ABJAD_QUERY)[0] > 0.0  # رضوانی: Rezvani
+
+
+def test_abjad_spelling_the_lists_write_otherwise_is_weak() -> None:
+    # the lists write Bashar as بشار ("bshr"): بشرى ("bshra", Bushra) shares its consonants, not its spelling
+    variants = Variants.of([("bshr", "bashar")], abjad=["bshr"])
+    assert TokenComparer(variants).similarity("bshra", "bashar", N, N, ABJAD_QUERY)[1] == "skeleton_only"
+    assert TokenComparer(variants).similarity("bshr", "bashar", N, N, ABJAD_QUERY)[1] == "variant"
+
+
+# --- whole names -------------------------------------------------------------------------------------------------
+
+
+def _score(a: str, b: str, comparer: TokenComparer | None = None) -> NameScore:
+    return score_names(analyze(a), analyze(b), _flat, comparer=comparer or TokenComparer(rarity=_flat))
+
+
+THRESHOLD = 0.8
+
+
+def test_siblings_with_one_surname_do_not_match() -> None:
+    s = _score("Bushra al-Assad", "Bashar al-Assad")
+    assert s.score < THRESHOLD
+    assert s.weak_links == 1 and "skeleton" in s.detail
+
+
+def test_a_different_given_name_in_place_of_the_listed_one_stays_below_threshold() -> None:
+    assert _score("Carlos Maduro", "Nicolas Maduro Moros").score < THRESHOLD
+    assert _score("Maksim Viktorovich Mikhailov", "Maksim Sergeevich Mikhailov").score < THRESHOLD  # patronymic
+    s = _score("Mohammad Abdul Rahim Haqqani", "Mohammad Shah Rahim Haqqani")  # long name, one position differs
+    assert s.score < THRESHOLD and "different name" in s.detail
+
+
+def test_an_extra_given_name_in_the_query_still_matches() -> None:
+    assert _score("Ahmed Ali El Tilemsi", "EL TILEMSI, Ahmed").score >= THRESHOLD
+    # ... but not when the listed name is one given name
+    assert _score("Anastasia Volfovich", "Anastasiia").score < THRESHOLD
+
+
+def test_same_script_names_are_compared_in_that_script() -> None:
+    kanji = _score("高石", "高市")  # one reading, two characters
+    assert kanji.score < THRESHOLD and kanji.method == "same_script"
+    assert _score("김정은", "김정운").score < THRESHOLD  # one Hangul syllable apart
+    assert _score("김정은", "김정은").score == 1.0
+    assert _score("بشرى الأسد", "بشار الأسد").score < THRESHOLD
+    assert _score("أحمد علي", "احمد علي").score == 1.0  # hamza seat: spelling
+
+
+def test_company_legal_forms_meet_with_typos_truncation_and_in_full() -> None:
+    assert _score("Siemens Aktiengesellschaft", "Siemens AG").score >= 0.9
+    assert _score("POLYUS JOINT STOCK COMPAN", "POLYUS JSC").score >= 0.9
+    assert _score("LIMITED LIABILITY COMAPNY RIMERA", "RIMERA LLC").score >= 0.9
+    assert _score("A.B.C. Company", "ABC Co.").score >= 0.9
+
+
+def test_numbers_and_digits_typed_for_letters() -> None:
+    assert _score("Brigade Forty-Four", "Brigade 44").score == 1.0
+    assert _score("Three Percenters", "3 Percenters").score == 1.0
+    assert _score("Ig0r Sech1n", "Igor Sechin").score == 1.0
+    assert _score("Vessel 12", "Vessel 13").score < THRESHOLD
+
+
+def test_titles_in_other_languages_are_not_name_tokens() -> None:
+    for title in ("Präsident", "Président", "Sheikh", "General", "Президент"):
+        assert _score(f"{title} Vladimir Putin", "Vladimir Putin").score >= 0.9, title
+
+
+def test_joined_given_names_meet_their_parts() -> None:
+    assert _score("Hamid Reza Sharifi", "Hamidreza Sharifi").score >= 0.9
+    assert _score("Sun Yin", "Senin").score < THRESHOLD  # a near join of two names is not one

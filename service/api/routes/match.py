@@ -63,14 +63,16 @@ async def match(
     """Match entities given as FollowTheMoney examples, in yente's request and response shapes.
 
     Request: `{"queries": {"q1": {"schema": "Person", "properties": {"name": ["..."], "birthDate": ["1952"],
-    "nationality": ["ru"], "idNumber": ["..."]}}}}` (`weights` and `config` are accepted and ignored).
+    "nationality": ["ru"], "idNumber": ["..."]}}}}`. `weights` override this server's scoring features by name
+    (see the README's scoring table: `name_match`, `birth_date_mismatch`, ...); other names, such as yente's own,
+    are listed back in `ignored_weights`. `config` is accepted and ignored.
     Response: `{"responses": {"q1": {"status": 200, "results": [{"id", "caption", "schema", "properties",
     "datasets", "score", "match", "features", "explanations", ...}], "total": {"value", "relation"},
     "query": {...}}}, "limit": N}` plus this server's `screening_id` and `lists`.
 
     `dataset` is a list id (e.g. `us_ofac_sdn`) or `default` for every served list; `include_dataset` /
     `exclude_dataset` narrow it, `exclude_schema` drops result types, `threshold` sets `match`, `cutoff` drops
-    low scores. `algorithm`, `topics`, `changed_since`, `weights` and `config` are accepted and ignored. Supported
+    low scores. `algorithm`, `topics`, `changed_since` and `config` are accepted and ignored. Supported
     schemas: Person, Organization, Company, PublicBody, LegalEntity, Thing, Vessel, Airplane.
     """
     repeated = [name for name in _SCALAR_PARAMS if len(request.query_params.getlist(name)) > 1]
@@ -78,6 +80,9 @@ async def match(
         raise QueryError(f"query parameter(s) given more than once: {', '.join(repeated)}")
     screener = ctx.require_screener()
     parsed = {name: example_to_query(example) for name, example in body.queries.items()}
+    # yente's own feature names mean nothing here: weights for this server's features are honoured, the rest
+    # reported back as ignored (a client written for yente keeps working)
+    weights = {k: v for k, v in body.weights.items() if k in screener.feature_names}
 
     def run() -> Outcome:
         return screener.match(
@@ -92,9 +97,11 @@ async def match(
             exclude_ids=params.exclude_entity_ids,
             actor=key_id,
             echo=lambda name: query_echo(body.queries[name], parsed[name][1]),
+            weights=weights,
         )
 
     outcome = await run_in_threadpool(run) if len(parsed) > 1 else run()
     await ctx.record("match", outcome, len(parsed))
     response = match_response(outcome, body.queries, parsed, params.limit)
+    response["ignored_weights"] = sorted(set(body.weights) - set(weights))
     return json_response(response, headers={"x-batch-size": str(len(parsed))})
