@@ -70,7 +70,8 @@ def test_find_mentions_news_story_has_every_listed_party_and_nothing_else(real_m
         assert not any(unlisted in m.text for m in flagged), unlisted
 
 
-# --- classes of false alarm (issue 10): each one a match when typed as a query, none a mention in prose ------
+# --- classes of false alarm (issue 10): each one was a match when typed as a query (some still are), none may be
+# a mention in prose ------------------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("name", "sentence"),
     [
@@ -88,7 +89,9 @@ def test_find_mentions_news_story_has_every_listed_party_and_nothing_else(real_m
     ],
 )
 def test_find_mentions_ignores_what_a_typed_query_would_match(real_matcher: Matcher, name: str, sentence: str) -> None:
-    assert any(h.match for h in real_matcher.screen(Query(name=name), threshold=0.8)), "no longer a query match"
+    # Not vacuous: the name is in the sentence and is retrieved as a query (the scorer since issue 10 refuses some
+    # of these as typed queries too; the mention rules must refuse them whatever the scorer says).
+    assert name in sentence and real_matcher.screen(Query(name=name), threshold=0.0)
     mentions = find_mentions(real_matcher, sentence, threshold=0.8)
     assert [m.text for m in mentions if any(h.match for h in m.hits)] == []
 
