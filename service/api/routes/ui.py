@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable, Coroutine, Mapping, Sequence
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 from urllib.parse import parse_qs, quote
 
 import structlog
@@ -20,6 +20,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
 from starlette.concurrency import run_in_threadpool
 
@@ -90,6 +91,8 @@ class UiRoute(APIRoute):
 
         return guarded
 
+
+_Model = TypeVar("_Model", bound=BaseModel)
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False, route_class=UiRoute)
 
@@ -304,10 +307,19 @@ async def screen_get(request: Request) -> Response:
     return RedirectResponse(f"{PREFIX}/", 303)
 
 
-@router.post("/screen", response_class=HTMLResponse)
-async def screen(request: Request) -> Response:
-    session, form = await _form(request)
-    ctx = _ctx(request)
+def _validated(model: type[_Model], payload: dict[str, Any], errors: dict[str, str]) -> _Model | None:
+    """The request model for a form's values, or None with the reasons in `errors` (shown beside the fields)."""
+    if errors:
+        return None
+    try:
+        return model.model_validate(payload)
+    except PydanticValidationError as exc:
+        errors.update(_validation_messages(exc))
+        return None
+
+
+def _screen_fields(form: Mapping[str, list[str]]) -> tuple[dict[str, Any], dict[str, Any], dict[str, str]]:
+    """The screen form as typed (to show it again), as a POST /v1/screen body, and the errors found so far."""
     fields = {k: _one(form, k).strip() for k in ("name", "type", "birth_date", "countries", "identifiers", "ref")}
     threshold, chosen = _one(form, "threshold").strip(), [v for v in form.get("lists", []) if v]
     values: dict[str, Any] = {**fields, "type": fields["type"] or "any", "threshold": threshold, "lists": chosen}
@@ -322,28 +334,23 @@ async def screen(request: Request) -> Response:
         "threshold": _threshold(threshold, errors),
         "lists": chosen or None,
     }
-    body: ScreenRequest | None = None
-    if not errors:
-        try:
-            body = ScreenRequest.model_validate(payload)
-        except PydanticValidationError as exc:
-            errors = _validation_messages(exc)
+    return values, payload, errors
+
+
+@router.post("/screen", response_class=HTMLResponse)
+async def screen(request: Request) -> Response:
+    session, form = await _form(request)
+    ctx = _ctx(request)
+    values, payload, errors = _screen_fields(form)
+    body = _validated(ScreenRequest, payload, errors)
     result = None
     if body is not None:
         outcome = ctx.require_screener().screen(to_query(body), to_options(body), actor=session.who, ref=body.ref)
         await ctx.record("screen", outcome)
         result = screen_response(outcome)
-    return _page(
-        request,
-        session,
-        "screen.html",
-        422 if errors else 200,
-        form=values,
-        lists=_served_lists(ctx),
-        kinds=KINDS,
-        errors=errors,
-        result=result,
-    )
+    status = 422 if errors else 200
+    page = {"form": values, "lists": _served_lists(ctx), "kinds": KINDS, "errors": errors, "result": result}
+    return _page(request, session, "screen.html", status, **page)
 
 
 @router.get("/text", response_class=HTMLResponse)
@@ -362,13 +369,8 @@ async def text(request: Request) -> Response:
     chosen = [v for v in form.get("lists", []) if v]
     values: dict[str, Any] = {"text": pasted, "threshold": threshold_field, "lists": chosen}
     errors: dict[str, str] = {}
-    threshold = _threshold(threshold_field, errors)
-    body: TextRequest | None = None
-    if not errors:
-        try:
-            body = TextRequest.model_validate({"text": pasted, "threshold": threshold, "lists": chosen or None})
-        except PydanticValidationError as exc:
-            errors = _validation_messages(exc)
+    payload = {"text": pasted, "threshold": _threshold(threshold_field, errors), "lists": chosen or None}
+    body = _validated(TextRequest, payload, errors)
     result = segments = None
     if body is not None:
         screener = ctx.require_screener()
@@ -378,17 +380,8 @@ async def text(request: Request) -> Response:
         await ctx.record("text", outcome)
         result = text_response(outcome)
         segments = views.highlight(body.text, result["mentions"])
-    return _page(
-        request,
-        session,
-        "text.html",
-        422 if errors else 200,
-        form=values,
-        lists=_served_lists(ctx),
-        errors=errors,
-        result=result,
-        segments=segments,
-    )
+    page = {"form": values, "lists": _served_lists(ctx), "errors": errors, "result": result, "segments": segments}
+    return _page(request, session, "text.html", 422 if errors else 200, **page)
 
 
 # --- entities and lists ------------------------------------------------------------------------------------------
