@@ -67,6 +67,10 @@ class Settings(BaseSettings):
     audit_retention: int | None = None  # no longer used (it dropped records silently); set, it is reported
     audit_spool: Path | None = None  # Redis store: the outage spool; unset, <data_dir>/audit-spool.sqlite3
     audit_spool_max: int = Field(default=DEFAULT_SPOOL_MAX, gt=0)
+    # How long `serve` keeps an idle connection open: longer than the idle timeout of the load balancer or client
+    # in front (60 s on the common cloud balancers), else the balancer sometimes sends a request on a connection
+    # the server is closing and gets a reset (uvicorn's own default is 5 s; bench/soak.py saw it).
+    keep_alive_s: float = Field(default=75.0, gt=0)
     log_json: bool = False
     log_level: str = "INFO"
 
