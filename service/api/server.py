@@ -45,7 +45,7 @@ def serve(settings: Settings, *, host: str = "127.0.0.1", port: int = 8000, work
         "access_log": False,  # RequestGuard logs every request without the query string
         "log_level": settings.log_level.lower(),
         "timeout_graceful_shutdown": 10,
-        "timeout_keep_alive": settings.keep_alive_s,
+        "timeout_keep_alive": max(1, round(settings.keep_alive_s)),  # uvicorn takes whole seconds
         "server_header": False,
         "log_config": None,  # uvicorn's loggers propagate to the root handler set by configure_logging
     }
