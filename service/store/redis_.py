@@ -38,6 +38,7 @@ from service.store.encoding import (
     encode_status,
     loads,
 )
+from service.store.redis_lock import renewed_lock
 from service.store.redis_monitoring import RedisMonitoring
 from service.store.redis_webhooks import RedisWebhooks
 from service.store.spool import DEFAULT_SPOOL_MAX, AuditSpool
@@ -172,17 +173,6 @@ return #rows
 """
 )
 
-# Release or extend the sync lock only while it still holds our token (another worker may own it by now).
-_UNLOCK = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
-"""
-_RENEW = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
-return 0
-"""
-
-
 _STREAM_ID = re.compile(r"^\d{1,20}-\d{1,20}$")
 
 
@@ -283,8 +273,6 @@ class RedisStore:
         self._audit = self._r.register_script(_AUDIT)
         self._mark = self._r.register_script(_MARK)
         self._prune = self._r.register_script(_PRUNE)
-        self._unlock = self._r.register_script(_UNLOCK)
-        self._renew = self._r.register_script(_RENEW)
         self._lock = threading.Lock()  # guards the snapshot cache
         self._snap_cache: dict[str, tuple[str, Snapshot]] = {}  # list_id -> (publish id, decoded snapshot)
         self.spool = AuditSpool(spool_path, spool_max) if spool_path is not None else None
@@ -823,43 +811,12 @@ class RedisStore:
         (`publish(..., fence=lease)`), which Redis refuses once the key holds another token. Release deletes
         the key only if it still carries our token.
         """
-        key = self._k("lock", "sync")
-        token = secrets.token_hex(16)
-        ttl_ms = max(1, int(ttl_s * 1000))
-        deadline = time.monotonic() + wait_s
-        with self._errors("sync_lock"):
-            while not (acquired := bool(self._r.set(key, token, nx=True, px=ttl_ms))):
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    break
-                time.sleep(min(0.2, remaining))
-        if not acquired:
-            log.info("store.sync_lock_busy")
-            yield NOT_HELD
-            return
-        stop = threading.Event()
-
-        def renew() -> None:
-            while not stop.wait(ttl_s / 3):
-                try:
-                    if not self._renew(keys=[key], args=[token, ttl_ms]):
-                        # The fence refuses this worker's writes from now on; the sync reports the refusal.
-                        log.warning("store.sync_lock_lost")
-                        return
-                except redis.RedisError as exc:  # keep trying: the lock lives on until its TTL
-                    log.warning("store.sync_lock_renew_failed", error=type(exc).__name__)
-
-        watchdog = threading.Thread(target=renew, name="redis-sync-lock", daemon=True)
-        watchdog.start()
-        try:
-            yield Lease(token)
-        finally:
-            stop.set()
-            watchdog.join(1.0)
-            try:
-                self._unlock(keys=[key], args=[token])
-            except redis.RedisError as exc:  # the lock expires by itself after ttl_s
-                log.warning("store.sync_lock_release_failed", error=type(exc).__name__)
+        with renewed_lock(
+            self._r, self._k("lock", "sync"), ttl_s=ttl_s, wait_s=wait_s, name="sync_lock", errors=self._errors
+        ) as token:
+            # Lost renewals are logged by the lock; the fence then refuses this worker's writes and the sync
+            # reports the refusal.
+            yield Lease(token) if token is not None else NOT_HELD
 
     def close(self) -> None:
         self._closing.set()

@@ -18,12 +18,10 @@ mark and its events (idempotent on the event id) together, so a reader never see
 
 from __future__ import annotations
 
-import secrets
-import threading
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
-from typing import Any, cast
+from typing import cast
 
 import redis
 import structlog
@@ -39,6 +37,7 @@ from service.model.codec import (
     monitor_to_dict,
 )
 from service.store.encoding import dumps, loads
+from service.store.redis_lock import Errors, renewed_lock
 
 log = structlog.get_logger(__name__)
 
@@ -103,15 +102,6 @@ end
 return seq
 """
 
-_UNLOCK = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
-"""
-_RENEW = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
-return 0
-"""
-
 
 def _alert_member(since: str, ref: str, entity_id: str) -> str:
     return f"{since}|{ref}|{entity_id}"
@@ -120,13 +110,11 @@ def _alert_member(since: str, ref: str, entity_id: str) -> str:
 class RedisMonitoring:
     """The MonitoringStore protocol (service.store.base) on Redis; `errors` turns redis errors into StoreError."""
 
-    def __init__(self, client: redis.Redis, prefix: str, errors: Callable[[str], Any]) -> None:
+    def __init__(self, client: redis.Redis, prefix: str, errors: Errors) -> None:
         self._r = client
         self._p = prefix + "mon:"
         self._errors = errors
         self._write = client.register_script(_WRITE)
-        self._unlock = client.register_script(_UNLOCK)
-        self._renew = client.register_script(_RENEW)
 
     def _k(self, name: str) -> str:
         return self._p + name
@@ -336,36 +324,8 @@ class RedisMonitoring:
     @contextmanager
     def monitor_lock(self, ttl_s: float = 300.0) -> Iterator[bool]:
         """Yield True while held. Expires after `ttl_s` if the holder dies; renewed every ttl/3 while held."""
-        key = self._k("lock")
-        token = secrets.token_hex(16)
-        ttl_ms = max(1, int(ttl_s * 1000))
-        with self._errors("monitor_lock"):
-            acquired = bool(self._r.set(key, token, nx=True, px=ttl_ms))
-        if not acquired:
-            yield False
-            return
-        stop = threading.Event()
-
-        def renew() -> None:
-            while not stop.wait(ttl_s / 3):
-                try:
-                    if not self._renew(keys=[key], args=[token, ttl_ms]):
-                        log.warning("store.monitor_lock_lost")
-                        return
-                except redis.RedisError as exc:  # keep trying: the lock lives on until its TTL
-                    log.warning("store.monitor_lock_renew_failed", error=type(exc).__name__)
-
-        watchdog = threading.Thread(target=renew, name="redis-monitor-lock", daemon=True)
-        watchdog.start()
-        try:
-            yield True
-        finally:
-            stop.set()
-            watchdog.join(1.0)
-            try:
-                self._unlock(keys=[key], args=[token])
-            except redis.RedisError as exc:  # the lock expires by itself after ttl_s
-                log.warning("store.monitor_lock_release_failed", error=type(exc).__name__)
+        with renewed_lock(self._r, self._k("lock"), ttl_s=ttl_s, name="monitor_lock", errors=self._errors) as token:
+            yield token is not None
 
     def close(self) -> None:
         return None  # the client belongs to the RedisStore

@@ -16,14 +16,15 @@ those still due, so two replicas racing for one delivery cannot both get it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any, cast
+from collections.abc import Sequence
+from typing import cast
 
 import redis
 
 from service.errors import StoreError
 from service.model import Delivery, DeliveryState, EventType, Webhook
 from service.store.encoding import dumps, loads
+from service.store.redis_lock import Errors
 
 # KEYS: hooks, cursor, due, s:<wid>:pending, then d:<wid>|<event id> per delivery.
 # ARGV: wid, cursor, then per delivery: event id, type, seq, body, queued_at, next_attempt_at.
@@ -163,7 +164,7 @@ def _webhook(body: bytes) -> Webhook:
 class RedisWebhooks:
     """The WebhookStore protocol (service.store.base) on Redis; `errors` turns redis errors into StoreError."""
 
-    def __init__(self, client: redis.Redis, prefix: str, errors: Callable[[str], Any]) -> None:
+    def __init__(self, client: redis.Redis, prefix: str, errors: Errors) -> None:
         self._r = client
         self._p = prefix + "wh:"
         self._errors = errors
