@@ -52,17 +52,18 @@ WANTED: dict[str, set[str]] = {
     # 36, 173, 306: the first rows (subset tests); then Maduro, Putin, OLYMPIA, EP-GOM, Pouya Air, Mahan Air, ...
     "us_ofac_sdn": set(
         "36 173 306 22790 35096 37445 37446 15431 13109 12927 6365 20157 22991 18158 6905 44201 22985 27307 9647"
-        " 30421 15037 40181 40182 40183 40185 16681 6721 29584".split()
+        " 30421 15037 40181 40182 40183 40185 16681 6721 29584 16692 7867 28405 46311 22070".split()
     ),
-    "us_ofac_cons": set("9647 17015 17017 17064 9639".split()),
+    "us_ofac_cons": set("9647 17015 17017 17064 9639 20319".split()),
     "un_sc_sanctions": set(
         "CDi.001 CDi.002 CDi.003 CDe.001 CDe.004 QDi.006 QDi.196 QDi.291 QDi.306 QDi.365 QDi.395 TAi.002 KPi.006"
-        " KPi.077 KPe.048 LYi.006".split()
+        " KPi.077 KPe.048 LYi.006 KPe.059 QDi.149".split()
     ),
     "ca_dfatd_sema_sanctions": set(
-        "russia.1-1.1 belarus.1-part-1.116 iran.1-part-2-1.107 russia.1-part-1.1114 jvcfor.1".split()
+        "russia.1-1.1 belarus.1-part-1.116 iran.1-part-2-1.107 russia.1-part-1.1114 jvcfor.1 belarus.1-part-1-1.24"
+        " russia.1-part-2.504 russia.1-1.67 russia.1-part-2.656".split()
     ),
-    "au_dfat_sanctions": set("2 11 34 275 319 1254 2780 2947 6678".split()),
+    "au_dfat_sanctions": set("2 11 34 275 319 1254 2780 2947 6678 6245 1278".split()),
 }
 # Names (upper-cased substrings of a primary name) that pull their records in as well.
 WANTED_NAMES: dict[str, tuple[str, ...]] = {
@@ -117,7 +118,9 @@ def cut_ofac_csv(
     keep |= {r[0] for _, r in rows if any(n in r[1].upper() for n in names) or pick(r)}
     remarks = {r[0]: r[11] for _, r in rows}
     for _ in range(LINK_ROUNDS):
-        targets = {by_name.get(m.strip().upper()) for k in keep for m in _LINKED.findall(remarks.get(k, ""))}
+        # the pattern drops a final full stop, which may belong to the name ("..., S.A.")
+        linked = {m.strip().upper() for k in keep for m in _LINKED.findall(remarks.get(k, ""))}
+        targets = {by_name.get(m) or by_name.get(m + ".") for m in linked}
         keep |= {t for t in targets if t}
     primary_ids = {r[0] for _, r in rows}
     out = {primary: _join(line for line, r in rows if r[0] in keep)}

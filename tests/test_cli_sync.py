@@ -15,13 +15,13 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 # Records in each excerpt (base references for Australia), as tests/fixtures/README.md counts them.
 EXPECTED = {
-    "au_dfat_sanctions": 37,
-    "ca_dfatd_sema_sanctions": 37,
+    "au_dfat_sanctions": 39,
+    "ca_dfatd_sema_sanctions": 41,
     "eu_fsf": 5,
     "gb_fcdo_sanctions": 5,
-    "un_sc_sanctions": 36,
-    "us_ofac_cons": 26,
-    "us_ofac_sdn": 69,
+    "un_sc_sanctions": 38,
+    "us_ofac_cons": 27,
+    "us_ofac_sdn": 75,
 }
 
 

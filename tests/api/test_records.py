@@ -29,7 +29,7 @@ def test_lists_report_status_and_serving_version(client: TestClient) -> None:
     by_id = {x["id"]: x for x in r.json()["lists"]}
     assert set(by_id) == {"un_sc_sanctions", "us_ofac_sdn", "eu_fsf"}
     un = by_id["un_sc_sanctions"]
-    assert un["status"] == "ok" and un["entities"] == _un_record_count() == 36
+    assert un["status"] == "ok" and un["entities"] == _un_record_count() == 38
     assert un["serving_version"] == un["version"]
     assert un["title"] and un["age_s"] is not None and un["age_s"] >= 0
 

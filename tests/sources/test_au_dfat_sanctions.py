@@ -91,15 +91,15 @@ def test_au_dfat_sanctions_counts_agree_with_the_workbook(
     bases = {re.match(r"\d+", str(r[0]).strip())[0] for r in rows}  # type: ignore[index]
     kinds = Counter(str(r[2]).strip().lower() for r in rows if str(r[3]).strip().lower() == "primary name")
 
-    assert len(rows) == report.counts["name_rows"] == 232
-    assert len(bases) == len(by_ref) == report.counts["entities"] == 37
+    assert len(rows) == report.counts["name_rows"] == 255
+    assert len(bases) == len(by_ref) == report.counts["entities"] == 39
     assert set(by_ref) == bases
     got = Counter(e.kind for e in by_ref.values())
-    assert got[EntityKind.PERSON] == kinds["individual"] == 29
+    assert got[EntityKind.PERSON] == kinds["individual"] == 31
     assert got[EntityKind.ORGANIZATION] == kinds["entity"] == 8
     assert got[EntityKind.VESSEL] == 0  # this edition lists ships' owners, never a ship
     names = sum(1 + len(e.aliases) for e in by_ref.values())
-    assert 200 < names <= 232  # repeated names within one reference collapse
+    assert 200 < names <= 255  # repeated names within one reference collapse
     assert report.warnings == []
 
 
@@ -158,7 +158,7 @@ def test_au_dfat_sanctions_date_cells_and_hijri_dates(parsed: tuple[dict[str, En
     assert e.source is not None and "Hijri" in str(e.source.fields["dob"])
     assert report.counts["dob_unparsed"] == 3  # the Hijri date, "Approximately (30-35 years old)", "10/061962"
     persons = [e for e in by_ref.values() if e.kind is EntityKind.PERSON]
-    assert sum(1 for p in persons if p.birth_dates) == 27
+    assert sum(1 for p in persons if p.birth_dates) == 29
 
 
 def test_au_dfat_sanctions_entity_with_company_imo_and_addresses(

@@ -43,13 +43,13 @@ def test_parse_real_file_counts_agree_with_the_file(real_bytes: bytes, real: tup
     records = ET.fromstring(real_bytes).findall("record")
     people = sum(1 for r in records if r.findtext("LastName") or r.findtext("GivenName"))
     ships = sum(1 for r in records if r.findtext("ShipIMONumber"))
-    assert (len(records), people, ships) == (37, 30, 4)
+    assert (len(records), people, ships) == (41, 31, 5)
     kinds = [e.kind for e in entities]
-    assert len(entities) == 37
+    assert len(entities) == 41
     assert kinds.count(EntityKind.PERSON) == people
     assert kinds.count(EntityKind.VESSEL) == ships
-    assert kinds.count(EntityKind.ORGANIZATION) == 37 - people - ships
-    assert report.counts == {"person": 30, "organization": 3, "vessel": 4}
+    assert kinds.count(EntityKind.ORGANIZATION) == 41 - people - ships
+    assert report.counts == {"person": 31, "organization": 5, "vessel": 5}
     assert report.published_at is None  # the file carries no date of its own
     assert len(report.warnings) == 1
     assert "2025-03-20" in report.warnings[0]
@@ -60,7 +60,7 @@ def test_parse_real_ids_are_unique_and_survive_reordering(
 ) -> None:
     entities, _ = real
     ids = [e.id for e in entities]
-    assert len(set(ids)) == len(ids) == 37
+    assert len(set(ids)) == len(ids) == 41
     assert all("-" not in e.upstream_id.rsplit(".", 1)[-1] for e in entities)  # no collision needed a hash
     shuffled, _ = _parse(_reordered(real_bytes, seed=20260101))
     assert {e.id: e for e in shuffled} == {e.id: e for e in entities}

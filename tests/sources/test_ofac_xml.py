@@ -41,9 +41,9 @@ def test_ofac_xml_consolidated_counts_agree_with_the_file(
     entities, report = cons
     root = ET.fromstring(consolidated)
     types = Counter(e.findtext(f"{NS}sdnType") for e in root.iter(f"{NS}sdnEntry"))
-    assert types == {"Individual": 12, "Entity": 14}
-    assert Counter(e.kind for e in entities.values()) == {EntityKind.PERSON: 12, EntityKind.ORGANIZATION: 14}
-    assert len(entities) == report.counts["entities"] == 26
+    assert types == {"Individual": 12, "Entity": 15}
+    assert Counter(e.kind for e in entities.values()) == {EntityKind.PERSON: 12, EntityKind.ORGANIZATION: 15}
+    assert len(entities) == report.counts["entities"] == 27
     assert report.published_at == "2025-03-28"
     assert report.warnings == []  # Record_Count (set to the excerpt's 26) agrees
     weak = sum(1 for a in root.iter(f"{NS}aka") if a.findtext(f"{NS}category") == "weak")

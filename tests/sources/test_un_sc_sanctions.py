@@ -36,14 +36,14 @@ def sample() -> dict[str, Entity]:
 def test_parse_real_file_counts_agree_with_the_file(real: tuple[list[Entity], ParseReport]) -> None:
     entities, report = real
     root = ET.fromstring(read_fixture_files("un_sc_sanctions")["consolidated.xml"])
-    assert len(root.findall("INDIVIDUALS/INDIVIDUAL")) == 26
-    assert len(root.findall("ENTITIES/ENTITY")) == 10
+    assert len(root.findall("INDIVIDUALS/INDIVIDUAL")) == 27
+    assert len(root.findall("ENTITIES/ENTITY")) == 11
     kinds = [e.kind for e in entities]
-    assert (kinds.count(EntityKind.PERSON), kinds.count(EntityKind.ORGANIZATION)) == (26, 10)
-    assert report.counts == {"person": 26, "organization": 10}
+    assert (kinds.count(EntityKind.PERSON), kinds.count(EntityKind.ORGANIZATION)) == (27, 11)
+    assert report.counts == {"person": 27, "organization": 11}
     assert report.published_at == "2026-02-27T00:00:09.554Z"
     assert report.warnings == []
-    assert len({e.id for e in entities}) == 36
+    assert len({e.id for e in entities}) == 38
     assert all(e.id == f"un_sc_sanctions:{e.source.upstream_id}" for e in entities if e.source)
 
 

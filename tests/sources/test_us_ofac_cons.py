@@ -35,10 +35,10 @@ def test_us_ofac_cons_counts_by_kind_agree_with_the_file(
 ) -> None:
     entities, report = parsed
     types = Counter(r[2].strip() for r in rows(files["cons_prim.csv"]))
-    assert types == {"individual": 12, "-0-": 14}
+    assert types == {"individual": 12, "-0-": 15}
     kinds = Counter(e.kind for e in entities.values())
-    assert kinds == {EntityKind.PERSON: 12, EntityKind.ORGANIZATION: 14}
-    assert len(entities) == report.counts["entities"] == 26
+    assert kinds == {EntityKind.PERSON: 12, EntityKind.ORGANIZATION: 15}
+    assert len(entities) == report.counts["entities"] == 27
     assert all(e.id.startswith("us_ofac_cons:") for e in entities.values())
 
 

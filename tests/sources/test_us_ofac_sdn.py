@@ -53,13 +53,13 @@ def test_us_ofac_sdn_counts_by_kind_agree_with_the_file(
     entities, report = parsed
     types = Counter(r[2].strip() for r in rows(files["sdn.csv"]))
     kinds = Counter(e.kind for e in entities.values())
-    assert len(entities) == sum(types.values()) == 69
-    assert kinds[EntityKind.ORGANIZATION] == types["-0-"] == 36
-    assert kinds[EntityKind.PERSON] == types["individual"] == 17
+    assert len(entities) == sum(types.values()) == 75
+    assert kinds[EntityKind.ORGANIZATION] == types["-0-"] == 37
+    assert kinds[EntityKind.PERSON] == types["individual"] == 21
     assert kinds[EntityKind.VESSEL] == types["vessel"] == 8
-    assert kinds[EntityKind.AIRCRAFT] == types["aircraft"] == 8
-    assert report.counts["entities"] == 69
-    assert report.counts["person"] == 17
+    assert kinds[EntityKind.AIRCRAFT] == types["aircraft"] == 9
+    assert report.counts["entities"] == 75
+    assert report.counts["person"] == 21
 
 
 def test_us_ofac_sdn_reports_orphan_companion_rows(
