@@ -93,7 +93,6 @@ def sweep(outcomes: Sequence[Outcome]) -> list[tuple[float, float, float, float]
 
 def write_failures(outcomes: Sequence[Outcome], out_dir: Path) -> Path:
     """Failing TUNING cases as CSV (one line each) and JSONL (with the top hits and their evidence)."""
-    out_dir.mkdir(parents=True, exist_ok=True)
     failed = [o for o in outcomes if not o.ok() and o.case.split == TUNE]
     csv_path = out_dir / "golden_failures.csv"
     with csv_path.open("w", encoding="utf-8", newline="") as fh:
@@ -312,6 +311,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--no-clean-names", action="store_true", help="skip the names-dataset sample")
     ap.add_argument("--out", type=Path, default=OUT_DIR)
     args = ap.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)  # every writer below puts its failures there (a fresh clone has none)
 
     print(f"commit {git_commit()}; threshold {args.threshold} (service.settings.DEFAULT_THRESHOLD={DEFAULT_THRESHOLD})")
     t0 = time.perf_counter()
