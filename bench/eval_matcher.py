@@ -356,11 +356,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"\ntargets (matcher issue) at threshold {args.threshold}: figure per split, then target")
     print(f"{'figure':<44} {'tune':>8} {'heldout':>8} {'target':>9}  verdict (held-out)")
     rows: list[tuple[str, dict[str, float | None], str, bool]] = []
-    for label, pick, aim, lower in (
-        ("recall", lambda t: t.recall, AIM_RECALL, False),
-        ("false-alarm rate, all golden negatives", lambda t: t.fpr, AIM_FPR, True),
+    for label, attr, aim, lower in (
+        ("recall", "recall", AIM_RECALL, False),
+        ("false-alarm rate, all golden negatives", "fpr", AIM_FPR, True),
     ):
-        vals = {s: pick(tally(by_split[s])["ALL"]) for s in SPLITS}
+        vals = {s: getattr(tally(by_split[s])["ALL"], attr) for s in SPLITS}
         rows.append((label, vals, f"{'<=' if lower else '>='} {100 * aim:.1f}", _ok(vals[HELDOUT], aim, lower)))
     for label, variations, aim in (
         ("... listed surname, different given name", LISTED_SURNAME, AIM_FPR_LISTED_SURNAME),
@@ -377,8 +377,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"{'top-1 %':<44}" + "".join(f" {pct(top1[s]):>8}" for s in SPLITS))
     print(f"{'script to Latin-only entry, wider set, rec. %':<44}" + "".join(f" {pct(twins[s]):>8}" for s in SPLITS))
     pf = "".join(f" {pair_f1[s]:>8.3f}" for s in SPLITS)
-    ok = verdict(pair_f1[HELDOUT] >= AIM_PAIR_F1)
-    print(f"{'pairwise F1 of compare()':<44}{pf} {'>= ' + str(AIM_PAIR_F1):>9}  {ok}")
+    f1_verdict = verdict(pair_f1[HELDOUT] >= AIM_PAIR_F1)
+    print(f"{'pairwise F1 of compare()':<44}{pf} {'>= ' + str(AIM_PAIR_F1):>9}  {f1_verdict}")
     if clean is not None:
         flagged, total = clean
         rate = flagged / total if total else None
@@ -398,12 +398,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"\nthreshold sweep (screened at {SWEEP_FLOOR}; recall/top-1 over positives, FPR over negatives)")
         print(f"{'threshold':>9}" + "".join(f" {s[:5] + ' rec%':>10} {'top1%':>7} {'FPR%':>7}" for s in SPLITS))
         sweeps = {s: sweep([o for o in low if o.case.split == s]) for s in SPLITS}
-        for i, t in enumerate(SWEEP):
-            mark = "  <- default" if abs(t - DEFAULT_THRESHOLD) < 1e-9 else ""
+        for i, th in enumerate(SWEEP):
+            mark = "  <- default" if abs(th - DEFAULT_THRESHOLD) < 1e-9 else ""
             cells = "".join(
                 f" {pct(sweeps[s][i][1]):>10} {pct(sweeps[s][i][2]):>7} {pct(sweeps[s][i][3]):>7}" for s in SPLITS
             )
-            print(f"{t:>9.2f}{cells}{mark}")
+            print(f"{th:>9.2f}{cells}{mark}")
     return 0
 
 

@@ -40,11 +40,11 @@ from bench.prose import (
     pick_listed,
     recall_document,
 )
-from service.api.convert import hit_dict
 from service.match import text as text_mod
 from service.match.matcher import Matcher
 from service.model import Query
 from service.normalize.names import normalize_name
+from service.screening.wire import hit_to_dict
 from service.settings import DEFAULT_THRESHOLD
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -77,6 +77,7 @@ def load_baseline(ref: str = "main") -> FindMentions | None:
     spec = importlib.util.spec_from_file_location("baseline_text", path)
     assert spec and spec.loader
     module: ModuleType = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while the class body runs
     spec.loader.exec_module(module)
     return module.find_mentions  # type: ignore[no-any-return]
 
@@ -87,7 +88,7 @@ def flagged(mentions: Sequence[Any]) -> list[Any]:
 
 def response_bytes(mentions: Sequence[Any]) -> int:
     body = [
-        {"text": m.text, "start": m.start, "end": m.end, "kind": m.kind, "hits": [hit_dict(h) for h in m.hits]}
+        {"text": m.text, "start": m.start, "end": m.end, "kind": m.kind, "hits": [hit_to_dict(h) for h in m.hits]}
         for m in mentions
     ]
     return len(orjson.dumps({"mentions": body}))
