@@ -308,7 +308,7 @@ def _cmd_screen(args: argparse.Namespace, settings: Settings) -> int:
     from service.screening.responses import screen_response
     from service.screening.usecases import FixedState, Options, Screener
     from service.screening.wire import make_query
-    from service.wiring import store_from, store_name
+    from service.wiring import matcher_cache_from, store_from, store_name
 
     name = args.name.strip() if args.name else None
     identifiers = [i.strip() for i in args.identifier if i.strip()]
@@ -323,7 +323,9 @@ def _cmd_screen(args: argparse.Namespace, settings: Settings) -> int:
     )
     store = store_from(settings)
     try:
-        local = load_local(store, args.lists or settings.lists, where=store_name(settings))
+        local = load_local(
+            store, args.lists or settings.lists, where=store_name(settings), cache=matcher_cache_from(settings)
+        )
         screener = Screener(FixedState(local.state), threshold=settings.threshold, keep_queries=settings.audit_queries)
         outcome = screener.screen(query, Options(threshold=args.threshold, limit=args.limit), actor=CLI_ACTOR)
         store.write_audit(outcome.record.to_dict())
@@ -477,6 +479,7 @@ def _cmd_check(args: argparse.Namespace, settings: Settings) -> int:
         data_dir=settings.data_dir,
         redis_url=settings.redis_url,
         list_ids=settings.lists,
+        matcher_cache=settings.matcher_cache,
     )
     try:
         return run_check(options, screener)
@@ -497,9 +500,9 @@ def _monitoring(settings: Settings, store: Store) -> tuple[Monitoring, Screener,
     from service.screening.local import load_local
     from service.screening.monitoring import Monitoring
     from service.screening.usecases import FixedState, Screener
-    from service.wiring import store_name
+    from service.wiring import matcher_cache_from, store_name
 
-    local = load_local(store, settings.lists, where=store_name(settings))
+    local = load_local(store, settings.lists, where=store_name(settings), cache=matcher_cache_from(settings))
     screener = Screener(
         FixedState(local.state, list(local.state.lists)),
         threshold=settings.threshold,

@@ -71,6 +71,9 @@ class Settings(BaseSettings):
     # in front (60 s on the common cloud balancers), else the balancer sometimes sends a request on a connection
     # the server is closing and gets a reset (uvicorn's own default is 5 s; bench/soak.py saw it).
     keep_alive_s: float = Field(default=75.0, gt=0)
+    # Keep built matchers in <data_dir>/matcher-cache: a restart, the other workers and CLI runs on this data folder
+    # load one in about a second instead of building it in about ten (service/screening/matcher_cache.py).
+    matcher_cache: bool = True
     log_json: bool = False
     log_level: str = "INFO"
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import structlog
 
+from service.screening.matcher_cache import MatcherCache
+from service.screening.runtime import ServingState, data_dir_cache
 from service.settings import Settings
 from service.store import Store, open_store
 from service.sync.fetch import Fetcher
@@ -29,6 +31,11 @@ def store_from(settings: Settings) -> Store:
 def store_name(settings: Settings) -> str:
     """The store as messages name it (never the Redis URL, which may carry a password)."""
     return "Redis store" if settings.redis_url else f"data dir {settings.data_dir}"
+
+
+def matcher_cache_from(settings: Settings) -> MatcherCache[ServingState] | None:
+    """Where built matchers are kept for the next process on this data folder (SANCTIONS_MATCHER_CACHE)."""
+    return data_dir_cache(settings.data_dir) if settings.matcher_cache else None
 
 
 def fetcher_from(settings: Settings) -> Fetcher:

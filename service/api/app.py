@@ -40,7 +40,7 @@ from service.settings import Settings
 from service.sources.manifest import ListManifest, load_manifests
 from service.store import Store
 from service.store.base import AuditStats
-from service.wiring import fetcher_from, store_from
+from service.wiring import fetcher_from, matcher_cache_from, store_from
 
 log = structlog.get_logger("service.api")
 
@@ -189,7 +189,14 @@ def create_app(
             if worker is not None and outcome == "ok":
                 worker.wake()  # new lists: re-screen the monitors they can affect now, not at the next tick
 
-        runtime = Runtime(store, manifests, poll_s=reload_poll_s, on_reload=on_reload, after_build=freeze_heap)
+        runtime = Runtime(
+            store,
+            manifests,
+            poll_s=reload_poll_s,
+            on_reload=on_reload,
+            after_build=freeze_heap,
+            cache=matcher_cache_from(settings),
+        )
         sync_fn = sync or make_sync_fn(settings, store, manifests, ctx.metrics)
 
         def on_outcome(outcome: Mapping[str, str]) -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from service.model import Hit, ListInfo, Query
 from service.screening.local import NoListsError, load_local
+from service.screening.runtime import data_dir_cache
 from service.screening.usecases import FixedState, Options, Party, Screener
 from service.store import open_store
 
@@ -29,13 +30,16 @@ class LocalScreener:
         list_ids: Sequence[str] = (),
         *,
         now: datetime | None = None,
+        matcher_cache: bool = True,
     ) -> None:
-        """Load the last good snapshot of each list. `list_ids` empty = every list the store holds."""
+        """Load the last good snapshot of each list. `list_ids` empty = every list the store holds. `matcher_cache`:
+        load the matcher a server or an earlier run on this data folder built, and keep the one built here."""
         self.source = "redis" if redis_url else str(data_dir)
         store = open_store(data_dir, redis_url)
         try:
             where = "Redis store" if redis_url else f"data dir {data_dir}"
-            local = load_local(store, list_ids, where=where, now=now)
+            cache = data_dir_cache(data_dir) if matcher_cache else None
+            local = load_local(store, list_ids, where=where, now=now, cache=cache)
         finally:
             store.close()
         self.warnings: list[str] = list(local.warnings)

@@ -131,8 +131,10 @@ def make_screener(
     data_dir: Path,
     redis_url: str | None,
     list_ids: Sequence[str],
+    matcher_cache: bool = True,
 ) -> Callable[[], Screener]:
-    """How the check will screen: against a running service (`url`), else the lists synced into the local store."""
+    """How the check will screen: against a running service (`url`), else the lists synced into the local store
+    (with the data folder's built matchers unless `matcher_cache` is off)."""
 
     def make() -> Screener:
         if url:
@@ -141,7 +143,7 @@ def make_screener(
             return RemoteScreener(url, api_key, timeout_s=timeout_s)
         from service.check.local import LocalScreener
 
-        return LocalScreener(data_dir, redis_url, list_ids)
+        return LocalScreener(data_dir, redis_url, list_ids, matcher_cache=matcher_cache)
 
     return make
 

@@ -11,8 +11,9 @@ from datetime import UTC, datetime, timedelta
 from service.errors import ServiceError
 from service.model import ListStatus, SyncState
 from service.normalize.dates import parse_timestamp
-from service.screening.runtime import ServingState, build_state
-from service.store.base import Store, iter_snapshots
+from service.screening.matcher_cache import MatcherCache
+from service.screening.runtime import ServingState, load_state, with_statuses
+from service.store.base import Store
 
 # Publishers amend their lists several times a week (OFAC often daily): a copy not confirmed current for a week
 # is probably screening against superseded data, so the command says so.
@@ -29,9 +30,17 @@ class LocalState:
     warnings: tuple[str, ...]
 
 
-def load_local(store: Store, list_ids: Sequence[str] = (), *, where: str, now: datetime | None = None) -> LocalState:
+def load_local(
+    store: Store,
+    list_ids: Sequence[str] = (),
+    *,
+    where: str,
+    now: datetime | None = None,
+    cache: MatcherCache[ServingState] | None = None,
+) -> LocalState:
     """The last good snapshot of each list (`list_ids` empty = every list the store holds). A list configured
-    explicitly but never synced is an error (the screening would be incomplete); `where` names the store in it."""
+    explicitly but never synced is an error (the screening would be incomplete); `where` names the store in it.
+    `cache`: the data folder's built matchers (a server on the same folder has usually built this one)."""
     now = now or datetime.now(UTC)
     statuses = store.all_statuses()
     # A list counts once a sync succeeded (it has a version); check that before loading anything.
@@ -42,29 +51,29 @@ def load_local(store: Store, list_ids: Sequence[str] = (), *, where: str, now: d
         raise NoListsError(
             f"list(s) {', '.join(missing)} configured (SANCTIONS_LISTS) but never synced: run `sanctions sync`"
         )
-    snapshots = list(iter_snapshots(store, [i for i in wanted if i in synced]))
-    if not snapshots:
+    loaded, _ = load_state(store, [i for i in wanted if i in synced], cache)
+    if loaded is None:
         raise NoListsError(f"no lists available in the {where}: run `sanctions sync` first")
     warnings: list[str] = []
-    held = {s.list_id for s in snapshots}
+    held = set(loaded.lists)
     never = [i for i in statuses if i not in synced] if not list_ids else []
     for list_id in sorted({*never, *(i for i in wanted if i not in held)}):
         warnings.append(f"list {list_id} has no good snapshot (its sync never succeeded); not screened")
-    for snap in snapshots:
-        status = statuses.get(snap.list_id)
+    for info in loaded.lists.values():
+        status = statuses.get(info.id)
         state = status.status.value if status else None
         if state in ("failed", "stale"):
             warnings.append(
-                f"list {snap.list_id}: last sync {state}; screening against version {snap.version}"
+                f"list {info.id}: last sync {state}; screening against version {info.version}"
                 + (f" ({status.error})" if status and status.error else "")
             )
         confirmed = last_confirmed(status)
         if confirmed is not None and now - confirmed > STALE_AFTER:
             warnings.append(
-                f"list {snap.list_id} was last confirmed current on {confirmed:%Y-%m-%d} "
+                f"list {info.id} was last confirmed current on {confirmed:%Y-%m-%d} "
                 f"({(now - confirmed).days} days ago): run `sanctions sync`"
             )
-    return LocalState(build_state(snapshots, store.generation(), statuses), tuple(warnings))
+    return LocalState(with_statuses(loaded, statuses), tuple(warnings))
 
 
 def last_confirmed(status: ListStatus | None) -> datetime | None:

@@ -10,7 +10,8 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 
 import structlog
 
@@ -19,6 +20,7 @@ from service.match.matcher import Matcher
 from service.match.text import prepare as prepare_text
 from service.model import ListInfo, ListStatus, Snapshot
 from service.normalize.dates import parse_timestamp
+from service.screening.matcher_cache import MatcherCache
 from service.sources.manifest import ListManifest
 from service.store.base import Store, Subscription, iter_snapshots
 from service.sync.worker import list_statuses
@@ -44,32 +46,58 @@ class ServingState:
     loaded_at: float  # time.time()
 
 
-def build_state(
-    snapshots: Sequence[Snapshot],
-    generation: str,
-    statuses: Mapping[str, ListStatus] | None = None,
-    *,
-    text: bool = False,
-) -> ServingState:
-    """A matcher over `snapshots` and the list versions it screens against. `text`: build its text-screening view
-    now (a server: the first text request then does not pay for it; a one-shot command never needs it)."""
+def build_state(snapshots: Sequence[Snapshot], generation: str) -> ServingState:
+    """A matcher over `snapshots` and the list versions it screens against."""
     matcher = Matcher.build(snapshots)
-    if text:
-        prepare_text(matcher)
-    statuses = statuses or {}
-    lists = {}
-    for s in snapshots:
-        status = statuses.get(s.list_id)
-        lists[s.list_id] = ListInfo(
+    lists = {
+        s.list_id: ListInfo(
             id=s.list_id,
             version=s.version,
             published_at=s.published_at,
             fetched_at=s.fetched_at,
             entities=len(s.entities),
-            title=status.title if status else None,
-            status=status.status.value if status else None,
         )
+        for s in snapshots
+    }
     return ServingState(matcher, lists, generation, time.time())
+
+
+def with_statuses(state: ServingState, statuses: Mapping[str, ListStatus]) -> ServingState:
+    """`state` with each list's title and last sync outcome (what a one-shot command reports beside its hits)."""
+    lists = {
+        list_id: replace(info, title=status.title, status=status.status.value)
+        if (status := statuses.get(list_id))
+        else info
+        for list_id, info in state.lists.items()
+    }
+    return replace(state, lists=lists)
+
+
+def data_dir_cache(data_dir: Path) -> MatcherCache[ServingState]:
+    """The built matchers shared by the processes that use one data folder: `<data dir>/matcher-cache`."""
+    return MatcherCache(data_dir / "matcher-cache", ServingState)
+
+
+def load_state(
+    store: Store, list_ids: Sequence[str], cache: MatcherCache[ServingState] | None = None
+) -> tuple[ServingState | None, bool]:
+    """A serving state over the last good snapshot of each of `list_ids` the store holds, taken from `cache` when a
+    process on this data folder built it already: (the state, or None when the store holds none; from the cache)."""
+    generation = store.generation()  # read before the snapshots: a publish in between is loaded next time
+
+    def build() -> tuple[ServingState | None, bool]:
+        snapshots = list(iter_snapshots(store, list(list_ids)))
+        if not snapshots:
+            return None, False
+        # a publish while the snapshots were read: serve what was read, but do not file it under `generation`
+        return build_state(snapshots, generation), store.generation() == generation
+
+    if cache is None:
+        return build()[0], False
+    state, cached = cache.get_or_build(cache.key(generation, list_ids), build)
+    if state is not None and cached:
+        state = replace(state, generation=generation, loaded_at=time.time())
+    return state, cached
 
 
 def iso_to_unix(iso: str | None) -> float | None:
@@ -153,10 +181,13 @@ class Runtime:
         poll_s: float = RELOAD_POLL_S,
         on_reload: Callable[[str], None] = lambda _: None,
         after_build: Callable[[], None] = lambda: None,
+        cache: MatcherCache[ServingState] | None = None,
     ) -> None:
-        """`after_build` runs after each new matcher is built, before it is swapped in: process policy of the
-        composition root (the server freezes the garbage collector's view of the new index there)."""
+        """`after_build` runs after each new matcher is built or loaded, before it is swapped in: process policy of
+        the composition root (the server freezes the garbage collector's view of the new index there). `cache`:
+        where built matchers are kept for the next process on this data folder (None: build every time)."""
         self.store = store
+        self.cache = cache
         self.manifests = dict(manifests)
         self.list_ids = list(manifests)
         self.state: ServingState | None = None  # replaced, never mutated: readers take one reference
@@ -184,20 +215,27 @@ class Runtime:
             if current is not None and current.generation == generation and not force:
                 return False
             started = time.perf_counter()
-            snapshots = list(iter_snapshots(self.store, self.list_ids))
-            if not snapshots:
+            # The cache serves a start (nothing is served yet, so the workers may as well wait for one build). A
+            # worker already serving builds a published change itself: waiting for another worker's entry and
+            # loading it took longer than building (bench_startup), and writing an entry holds the interpreter
+            # for about two seconds, which a serving worker's requests would wait out.
+            cache = self.cache if current is None else None
+            state, cached = load_state(self.store, self.list_ids, cache)
+            if state is None:
                 self.last_error = "no snapshot in the store for any configured list; run `sanctions sync`"
                 return False
-            state = build_state(snapshots, generation, text=True)
             self._after_build()
             self.state = state  # the one swap
             self.last_error = None
-        log.info(
-            "matcher.loaded",
-            lists={k: v.version for k, v in state.lists.items()},
-            entities=len(state.matcher),
-            build_s=round(time.perf_counter() - started, 3),
-        )
+            log.info(
+                "matcher.loaded",
+                lists={k: v.version for k, v in state.lists.items()},
+                entities=len(state.matcher),
+                source="cache" if cached else "built",
+                build_s=round(time.perf_counter() - started, 3),
+            )
+            # the text view after the swap: names are screened meanwhile; a text request waits for the view
+            prepare_text(state.matcher)
         return True
 
     def _reload_safely(self) -> None:

@@ -1,0 +1,173 @@
+"""Built matchers kept on the data folder: the same answers as a fresh build, a miss on every publish, one builder
+among processes that start together, and a damaged entry costing a rebuild instead of the server."""
+
+from __future__ import annotations
+
+import multiprocessing
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from service.model import ListStatus, Query, Snapshot, SyncState
+from service.screening.local import load_local
+from service.screening.matcher_cache import SUFFIX, MatcherCache
+from service.screening.runtime import Runtime, ServingState, build_state, data_dir_cache, load_state
+from service.settings import Settings
+from service.sources.manifest import load_manifests
+from service.store.embedded import EmbeddedStore
+from tests.screening.conftest import sample_snapshots
+
+QUERIES = [Query(name="Nicolas Maduro"), Query(name="Usama bin Ladin"), Query(identifiers=("IMO 9187629",))]
+
+
+def _answers(state: ServingState) -> list[list[tuple[str, float, tuple[str, ...]]]]:
+    out = []
+    for q in QUERIES:
+        hits = state.matcher.screen(q, threshold=0.5)
+        out.append([(h.entity_id, h.score, tuple(e.method for e in h.evidence)) for h in hits])
+    assert any(out), "the queries must find something, or the comparison proves nothing"
+    return out
+
+
+def _publish(store: EmbeddedStore, snap: Snapshot) -> None:
+    status = ListStatus(snap.list_id, snap.version, fetched_at="2026-11-02T00:00:00Z", status=SyncState.OK)
+    store.publish(snap, {}, status, None)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> EmbeddedStore:
+    s = EmbeddedStore(tmp_path / "data")
+    for snap in sample_snapshots():
+        _publish(s, snap)
+    return s
+
+
+def test_a_loaded_matcher_answers_as_the_one_built(store: EmbeddedStore, tmp_path: Path) -> None:
+    ids = ["us_ofac_sdn", "un_sc_sanctions"]
+    cache = data_dir_cache(tmp_path / "data")
+    built, cached = load_state(store, ids, cache)
+    assert built is not None and not cached and cache.saving is not None
+    cache.saving.join()  # the builder serves at once and writes the entry meanwhile
+    assert len(list((tmp_path / "data" / "matcher-cache").glob(f"*{SUFFIX}"))) == 1
+    loaded, cached = load_state(store, ids, data_dir_cache(tmp_path / "data"))  # a new process's view
+    assert loaded is not None and cached
+    assert loaded.generation == built.generation and loaded.lists == built.lists
+    assert _answers(loaded) == _answers(built)
+    first = next(iter(built.matcher.index.entities))
+    assert loaded.matcher.get(first.id) == first
+
+
+def test_a_publish_or_another_list_selection_misses(store: EmbeddedStore, tmp_path: Path) -> None:
+    cache = data_dir_cache(tmp_path / "data")
+    first, _ = load_state(store, ["us_ofac_sdn", "un_sc_sanctions"], cache)
+    _, cached = load_state(store, ["us_ofac_sdn"], cache)
+    assert not cached
+    un = next(s for s in sample_snapshots() if s.list_id == "un_sc_sanctions")
+    _publish(store, replace(un, version="un-v2", entities=un.entities[:-1]))
+    second, cached = load_state(store, ["us_ofac_sdn", "un_sc_sanctions"], cache)
+    assert second is not None and first is not None and not cached
+    assert second.lists["un_sc_sanctions"].version == "un-v2"
+    assert len(second.matcher) == len(first.matcher) - 1
+
+
+def test_a_damaged_entry_is_rebuilt_not_fatal(store: EmbeddedStore, tmp_path: Path) -> None:
+    cache = data_dir_cache(tmp_path / "data")
+    built, _ = load_state(store, ["us_ofac_sdn"], cache)
+    assert cache.saving is not None
+    cache.saving.join()
+    (entry,) = (tmp_path / "data" / "matcher-cache").glob(f"*{SUFFIX}")
+    entry.write_bytes(entry.read_bytes()[:1000])  # a disk that filled up under another writer
+    again, cached = load_state(store, ["us_ofac_sdn"], cache)
+    assert again is not None and built is not None and not cached
+    assert _answers(again) == _answers(built)
+    cache.saving.join()
+    assert len(entry.read_bytes()) > 1000  # written whole again
+
+
+def test_a_state_read_across_a_publish_is_served_but_not_kept(store: EmbeddedStore, tmp_path: Path) -> None:
+    class PublishedMeanwhile:
+        """The store as a reader sees it when a sync publishes between its two generation reads (fault injection)."""
+
+        def __init__(self, inner: EmbeddedStore) -> None:
+            self.inner, self.reads = inner, 0
+
+        def generation(self) -> str:
+            self.reads += 1
+            return f"{self.inner.generation()}-{self.reads}"
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(self.inner, name)
+
+    state, cached = load_state(PublishedMeanwhile(store), ["us_ofac_sdn"], data_dir_cache(tmp_path))  # type: ignore[arg-type]
+    assert state is not None and not cached
+    assert not list((tmp_path / "matcher-cache").glob(f"*{SUFFIX}"))
+
+
+def test_old_entries_are_pruned(store: EmbeddedStore, tmp_path: Path) -> None:
+    cache = MatcherCache(tmp_path / "c", ServingState, keep=2)
+    state = build_state(sample_snapshots()[:1], "g")
+    for n in range(4):
+        cache.save(f"k{n}", state)
+        time.sleep(0.01)  # distinct modification times
+    assert sorted(p.stem for p in (tmp_path / "c").glob(f"*{SUFFIX}")) == ["k2", "k3"]
+
+
+def test_one_shot_commands_share_the_folder_and_keep_their_statuses(store: EmbeddedStore, tmp_path: Path) -> None:
+    cache = data_dir_cache(tmp_path / "data")
+    load_state(store, ["un_sc_sanctions", "us_ofac_sdn"], cache)  # what a server on this folder built
+    assert cache.saving is not None
+    cache.saving.join()
+    local = load_local(store, where="here", cache=cache)
+    assert local.state.lists["us_ofac_sdn"].status == "ok"  # the statuses are this command's, not the cache's
+    assert _answers(local.state)
+
+
+# --- several processes starting together: one builds, the others wait and load ----------------------------------
+def _start(folder: str, key: str, log: str, barrier: multiprocessing.synchronize.Barrier) -> None:
+    cache = MatcherCache(Path(folder), ServingState)
+
+    def build() -> tuple[ServingState | None, bool]:
+        with open(log, "a") as fh:
+            fh.write("built\n")
+        time.sleep(0.5)  # long enough for the other process to arrive while this one builds
+        return build_state(sample_snapshots(), "g"), True
+
+    barrier.wait()
+    state, cached = cache.get_or_build(key, build)
+    assert state is not None
+    with open(log, "a") as fh:
+        fh.write(f"{'loaded' if cached else 'returned'}\n")
+
+
+def test_processes_starting_together_build_once(tmp_path: Path) -> None:
+    ctx = multiprocessing.get_context("spawn")  # as uvicorn starts its workers
+    barrier = ctx.Barrier(3)
+    log = tmp_path / "log"
+    procs = [ctx.Process(target=_start, args=(str(tmp_path / "c"), "k", str(log), barrier)) for _ in range(3)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(60)
+    assert [p.exitcode for p in procs] == [0, 0, 0]
+    lines = log.read_text().split()
+    assert lines.count("built") == 1 and lines.count("returned") == 1 and lines.count("loaded") == 2
+
+
+def test_a_server_loads_at_start_and_builds_published_changes_itself(store: EmbeddedStore, tmp_path: Path) -> None:
+    manifests = load_manifests(Settings().lists_dir, ["us_ofac_sdn", "un_sc_sanctions"])
+    cache = data_dir_cache(tmp_path / "data")
+    first = Runtime(store, manifests, cache=cache)
+    assert first.reload() and cache.saving is not None
+    cache.saving.join()
+    restarted = Runtime(store, manifests, cache=cache)
+    cache.saving = None
+    assert restarted.reload() and cache.saving is None  # loaded the first one's entry: nothing new to write
+    assert restarted.state is not None and first.state is not None
+    assert _answers(restarted.state) == _answers(first.state)
+    un = next(s for s in sample_snapshots() if s.list_id == "un_sc_sanctions")
+    _publish(store, replace(un, version="un-v2"))
+    assert restarted.reload() and restarted.state.lists["un_sc_sanctions"].version == "un-v2"
+    assert cache.saving is None  # a serving process builds a change for itself and writes no entry
+    assert len(list((tmp_path / "data" / "matcher-cache").glob(f"*{SUFFIX}"))) == 1
