@@ -189,13 +189,17 @@ def load_python(ports: list[int], bodies: list[str], duration_s: float, connecti
 
 
 class Replica:
-    def __init__(self, env: dict[str, str], log_dir: Path, name: str) -> None:
+    """A real `sanctions serve` process (with `workers` uvicorn workers), its output in `<log_dir>/<name>.log`."""
+
+    def __init__(self, env: dict[str, str], log_dir: Path, name: str, workers: int = 1) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log_path = log_dir / f"{name}.log"
         self.log = self.log_path.open("wb")
+        self.started = time.monotonic()
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "service", "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+            [sys.executable, "-m", "service", "serve", "--host", "127.0.0.1", "--port", str(self.port)]
+            + (["--workers", str(workers)] if workers > 1 else []),
             env=env,
             stdout=self.log,
             stderr=subprocess.STDOUT,

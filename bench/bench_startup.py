@@ -29,7 +29,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make `bench` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.bench_replicas import free_port
+from bench.bench_replicas import Replica
 from bench.common import MIRROR, ROOT
 from bench.soak import descendants, memory_kb
 from service.model import Entity, EntityKind, Name, SyncState
@@ -38,16 +38,11 @@ from service.store.embedded import EmbeddedStore
 CHANGED_LIST = "un_sc_sanctions"
 
 
-class Server:
+class Server(Replica):
     """`sanctions serve --workers N` with a JSON log this benchmark reads."""
 
     def __init__(self, env: dict[str, str], log_path: Path, workers: int) -> None:
-        self.workers = workers
-        self.log_path = log_path
-        self.log = log_path.open("wb")
-        self.started = time.monotonic()
-        cmd = [sys.executable, "-m", "service", "serve", "--port", str(free_port()), "--workers", str(workers)]
-        self.proc = subprocess.Popen(cmd, env=env, stdout=self.log, stderr=subprocess.STDOUT, cwd=ROOT)
+        super().__init__(env, log_path.parent, log_path.stem, workers)
 
     def loaded(self) -> list[dict[str, object]]:
         """The `matcher.loaded` events logged so far."""
@@ -83,16 +78,6 @@ class Server:
             mem = memory_kb(pid)
             total += mem[1] if mem else 0
         return total / 1024
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.log.close()
 
 
 def publish_change(store: EmbeddedStore, round_no: int) -> str:
