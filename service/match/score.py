@@ -464,18 +464,18 @@ def _align(
         (ABJAD_QUERY if q.abjad else 0) | (ABJAD_LISTED if c.abjad else 0) | (PINYIN if q.pinyin and c.pinyin else 0)
     )
     similarity = comparer.similarity
+    listed = tuple(enumerate(zip(ct, ck, strict=True)))
     for i in range(nq):
         ta, ka = qt[i], qk[i]
-        for j in range(nc):
-            tb = ct[j]
+        for j, (tb, kb) in listed:
             if ta == tb:  # the first rule, answered here: no cache entry for a pair that needs no rule
                 pairs.append((-1.0, i, j, "exact"))
                 continue
-            sim, method = similarity(ta, tb, ka, ck[j], flags)
+            sim, method = similarity(ta, tb, ka, kb, flags)
             if sim > 0.0:
                 pairs.append((-sim, i, j, method))
-    latin_joins = not flags & (ABJAD_QUERY | ABJAD_LISTED) and _shares_joined(q, c)
-    if not pairs and not explain and not latin_joins and not flags & (ABJAD_QUERY | ABJAD_LISTED):
+    abjad = flags & (ABJAD_QUERY | ABJAD_LISTED)
+    if not pairs and not explain and not abjad and not _shares_joined(q, c):
         return _NOTHING_SHARED  # no token in common, and no two written as one: nothing to align
     pairs.sort()
     used_q = [False] * nq
@@ -484,29 +484,29 @@ def _align(
     den = 0.0
     weak = 0
     parts: list[str] = []
+    to_pair = min(nq, nc)  # pairs still to make: once none is, the rest of the list is all taken tokens
     for neg_sim, i, j, method in pairs:
         if used_q[i] or used_c[j]:
             continue
         sim = -neg_sim
         used_q[i] = used_c[j] = True
+        to_pair -= 1
         w = (qw[i] + cw[j]) / 2
         num += w * sim
         den += w
         if method == "skeleton_only":
             weak += 1
-        if not explain:
-            continue
-        if method == "exact":
-            parts.append(qt[i])
-        else:
-            parts.append(f"{qt[i]}~{ct[j]} ({method} {sim:.2f})")
+        if explain:
+            parts.append(qt[i] if method == "exact" else f"{qt[i]}~{ct[j]} ({method} {sim:.2f})")
+        if not to_pair:
+            break
     extra_q = [i for i in range(nq) if not used_q[i]]
     extra_c = [j for j in range(nc) if not used_c[j]]
     joined: Sequence[tuple[int, int, int, int, float]] = ()
     if extra_q and extra_c and (len(extra_q) > 1 or len(extra_c) > 1):
-        if flags & (ABJAD_QUERY | ABJAD_LISTED):
+        if abjad:
             joined = _joined(q, c, used_q, used_c, flags=flags, comparer=comparer)
-        elif latin_joins:
+        elif _shares_joined(q, c):
             joined = _joined_exact(qt, ct, extra_q, extra_c, used=(used_q, used_c))
     if joined:
         extra_q = [i for i in range(nq) if not used_q[i]]
