@@ -142,7 +142,8 @@ ABJAD_QUERY, ABJAD_LISTED, PINYIN = 1, 2, 4  # TokenComparer.similarity flags
 _NO_MATCH: tuple[float, str] = (0.0, "")
 # Token pairs recur across aliases and queries; a hit costs a hash, a miss ~4 us. One pass over the golden queries
 # meets ~265,000 distinct pairs (95 % of them no match): at 2**18 the LRU evicted each pair before its next use and
-# a second pass missed as often as the first; 2**19 holds that working set (~125 bytes an entry, ~33 MB at 265,000).
+# a second pass missed as often as the first; 2**19 holds that working set. The bound of each of TokenComparer's two
+# memos (the LRU around `similarity`, the alignment's rows).
 TOKEN_CACHE_SIZE = 1 << 19
 
 CLASS_WEIGHT: dict[TokenClass, float] = {
@@ -221,12 +222,42 @@ class TokenComparer:
         self.similarity: Callable[[str, str, TokenClass, TokenClass, int], tuple[float, str]] = lru_cache(
             maxsize=TOKEN_CACHE_SIZE
         )(self._similarity)
+        # The alignment's memo, one row per query token (and class and flags) keyed by the listed token alone: a
+        # lookup hashes one string instead of building and hashing a five-field key, the cost of half an alignment.
+        # Bounded: past TOKEN_CACHE_SIZE entries every row is dropped at once (the count is approximate under
+        # threads, as `+=` is not atomic; a dict write is, so a reader never sees a torn row).
+        self._rows: dict[tuple[str, TokenClass, int], dict[str, tuple[float, str]]] = {}
+        self._row_entries = 0
 
     def __getstate__(self) -> dict[str, object]:
         return {"variants": self.variants, "rarity": self.rarity}  # the cache is rebuilt, not copied
 
     def __setstate__(self, state: dict[str, object]) -> None:
         self.__init__(state["variants"], state["rarity"])  # type: ignore[misc]
+
+    def row(self, a: str, ca: TokenClass, flags: int) -> dict[str, tuple[float, str]] | None:
+        """The memo of `similarity(a, b, ca, cb, flags)` by listed token b, for `remember` to fill; None when a is a
+        legal form, the one case where b's class counts (two legal forms of one kind: see `_similarity`)."""
+        if ca == TokenClass.LEGAL:
+            return None
+        key = (a, ca, flags)
+        row = self._rows.get(key)
+        if row is None:
+            row = self._rows[key] = {}
+        return row
+
+    def remember(
+        self, row: dict[str, tuple[float, str]] | None, a: str, b: str, ca: TokenClass, cb: TokenClass, *, flags: int
+    ) -> tuple[float, str]:
+        """`similarity(a, b, ca, cb, flags)`, computed and written into `row` (from `row(a, ca, flags)`)."""
+        if row is None:
+            return self.similarity(a, b, ca, cb, flags)
+        if self._row_entries >= TOKEN_CACHE_SIZE:
+            self._rows = {}
+            self._row_entries = 0
+        found = row[b] = self._similarity(a, b, ca, cb, flags)
+        self._row_entries += 1
+        return found
 
     def _similarity(self, a: str, b: str, ca: TokenClass, cb: TokenClass, flags: int = 0) -> tuple[float, str]:
         """(similarity, method) of query token `a` and listed token `b` (called as `similarity`, memoized).
@@ -463,17 +494,20 @@ def _align(
     flags = (
         (ABJAD_QUERY if q.abjad else 0) | (ABJAD_LISTED if c.abjad else 0) | (PINYIN if q.pinyin and c.pinyin else 0)
     )
-    similarity = comparer.similarity
-    listed = tuple(enumerate(zip(ct, ck, strict=True)))
+    remember = comparer.remember
     for i in range(nq):
         ta, ka = qt[i], qk[i]
-        for j, (tb, kb) in listed:
-            if ta == tb:  # the first rule, answered here: no cache entry for a pair that needs no rule
+        row = comparer.row(ta, ka, flags)
+        get = row.get if row is not None else _NOT_IN_ROW.get
+        for j, tb in enumerate(ct):
+            if ta == tb:  # the first rule, answered here: no memo entry for a pair that needs no rule
                 pairs.append((-1.0, i, j, "exact"))
                 continue
-            sim, method = similarity(ta, tb, ka, kb, flags)
-            if sim > 0.0:
-                pairs.append((-sim, i, j, method))
+            found = get(tb)
+            if found is None:
+                found = remember(row, ta, tb, ka, ck[j], flags=flags)
+            if found[0] > 0.0:
+                pairs.append((-found[0], i, j, found[1]))
     abjad = flags & (ABJAD_QUERY | ABJAD_LISTED)
     if not pairs and not explain and not abjad and not _shares_joined(q, c):
         return _NOTHING_SHARED  # no token in common, and no two written as one: nothing to align
@@ -567,6 +601,7 @@ def _align(
     return NameScore(aligned, "token_alignment", "; ".join(parts), weak)
 
 
+_NOT_IN_ROW: dict[str, tuple[float, str]] = {}  # a query token without a row (a legal form): every lookup misses
 _JOINABLE = (TokenClass.NORMAL, TokenClass.PARTICLE, TokenClass.PATRONYMIC)
 _NOTHING_SHARED = NameScore(0.0, "token_alignment", "")
 
