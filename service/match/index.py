@@ -281,8 +281,10 @@ class Index:
         idx = self._flat[np.arange(ends[-1]) + np.repeat(starts - (ends - lengths), lengths)]
         w = np.repeat(weights, lengths)
         acc = np.bincount(idx, weights=w)
-        # names sharing only a sliver of the best candidate's evidence cannot outscore it
-        nonzero = np.flatnonzero(acc >= acc.max() * MIN_SHARE_OF_BEST)
+        # names sharing only a sliver of the best candidate's evidence cannot outscore it. Read at the postings only
+        # (every weight is positive, so the names elsewhere are the zeros): a few hundred values, not every name.
+        reached = acc[idx]
+        nonzero = np.unique(idx[reached >= reached.max() * MIN_SHARE_OF_BEST])
         # rank by shared evidence times the square root of how much of the listed name it covers, so that among
         # names sharing common tokens ("Ahmad Ali") the ones made mostly of them come first
         shared = acc[nonzero]
@@ -292,9 +294,10 @@ class Index:
             # plus the few names with the most shared evidence outright, however long: a full name with two
             # extra middle names ranks below short namesakes made of common tokens, and must still be scored
             most = np.argpartition(-shared, MOST_SHARED - 1)[:MOST_SHARED]
-            keep = np.union1d(keep, most)
-            nonzero, rank = nonzero[keep], rank[keep]
-        return [int(i) for i in nonzero[np.argsort(-rank, kind="stable")]]
+            chosen = np.zeros(len(nonzero), dtype=bool)  # the union of both, in name order (as np.union1d gives)
+            chosen[keep] = chosen[most] = True
+            nonzero, rank = nonzero[chosen], rank[chosen]
+        return nonzero[np.argsort(-rank, kind="stable")].tolist()  # type: ignore[no-any-return]
 
     def by_identifier(self, key: str) -> tuple[tuple[int, Identifier], ...]:
         return self.ids.get(key, ())
