@@ -385,6 +385,15 @@ def evaluate(
     """Every feature's signal for one candidate, in table order. With a `floor`, the qualifiers are left unread
     (NO_SIGNAL) when the best base could not reach it even with every positive qualifier: screening reads them
     only for candidates that may be reported."""
+    return assess(q, c, ctx, weights, floor)[1]
+
+
+def assess(
+    q: PreparedQuery, c: Candidate, ctx: Context, weights: Weights = DEFAULT_WEIGHT_VECTOR, floor: float = 0.0
+) -> tuple[float, tuple[Signal, ...]]:
+    """`combine(evaluate(...))` and the signals, in one pass: screening's call for every candidate. A candidate left
+    below the floor (its qualifiers unread) scores its best weighted base, as combine() would say, without a
+    second pass over the table."""
     if len(weights) != len(FEATURES):
         raise ValueError(f"{len(weights)} weights for {len(FEATURES)} features")
     signals = [NO_SIGNAL] * len(FEATURES)
@@ -394,10 +403,11 @@ def evaluate(
         signals[k] = s
         base = max(base, s.value * weights[k])
     if floor > 0.0 and base + _lift(weights) < floor:
-        return tuple(signals)
+        return (max(0.0, min(1.0, round(base, 4))) if base > 0.0 else 0.0), tuple(signals)
     for k, func in _QUALIFIERS:
         signals[k] = func(q, c, ctx)
-    return tuple(signals)
+    read = tuple(signals)
+    return combine(read, weights), read
 
 
 def combine(signals: Sequence[Signal], weights: Weights = DEFAULT_WEIGHT_VECTOR) -> float:

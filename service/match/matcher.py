@@ -24,6 +24,7 @@ from service.match.features import (
     Context,
     PreparedQuery,
     QueryName,
+    assess,
     candidate_names,
     combine,
     evaluate,
@@ -208,8 +209,7 @@ class Matcher:
                 id_matches=id_hits.get(ei, ()),
                 countries=_entity_countries(e) if prepared.countries else (),
             )
-            signals = evaluate(prepared, candidate, self.context, w, floor)
-            score = combine(signals, w)
+            score, signals = assess(prepared, candidate, self.context, w, floor)
             if score >= floor:
                 scored.append((-score, e.id, ei, candidate, signals))
         scored.sort(key=lambda x: (x[0], x[1]))
