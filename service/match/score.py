@@ -211,8 +211,9 @@ class Variants:
 
 
 class TokenComparer:
-    """Token similarity under TOKEN_RULES, with the lists' own variant pairs; memoized per comparer (an LRU cache:
-    token pairs recur across aliases and queries), safe to share across threads."""
+    """Token similarity under TOKEN_RULES, with the lists' own variant pairs; memoized per comparer (an LRU cache
+    around `similarity`, and rows by query token for the alignment: token pairs recur across aliases and queries),
+    safe to share across threads."""
 
     def __init__(self, variants: Variants | None = None, rarity: Weigher | None = None) -> None:
         self.variants = variants or Variants()
