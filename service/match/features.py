@@ -161,8 +161,11 @@ def _best_names(q: PreparedQuery, c: Candidate, ctx: Context) -> tuple[Signal, S
                 ).score
             if s > best[k]:
                 best[k], refs[k] = s, NameRef(qi, listed, code)
-    strong, weak = (Signal(best[k], refs[k]) if refs[k] is not None else NO_SIGNAL for k in (0, 1))
-    c.best_names = (strong, weak)
+    strong_ref, weak_ref = refs
+    c.best_names = (
+        Signal(best[0], strong_ref) if strong_ref is not None else NO_SIGNAL,
+        Signal(best[1], weak_ref) if weak_ref is not None else NO_SIGNAL,
+    )
     return c.best_names
 
 
@@ -363,6 +366,13 @@ def describe() -> list[dict[str, object]]:
     return [{"name": f.name, "weight": f.weight, "qualifier": f.qualifier, "meaning": f.meaning} for f in FEATURES]
 
 
+# The table split once into its bases and its qualifiers, by position: evaluate() and combine() run for every
+# candidate of every screening, and read these instead of each row's attributes.
+_BASES: tuple[tuple[int, FeatureFunc], ...] = tuple((k, f.func) for k, f in enumerate(FEATURES) if not f.qualifier)
+_QUALIFIERS: tuple[tuple[int, FeatureFunc], ...] = tuple((k, f.func) for k, f in enumerate(FEATURES) if f.qualifier)
+_IS_QUALIFIER: tuple[bool, ...] = tuple(f.qualifier for f in FEATURES)
+
+
 @lru_cache(maxsize=64)
 def _lift(weights: Weights) -> float:
     """The most the qualifiers can add to a base under these weights."""
@@ -375,31 +385,39 @@ def evaluate(
     """Every feature's signal for one candidate, in table order. With a `floor`, the qualifiers are left unread
     (NO_SIGNAL) when the best base could not reach it even with every positive qualifier: screening reads them
     only for candidates that may be reported."""
-    signals: list[Signal] = []
+    return assess(q, c, ctx, weights, floor)[1]
+
+
+def assess(
+    q: PreparedQuery, c: Candidate, ctx: Context, weights: Weights = DEFAULT_WEIGHT_VECTOR, floor: float = 0.0
+) -> tuple[float, tuple[Signal, ...]]:
+    """`combine(evaluate(...))` and the signals, in one pass: screening's call for every candidate. A candidate left
+    below the floor (its qualifiers unread) scores its best weighted base, as combine() would say, without a
+    second pass over the table."""
+    if len(weights) != len(FEATURES):
+        raise ValueError(f"{len(weights)} weights for {len(FEATURES)} features")
+    signals = [NO_SIGNAL] * len(FEATURES)
     base = 0.0
-    for f, w in zip(FEATURES, weights, strict=True):
-        if f.qualifier:
-            signals.append(NO_SIGNAL)
-            continue
-        s = f.func(q, c, ctx)
-        signals.append(s)
-        base = max(base, s.value * w)
+    for k, func in _BASES:
+        s = func(q, c, ctx)
+        signals[k] = s
+        base = max(base, s.value * weights[k])
     if floor > 0.0 and base + _lift(weights) < floor:
-        return tuple(signals)
-    for k, f in enumerate(FEATURES):
-        if f.qualifier:
-            signals[k] = f.func(q, c, ctx)
-    return tuple(signals)
+        return (max(0.0, min(1.0, round(base, 4))) if base > 0.0 else 0.0), tuple(signals)
+    for k, func in _QUALIFIERS:
+        signals[k] = func(q, c, ctx)
+    read = tuple(signals)
+    return combine(read, weights), read
 
 
 def combine(signals: Sequence[Signal], weights: Weights = DEFAULT_WEIGHT_VECTOR) -> float:
     """The score: the best weighted base, plus every weighted qualifier, within 0..1 (0 without a base)."""
     base = 0.0
     extra = 0.0
-    for f, s, w in zip(FEATURES, signals, weights, strict=True):
+    for qualifier, s, w in zip(_IS_QUALIFIER, signals, weights, strict=True):
         if not s.value:
             continue
-        if f.qualifier:
+        if qualifier:
             extra += w * s.value
         elif w * s.value > base:
             base = w * s.value

@@ -109,10 +109,15 @@ class Index:
             (ni for p in postings.values() for ni in p), dtype=np.int32, count=sum(map(len, postings.values()))
         )
         self.postings: dict[str, tuple[int, int]] = {}
+        # each key's span of _flat by key number as well, so retrieval can gather spans in numpy (see `candidates`)
+        self._key_number: dict[str, int] = {}
         offset = 0
-        for key, plist in postings.items():
+        for number, (key, plist) in enumerate(postings.items()):
             self.postings[key] = (offset, offset + len(plist))
+            self._key_number[key] = number
             offset += len(plist)
+        self._key_start = np.fromiter((s for s, _ in self.postings.values()), dtype=np.int64, count=len(postings))
+        self._key_len = np.fromiter((e - s for s, e in self.postings.values()), dtype=np.int64, count=len(postings))
         self.exact: dict[str, tuple[int, ...]] = {k: tuple(v) for k, v in exact.items()}
         self.ids: dict[str, tuple[tuple[int, Identifier], ...]] = {k: tuple(v) for k, v in ids.items()}
         n = max(len(self.names), 1)
@@ -146,7 +151,7 @@ class Index:
         self.by_unarticled = {k: tuple(v) for k, v in by_unarticled.items()}
         self.by_deletion = {k: tuple(v) for k, v in by_deletion.items()}
         self._neighbours: dict[tuple[str, bool], dict[str, float]] = {}
-        self._weighted_neighbours: dict[tuple[str, bool], tuple[tuple[str, float, int, int], ...]] = {}
+        self._weighted_neighbours: dict[tuple[str, bool], tuple[np.ndarray, np.ndarray]] = {}
         self.linked_from: dict[int, list[tuple[int, str]]] = defaultdict(list)  # target -> (source, relation)
         self.links_to: dict[int, list[tuple[int, str, str]]] = defaultdict(list)  # source -> (target, rel, name)
         self._resolve_links()
@@ -196,13 +201,18 @@ class Index:
         self._neighbours[key] = found
         return found
 
-    def _weighted(self, token: str, abjad: bool) -> tuple[tuple[str, float, int, int], ...]:
-        """The neighbours with their retrieval weight (rarity x similarity) and postings span, memoized."""
+    def _weighted(self, token: str, abjad: bool) -> tuple[np.ndarray, np.ndarray]:
+        """The neighbours (key numbers, in `neighbours` order) and their retrieval weight (rarity x similarity), as
+        arrays, memoized (bounded like `neighbours`)."""
         key = (token, abjad)
         cached = self._weighted_neighbours.get(key)
         if cached is None:
-            postings, idf = self.postings, self.idf
-            cached = tuple((c, idf(c) * sim, *postings[c]) for c, sim in self.neighbours(token, abjad).items())
+            number, idf = self._key_number, self.idf
+            found = self.neighbours(token, abjad)
+            cached = (
+                np.fromiter((number[c] for c in found), dtype=np.int64, count=len(found)),
+                np.fromiter((idf(c) * sim for c, sim in found.items()), dtype=np.float64, count=len(found)),
+            )
             if len(self._weighted_neighbours) >= NEIGHBOUR_CACHE_SIZE:
                 self._weighted_neighbours.clear()
             self._weighted_neighbours[key] = cached
@@ -245,33 +255,36 @@ class Index:
 
     def candidates(self, query: NormalizedName, limit: int) -> list[int]:
         """Indices of the `limit` names sharing most weighted evidence with the query name."""
-        arrays: list[np.ndarray] = []
-        weights: list[float] = []
         keys = list(zip(query.tokens, query.classes, strict=True))
         abjad = query.abjad
         if len(query.tokens) > 1 and len(query.compact) >= 4:
             keys.append((query.compact, TokenClass.NORMAL))
-        # each listed token counts once, by the query token it is most like: "mhmd" and "hmd" (Muhammad, Ahmad)
-        # may both reach "ahmed", which must not count twice
-        best: dict[str, tuple[float, int, int]] = {}
-        for token, cls in keys:
-            class_weight = _RETRIEVAL_CLASS_WEIGHT[cls]
-            for cand, rarity, start, end in self._weighted(token, abjad):
-                weight = rarity * class_weight
-                seen = best.get(cand)
-                if seen is None or weight > seen[0]:
-                    best[cand] = (weight, start, end)
-        flat = self._flat
-        for weight, start, end in best.values():
-            arrays.append(flat[start:end])
-            weights.append(weight)
-        if not arrays:
+        found = [self._weighted(token, abjad) for token, _ in keys]
+        numbers = np.concatenate([n for n, _ in found])
+        if not len(numbers):
             return []
-        idx = np.concatenate(arrays)
-        w = np.repeat(np.asarray(weights, dtype=np.float64), [len(a) for a in arrays])
+        weights = np.concatenate(
+            [r * _RETRIEVAL_CLASS_WEIGHT[cls] for (_, r), (_, cls) in zip(found, keys, strict=True)]
+        )
+        # each listed token counts once, by the query token it is most like: "mhmd" and "hmd" (Muhammad, Ahmad)
+        # may both reach "ahmed", which must not count twice. It keeps the place where it was first reached and its
+        # highest weight: the order of the postings below is the order the bincount adds each name's sum up in.
+        unique, first = np.unique(numbers, return_index=True) if len(found) > 1 else (numbers, numbers)
+        if len(unique) < len(numbers):
+            best = np.full(len(unique), -np.inf)
+            np.maximum.at(best, np.searchsorted(unique, numbers), weights)
+            order = np.argsort(first)
+            numbers, weights = unique[order], best[order]
+        # every chosen key's span of the flat postings, gathered in one go
+        starts, lengths = self._key_start[numbers], self._key_len[numbers]
+        ends = np.cumsum(lengths)
+        idx = self._flat[np.arange(ends[-1]) + np.repeat(starts - (ends - lengths), lengths)]
+        w = np.repeat(weights, lengths)
         acc = np.bincount(idx, weights=w)
-        # names sharing only a sliver of the best candidate's evidence cannot outscore it
-        nonzero = np.flatnonzero(acc >= acc.max() * MIN_SHARE_OF_BEST)
+        # names sharing only a sliver of the best candidate's evidence cannot outscore it. Read at the postings only
+        # (every weight is positive, so the names elsewhere are the zeros): a few hundred values, not every name.
+        reached = acc[idx]
+        nonzero = np.unique(idx[reached >= reached.max() * MIN_SHARE_OF_BEST])
         # rank by shared evidence times the square root of how much of the listed name it covers, so that among
         # names sharing common tokens ("Ahmad Ali") the ones made mostly of them come first
         shared = acc[nonzero]
@@ -281,9 +294,10 @@ class Index:
             # plus the few names with the most shared evidence outright, however long: a full name with two
             # extra middle names ranks below short namesakes made of common tokens, and must still be scored
             most = np.argpartition(-shared, MOST_SHARED - 1)[:MOST_SHARED]
-            keep = np.union1d(keep, most)
-            nonzero, rank = nonzero[keep], rank[keep]
-        return [int(i) for i in nonzero[np.argsort(-rank, kind="stable")]]
+            chosen = np.zeros(len(nonzero), dtype=bool)  # the union of both, in name order (as np.union1d gives)
+            chosen[keep] = chosen[most] = True
+            nonzero, rank = nonzero[chosen], rank[chosen]
+        return nonzero[np.argsort(-rank, kind="stable")].tolist()  # type: ignore[no-any-return]
 
     def by_identifier(self, key: str) -> tuple[tuple[int, Identifier], ...]:
         return self.ids.get(key, ())

@@ -140,7 +140,11 @@ ARABIC_ARTICLE_FORMS = frozenset({"al", "el", "ul", "ad", "ar", "as", "ash", "at
 _NAME_CLASSES = (TokenClass.NORMAL, TokenClass.PATRONYMIC)
 ABJAD_QUERY, ABJAD_LISTED, PINYIN = 1, 2, 4  # TokenComparer.similarity flags
 _NO_MATCH: tuple[float, str] = (0.0, "")
-TOKEN_CACHE_SIZE = 1 << 18  # token pairs recur across aliases and queries; a hit costs a hash, a miss ~5 us
+# Token pairs recur across aliases and queries; a hit costs a hash, a miss ~4 us. One pass over the golden queries
+# meets ~265,000 distinct pairs (95 % of them no match): at 2**18 the LRU evicted each pair before its next use and
+# a second pass missed as often as the first; 2**19 holds that working set. The bound of each of TokenComparer's two
+# memos (the LRU around `similarity`, the alignment's rows).
+TOKEN_CACHE_SIZE = 1 << 19
 
 CLASS_WEIGHT: dict[TokenClass, float] = {
     TokenClass.NORMAL: 1.0,
@@ -207,8 +211,9 @@ class Variants:
 
 
 class TokenComparer:
-    """Token similarity under TOKEN_RULES, with the lists' own variant pairs; memoized per comparer (an LRU cache:
-    token pairs recur across aliases and queries), safe to share across threads."""
+    """Token similarity under TOKEN_RULES, with the lists' own variant pairs; memoized per comparer (an LRU cache
+    around `similarity`, and rows by query token for the alignment: token pairs recur across aliases and queries),
+    safe to share across threads."""
 
     def __init__(self, variants: Variants | None = None, rarity: Weigher | None = None) -> None:
         self.variants = variants or Variants()
@@ -218,12 +223,42 @@ class TokenComparer:
         self.similarity: Callable[[str, str, TokenClass, TokenClass, int], tuple[float, str]] = lru_cache(
             maxsize=TOKEN_CACHE_SIZE
         )(self._similarity)
+        # The alignment's memo, one row per query token (and class and flags) keyed by the listed token alone: a
+        # lookup hashes one string instead of building and hashing a five-field key, the cost of half an alignment.
+        # Bounded: past TOKEN_CACHE_SIZE entries every row is dropped at once (the count is approximate under
+        # threads, as `+=` is not atomic; a dict write is, so a reader never sees a torn row).
+        self._rows: dict[tuple[str, TokenClass, int], dict[str, tuple[float, str]]] = {}
+        self._row_entries = 0
 
     def __getstate__(self) -> dict[str, object]:
         return {"variants": self.variants, "rarity": self.rarity}  # the cache is rebuilt, not copied
 
     def __setstate__(self, state: dict[str, object]) -> None:
         self.__init__(state["variants"], state["rarity"])  # type: ignore[misc]
+
+    def row(self, a: str, ca: TokenClass, flags: int) -> dict[str, tuple[float, str]] | None:
+        """The memo of `similarity(a, b, ca, cb, flags)` by listed token b, for `remember` to fill; None when a is a
+        legal form, the one case where b's class counts (two legal forms of one kind: see `_similarity`)."""
+        if ca == TokenClass.LEGAL:
+            return None
+        key = (a, ca, flags)
+        row = self._rows.get(key)
+        if row is None:
+            row = self._rows[key] = {}
+        return row
+
+    def remember(
+        self, row: dict[str, tuple[float, str]] | None, a: str, b: str, ca: TokenClass, cb: TokenClass, *, flags: int
+    ) -> tuple[float, str]:
+        """`similarity(a, b, ca, cb, flags)`, computed and written into `row` (from `row(a, ca, flags)`)."""
+        if row is None:
+            return self.similarity(a, b, ca, cb, flags)
+        if self._row_entries >= TOKEN_CACHE_SIZE:
+            self._rows = {}
+            self._row_entries = 0
+        found = row[b] = self._similarity(a, b, ca, cb, flags)
+        self._row_entries += 1
+        return found
 
     def _similarity(self, a: str, b: str, ca: TokenClass, cb: TokenClass, flags: int = 0) -> tuple[float, str]:
         """(similarity, method) of query token `a` and listed token `b` (called as `similarity`, memoized).
@@ -460,15 +495,22 @@ def _align(
     flags = (
         (ABJAD_QUERY if q.abjad else 0) | (ABJAD_LISTED if c.abjad else 0) | (PINYIN if q.pinyin and c.pinyin else 0)
     )
-    similarity = comparer.similarity
+    remember = comparer.remember
     for i in range(nq):
         ta, ka = qt[i], qk[i]
-        for j in range(nc):
-            sim, method = similarity(ta, ct[j], ka, ck[j], flags)
-            if sim > 0.0:
-                pairs.append((-sim, i, j, method))
-    latin_joins = not flags & (ABJAD_QUERY | ABJAD_LISTED) and _shares_joined(q, c)
-    if not pairs and not explain and not latin_joins and not flags & (ABJAD_QUERY | ABJAD_LISTED):
+        row = comparer.row(ta, ka, flags)
+        get = row.get if row is not None else _NOT_IN_ROW.get
+        for j, tb in enumerate(ct):
+            if ta == tb:  # the first rule, answered here: no memo entry for a pair that needs no rule
+                pairs.append((-1.0, i, j, "exact"))
+                continue
+            found = get(tb)
+            if found is None:
+                found = remember(row, ta, tb, ka, ck[j], flags=flags)
+            if found[0] > 0.0:
+                pairs.append((-found[0], i, j, found[1]))
+    abjad = flags & (ABJAD_QUERY | ABJAD_LISTED)
+    if not pairs and not explain and not abjad and not _shares_joined(q, c):
         return _NOTHING_SHARED  # no token in common, and no two written as one: nothing to align
     pairs.sort()
     used_q = [False] * nq
@@ -477,29 +519,29 @@ def _align(
     den = 0.0
     weak = 0
     parts: list[str] = []
+    to_pair = min(nq, nc)  # pairs still to make: once none is, the rest of the list is all taken tokens
     for neg_sim, i, j, method in pairs:
         if used_q[i] or used_c[j]:
             continue
         sim = -neg_sim
         used_q[i] = used_c[j] = True
+        to_pair -= 1
         w = (qw[i] + cw[j]) / 2
         num += w * sim
         den += w
         if method == "skeleton_only":
             weak += 1
-        if not explain:
-            continue
-        if method == "exact":
-            parts.append(qt[i])
-        else:
-            parts.append(f"{qt[i]}~{ct[j]} ({method} {sim:.2f})")
+        if explain:
+            parts.append(qt[i] if method == "exact" else f"{qt[i]}~{ct[j]} ({method} {sim:.2f})")
+        if not to_pair:
+            break
     extra_q = [i for i in range(nq) if not used_q[i]]
     extra_c = [j for j in range(nc) if not used_c[j]]
     joined: Sequence[tuple[int, int, int, int, float]] = ()
     if extra_q and extra_c and (len(extra_q) > 1 or len(extra_c) > 1):
-        if flags & (ABJAD_QUERY | ABJAD_LISTED):
+        if abjad:
             joined = _joined(q, c, used_q, used_c, flags=flags, comparer=comparer)
-        elif latin_joins:
+        elif _shares_joined(q, c):
             joined = _joined_exact(qt, ct, extra_q, extra_c, used=(used_q, used_c))
     if joined:
         extra_q = [i for i in range(nq) if not used_q[i]]
@@ -560,6 +602,7 @@ def _align(
     return NameScore(aligned, "token_alignment", "; ".join(parts), weak)
 
 
+_NOT_IN_ROW: dict[str, tuple[float, str]] = {}  # a query token without a row (a legal form): every lookup misses
 _JOINABLE = (TokenClass.NORMAL, TokenClass.PARTICLE, TokenClass.PATRONYMIC)
 _NOTHING_SHARED = NameScore(0.0, "token_alignment", "")
 

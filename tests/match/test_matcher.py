@@ -5,11 +5,13 @@ word's frequency on the lists decides, need the whole lists (`real_matcher`, ../
 
 from __future__ import annotations
 
+import gc
+
 import pytest
 
 from service.errors import QueryError
 from service.match.matcher import Matcher
-from service.model import EntityKind, Hit, Query
+from service.model import Entity, EntityKind, Hit, Name, Query, Snapshot
 
 SDN_MADURO = "us_ofac_sdn:22790"
 SDN_PUTIN = "us_ofac_sdn:35096"
@@ -259,3 +261,17 @@ def test_screen_caller_weights_override_the_table(excerpt_matcher: Matcher) -> N
 def test_screen_arabic_script_finds_latin_only_listing(real_matcher: Matcher) -> None:
     hit = _top(real_matcher.screen(Query(name="طارق عزيز"), limit=50), "us_ofac_sdn:7867")  # AZIZ, Tariq
     assert hit.match
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_build_leaves_the_garbage_collector_as_it_found_it(enabled: bool) -> None:
+    # Matcher.build pauses the collector while it builds (a speed measure): it must be back as it was after
+    was = gc.isenabled()
+    try:
+        gc.enable() if enabled else gc.disable()
+        matcher = Matcher.build([Snapshot("x", "v1", (Entity(id="x:1", list_id="x", kind=EntityKind.PERSON,
+                                                             name=Name("Ivan Petrov")),))])  # fmt: skip
+        assert gc.isenabled() is enabled
+        assert [h.entity_id for h in matcher.screen(Query(name="Ivan Petrov"))] == ["x:1"]
+    finally:
+        gc.enable() if was else gc.disable()

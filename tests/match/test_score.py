@@ -1,3 +1,6 @@
+import pytest
+
+from service.match import score
 from service.match.score import (
     ABJAD_QUERY,
     DOUBLED_LETTER_SIMILARITY,
@@ -214,3 +217,19 @@ def test_titles_in_other_languages_are_not_name_tokens() -> None:
 def test_joined_given_names_meet_their_parts() -> None:
     assert _score("Hamid Reza Sharifi", "Hamidreza Sharifi").score >= 0.9
     assert _score("Sun Yin", "Senin").score < THRESHOLD  # a near join of two names is not one
+
+
+def test_alignment_rows_answer_as_similarity_and_stay_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    comparer = TokenComparer(Variants.of([("mohammed", "muhammad")]), _rare)
+    row = comparer.row("mohammed", N, 0)
+    assert row is not None and comparer.row("mohammed", N, 0) is row
+    for b in ("muhammad", "mohamed", "ali"):
+        assert comparer.remember(row, "mohammed", b, N, N, flags=0) == comparer.similarity("mohammed", b, N, N, 0)
+        assert row[b] == comparer.similarity("mohammed", b, N, N, 0)
+    # a legal form has no row: the listed token's class counts there ("ooo" ~ "llc" only as two legal forms)
+    legal = TokenClass.LEGAL
+    assert comparer.row("ooo", legal, 0) is None
+    assert comparer.remember(None, "ooo", "llc", legal, legal, flags=0)[1] == "legal_form"
+    monkeypatch.setattr(score, "TOKEN_CACHE_SIZE", 2)
+    comparer.remember(comparer.row("ali", N, 0), "ali", "aly", N, N, flags=0)
+    assert comparer.row("mohammed", N, 0) == {}  # past the bound every row was dropped

@@ -1,0 +1,97 @@
+"""A fingerprint of everything the matcher answers on the mirrored lists: a speed change must leave it unchanged.
+
+Builds the Matcher from the mirror, screens every golden query (default threshold; limit 10, the API's default, and
+limit 50, the evaluation's, which reaches further down the ranking) and compares every labelled pair
+(tests/match/pairs.csv) with `Matcher.compare`; prints a SHA-256 over each answer's (entity id, score rounded to 9
+places, match, evidence). The golden queries are screened twice, the second time with every cache warm, and the two
+passes must agree: a memo that leaked one query's state into another would show there.
+The run pins PYTHONHASHSEED (it re-executes itself with 0): some answers depend on the order sets of strings
+iterate in (which of two equally good spelling variants is learned, which neighbour retrieval meets first), so two
+runs of the same code under other seeds can differ; the fingerprint compares code, not seeds.
+Run: python -m bench.results_hash [--mirror DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as a script: make `bench` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import EVAL_LIMIT, GOLDEN_CSV, MIRROR, load_snapshots, read_golden, read_pairs
+from service.match.matcher import Matcher
+from service.model import Evidence, Hit, Query
+from service.settings import DEFAULT_THRESHOLD
+
+LIMITS = (10, EVAL_LIMIT)
+
+
+def _evidence(ev: Sequence[Evidence]) -> tuple[tuple[object, ...], ...]:
+    return tuple(
+        (e.field, e.query_value, e.list_value, e.method, round(e.score, 9), round(e.weight, 9), e.query_normalized,
+         e.list_normalized, e.detail)
+        for e in ev
+    )  # fmt: skip
+
+
+def _hits(hits: Sequence[Hit]) -> str:
+    return repr([(h.entity_id, round(h.score, 9), h.match, _evidence(h.evidence)) for h in hits])
+
+
+def screen_digest(matcher: Matcher, queries: Sequence[Query], limit: int) -> str:
+    h = hashlib.sha256()
+    for q in queries:
+        h.update(_hits(matcher.screen(q, threshold=DEFAULT_THRESHOLD, limit=limit)).encode())
+        h.update(b"\x1e")
+    return h.hexdigest()
+
+
+def compare_digest(matcher: Matcher) -> str:
+    h = hashlib.sha256()
+    for p in read_pairs():
+        c = matcher.compare(Query(name=p.left), Query(name=p.right), threshold=DEFAULT_THRESHOLD)
+        h.update(repr((round(c.score, 9), c.match, _evidence(c.evidence))).encode())
+        h.update(b"\x1e")
+    return h.hexdigest()
+
+
+HASH_SEED = "0"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    if os.environ.get("PYTHONHASHSEED") != HASH_SEED:
+        rest = sys.argv[1:] if argv is None else list(argv)
+        os.execve(sys.executable, [sys.executable, "-m", "bench.results_hash", *rest],
+                  {**os.environ, "PYTHONHASHSEED": HASH_SEED})  # fmt: skip
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--mirror", type=Path, default=MIRROR)
+    args = ap.parse_args(argv)
+    snapshots, _skipped = load_snapshots(args.mirror, strict=True)
+    t0 = time.perf_counter()
+    matcher = Matcher.build(snapshots)
+    print(f"built {len(matcher)} entities in {time.perf_counter() - t0:.2f} s", file=sys.stderr)
+    queries = [c.query for c in read_golden(GOLDEN_CSV)]
+    parts: dict[str, str] = {}
+    for limit in LIMITS:
+        cold = screen_digest(matcher, queries, limit)
+        warm = screen_digest(matcher, queries, limit)
+        if cold != warm:
+            print(f"limit {limit}: a second pass answered otherwise than the first ({cold[:12]} / {warm[:12]})")
+            return 1
+        parts[f"golden@{limit}"] = cold
+    parts["pairs"] = compare_digest(matcher)
+    for name, digest in parts.items():
+        print(f"{name:<10} {digest}")
+    total = hashlib.sha256("".join(parts.values()).encode()).hexdigest()
+    print(f"{'ALL':<10} {total}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
