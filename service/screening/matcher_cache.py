@@ -15,7 +15,6 @@ nothing is ever read from the network or Redis this way. A damaged or unreadable
 from __future__ import annotations
 
 import fcntl
-import gc
 import hashlib
 import importlib.metadata
 import os
@@ -32,6 +31,7 @@ from typing import BinaryIO, Generic, TypeVar
 import structlog
 
 import service
+from service.match.matcher import collector_paused
 
 log = structlog.get_logger("service.screening")
 
@@ -81,15 +81,9 @@ class MatcherCache(Generic[T]):
         path = self._path(key)
         try:
             data = path.read_bytes()  # at once: unpickling from a file object reads it in small pieces, 2x slower
-            # Collection pauses while a few million objects arrive: each pass would walk them all again.
-            enabled = gc.isenabled()
-            gc.disable()
-            try:
+            with collector_paused():  # a few million objects arrive, as in a build
                 state = pickle.loads(data)  # noqa: S301 -- the folder is as trusted as the snapshots (above)
-            finally:
-                del data
-                if enabled:
-                    gc.enable()
+            del data
         except FileNotFoundError:
             return None
         except Exception as exc:  # boundary: a damaged entry must cost a rebuild, never the server
