@@ -5,10 +5,9 @@ limit 50, the evaluation's, which reaches further down the ranking) and compares
 (tests/match/pairs.csv) with `Matcher.compare`; prints a SHA-256 over each answer's (entity id, score rounded to 9
 places, match, evidence). The golden queries are screened twice, the second time with every cache warm, and the two
 passes must agree: a memo that leaked one query's state into another would show there.
-The run pins PYTHONHASHSEED (it re-executes itself with 0): some answers depend on the order sets of strings
-iterate in (which of two equally good spelling variants is learned, which neighbour retrieval meets first), so two
-runs of the same code under other seeds can differ; the fingerprint compares code, not seeds.
-Run: python -m bench.results_hash [--mirror DIR]
+Answers do not depend on the process's string hash seed (two uvicorn workers have different ones): `--seeds 1,2`
+runs the whole fingerprint once per seed, in child processes, and fails when they differ.
+Run: python -m bench.results_hash [--mirror DIR] [--seeds 1,2]
 """
 
 from __future__ import annotations
@@ -16,6 +15,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
+import subprocess
 import sys
 import time
 from collections.abc import Sequence
@@ -61,17 +61,29 @@ def compare_digest(matcher: Matcher) -> str:
     return h.hexdigest()
 
 
-HASH_SEED = "0"
+def across_seeds(seeds: Sequence[str], mirror: Path) -> int:
+    """The fingerprint under each hash seed, each in a child process; 1 when any two differ."""
+    totals = {}
+    for seed in seeds:
+        out = subprocess.run(
+            [sys.executable, "-m", "bench.results_hash", "--mirror", str(mirror)],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        totals[seed] = next(line.split()[1] for line in out.splitlines() if line.startswith("ALL"))
+        print(f"PYTHONHASHSEED={seed:<6} {totals[seed]}")
+    return 0 if len(set(totals.values())) == 1 else 1
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    if os.environ.get("PYTHONHASHSEED") != HASH_SEED:
-        rest = sys.argv[1:] if argv is None else list(argv)
-        os.execve(sys.executable, [sys.executable, "-m", "bench.results_hash", *rest],
-                  {**os.environ, "PYTHONHASHSEED": HASH_SEED})  # fmt: skip
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--mirror", type=Path, default=MIRROR)
+    ap.add_argument("--seeds", help="comma-separated hash seeds: compare the fingerprint under each")
     args = ap.parse_args(argv)
+    if args.seeds:
+        return across_seeds(args.seeds.split(","), args.mirror)
     snapshots, _skipped = load_snapshots(args.mirror, strict=True)
     t0 = time.perf_counter()
     matcher = Matcher.build(snapshots)

@@ -90,11 +90,13 @@ class Index:
                 ni = len(self.names)
                 self.names.append(IndexedName(ei, name, norm))
                 exact[norm.text].append(ni)
-                keys = set(norm.tokens)
+                # in the name's order, not a set's: the order tokens are first met orders the neighbour tables
+                # and with them retrieval's sums, which must not depend on the process's string hash seed
+                keys = dict.fromkeys(norm.tokens)
                 words.update(keys)
                 compact = norm.compact
                 if len(norm.tokens) > 1 and 4 <= len(compact) <= MAX_COMPACT_LEN:
-                    keys.add(compact)
+                    keys[compact] = None
                     compacts.add(compact)
                 for key in keys:
                     postings[key].append(ni)
@@ -234,7 +236,7 @@ class Index:
                         sim = OSA.normalized_similarity(token, cand)
                         if sim >= NEIGHBOUR_MIN_SIMILARITY:
                             found[cand] = sim
-            for cand in self.postings.keys() & {*keys} - found.keys():
+            for cand in sorted(self.postings.keys() & {*keys} - found.keys()):
                 found[cand] = OSA.normalized_similarity(token, cand)
         if len(token) > 4 and token[:2] in _ARTICLES and token[2:] in self.postings:
             found.setdefault(token[2:], 0.9)  # "elhalim" for "el halim" / "halim"
@@ -244,7 +246,7 @@ class Index:
         # transliterations ("smh" for Usama) have short skeletons, and the skeleton is how they match.
         # the lists' own spellings of the same name (aliases of one entity aligned token by token)
         variants = self.comparer.variants
-        for cand in variants.partners.get(token, ()):
+        for cand in sorted(variants.partners.get(token, ())):
             if cand in self.postings:
                 found.setdefault(cand, VARIANT_SIMILARITY)
         for sk in abjad_skeletons(token) if abjad else skeletons(token):

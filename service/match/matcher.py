@@ -112,7 +112,7 @@ def prepare(query: Query, index: Index) -> PreparedQuery:
 
 
 @contextmanager
-def _collector_paused() -> Iterator[None]:
+def collector_paused() -> Iterator[None]:
     """The cyclic garbage collector off while an index is built, and back on after (if it was on).
 
     A build allocates a few million objects, none of them garbage, on top of the snapshots' millions: the collector,
@@ -150,7 +150,7 @@ class Matcher:
         for snap in snapshots:
             versions[snap.list_id] = snap.version
             entities.extend(snap.entities)
-        with _collector_paused():
+        with collector_paused():
             return cls(Index(entities), versions)
 
     def __len__(self) -> int:
@@ -185,7 +185,7 @@ class Matcher:
                 found.setdefault(idx.names[ni].entity, set()).add(ni)
         id_hits: dict[int, list[tuple[str, Identifier]]] = {}
         for value, keys in prepared.identifiers + prepared.guessed_identifiers:
-            for key in keys:
+            for key in sorted(keys):
                 for ei, ident in idx.by_identifier(key):
                     id_hits.setdefault(ei, []).append((value, ident))
                     found.setdefault(ei, set())

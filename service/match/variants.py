@@ -77,7 +77,7 @@ def learn_variants(names_by_entity: Iterable[Sequence[NormalizedName]]) -> Varia
                 continue
             for a in only_a:
                 best, best_b = 0.0, ""
-                for b in only_b:
+                for b in sorted(only_b):  # of two equally good spellings the first in order, whatever the hash seed
                     key = (a, b, abjad_a, abjad_b)
                     s = linked.get(key)
                     if s is None:

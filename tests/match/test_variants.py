@@ -1,5 +1,9 @@
 """Spelling variants learned from the lists' own aliases."""
 
+import os
+import subprocess
+import sys
+
 from service.match.variants import learn_variants
 from service.normalize.names import analyze
 
@@ -27,3 +31,27 @@ def test_unrelated_aliases_and_joined_forms_are_not_variants() -> None:
     assert ("bakr", "badri") not in v
     v = learn_variants([_entity("Abdul Rahman Yasin", "Abdullah Yasin")])
     assert ("abdul", "abdullah") not in v
+
+
+_TIE = """
+from service.match.variants import learn_variants
+from service.normalize.names import analyze
+v = learn_variants([[analyze("Jon Smith"), analyze("Jan Jun Smith")]])
+print(sorted(v.pairs))
+"""
+
+
+def test_a_tie_between_two_spellings_is_broken_the_same_in_every_process() -> None:
+    # "jon" is as close to "jan" as to "jun": which one is learned decided scores, and it followed the order of a
+    # set of strings, which differs between processes (two uvicorn workers answered one query differently)
+    learned = {
+        subprocess.run(
+            [sys.executable, "-c", _TIE],
+            env={**os.environ, "PYTHONHASHSEED": str(seed)},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in range(1, 7)
+    }
+    assert len(learned) == 1 and "jon" in learned.pop()
