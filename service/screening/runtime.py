@@ -183,9 +183,10 @@ class Runtime:
         after_build: Callable[[], None] = lambda: None,
         cache: MatcherCache[ServingState] | None = None,
     ) -> None:
-        """`after_build` runs after each new matcher is built or loaded, before it is swapped in: process policy of
-        the composition root (the server freezes the garbage collector's view of the new index there). `cache`:
-        where built matchers are kept for the next process on this data folder (None: build every time)."""
+        """`after_build` runs after each new matcher is built or loaded, before it is swapped in, and again once its
+        text view is built: process policy of the composition root (the server freezes the garbage collector's view
+        of the new index there). `cache`: where built matchers are kept for the next process on this data folder
+        (None: build every time)."""
         self.store = store
         self.cache = cache
         self.manifests = dict(manifests)
@@ -234,8 +235,10 @@ class Runtime:
                 source="cache" if cached else "built",
                 build_s=round(time.perf_counter() - started, 3),
             )
-            # the text view after the swap: names are screened meanwhile; a text request waits for the view
+            # the text view after the swap: names are screened meanwhile; a text request waits for the view. The
+            # hook runs again for the view's objects (the server freezes them too; what it froze before is skipped)
             prepare_text(state.matcher)
+            self._after_build()
         return True
 
     def _reload_safely(self) -> None:
