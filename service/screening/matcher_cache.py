@@ -116,7 +116,9 @@ class MatcherCache(Generic[T]):
         self._prune()
 
     def _prune(self) -> None:
-        entries = sorted(self.folder.glob(f"*{SUFFIX}"), key=_mtime, reverse=True)
+        # (pathlib's * matches dot files too: a write in progress is no entry to count or remove)
+        entries = sorted((p for p in self.folder.glob(f"*{SUFFIX}") if not p.name.startswith(".")), key=_mtime)
+        entries.reverse()
         for old in entries[self.keep :]:
             old.unlink(missing_ok=True)
             old.with_suffix(".lock").unlink(missing_ok=True)

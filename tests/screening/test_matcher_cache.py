@@ -108,10 +108,13 @@ def test_a_state_read_across_a_publish_is_served_but_not_kept(store: EmbeddedSto
 def test_old_entries_are_pruned(store: EmbeddedStore, tmp_path: Path) -> None:
     cache = MatcherCache(tmp_path / "c", ServingState, keep=2)
     state = build_state(sample_snapshots()[:1], "g")
+    writing = tmp_path / "c" / f".tmp-another-writer{SUFFIX}"  # another process's write in progress
     for n in range(4):
         cache.save(f"k{n}", state)
+        if n == 0:
+            writing.write_bytes(b"half an entry")
         time.sleep(0.01)  # distinct modification times
-    assert sorted(p.stem for p in (tmp_path / "c").glob(f"*{SUFFIX}")) == ["k2", "k3"]
+    assert sorted(p.name for p in (tmp_path / "c").glob(f"*{SUFFIX}")) == [writing.name, f"k2{SUFFIX}", f"k3{SUFFIX}"]
 
 
 def test_one_shot_commands_share_the_folder_and_keep_their_statuses(store: EmbeddedStore, tmp_path: Path) -> None:
