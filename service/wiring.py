@@ -24,7 +24,11 @@ def store_from(settings: Settings) -> Store:
             "`sanctions audit export`",
         )
     return open_store(
-        settings.data_dir, settings.redis_url, spool_path=settings.audit_spool, spool_max=settings.audit_spool_max
+        settings.data_dir,
+        settings.redis_url,
+        spool_path=settings.audit_spool,
+        spool_max=settings.audit_spool_max,
+        audit_fsync=settings.audit_fsync,
     )
 
 

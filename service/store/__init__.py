@@ -18,17 +18,21 @@ def open_store(
     *,
     spool_path: Path | None = None,
     spool_max: int = DEFAULT_SPOOL_MAX,
+    audit_fsync: bool = True,
 ) -> Store:
     """The embedded store in `data_dir`, or the shared Redis store when `redis_url` is set (its audit spool at
-    `spool_path`, by default in `data_dir`)."""
+    `spool_path`, by default in `data_dir`). `audit_fsync`: local audit commits (the embedded store's trail, the
+    Redis store's outage spool) wait for the disk."""
     if not redis_url:
-        return EmbeddedStore(data_dir)
+        return EmbeddedStore(data_dir, audit_fsync=audit_fsync)
     try:
         # Imported only when asked for, so a single-process deployment never loads the redis client.
         from service.store.redis_ import RedisStore
     except ImportError as exc:
         raise ConfigError(f"SANCTIONS_REDIS_URL is set but the Redis store is unavailable: {exc}") from exc
-    store: Store = RedisStore(redis_url, spool_path=spool_path or Path(data_dir) / SPOOL_FILE, spool_max=spool_max)
+    store: Store = RedisStore(
+        redis_url, spool_path=spool_path or Path(data_dir) / SPOOL_FILE, spool_max=spool_max, spool_fsync=audit_fsync
+    )
     return store
 
 

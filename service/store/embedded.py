@@ -97,8 +97,11 @@ def write_atomic(path: Path, data: bytes) -> None:
 class EmbeddedStore:
     """Store backend on the local file system (one host; several processes may share the folder)."""
 
-    def __init__(self, data_dir: Path, *, keep_versions: int = KEEP_VERSIONS):
+    def __init__(self, data_dir: Path, *, keep_versions: int = KEEP_VERSIONS, audit_fsync: bool = True):
+        """`audit_fsync`: each audit commit waits for the disk (sqlitedb.open_durable says what turning it off
+        risks)."""
         self.data_dir = Path(data_dir)
+        self.audit_fsync = audit_fsync
         self.keep_versions = max(1, keep_versions)
         try:
             (self.data_dir / "lists").mkdir(parents=True, exist_ok=True)
@@ -356,7 +359,7 @@ class EmbeddedStore:
     def _audit_db(self) -> sqlite3.Connection:
         if self._audit is None:
             try:
-                db = open_durable(self.audit_path)
+                db = open_durable(self.audit_path, fsync=self.audit_fsync)
                 with db:
                     db.execute(
                         "CREATE TABLE IF NOT EXISTS audit ("
@@ -433,7 +436,7 @@ class EmbeddedStore:
         self._audit_db()  # creates the tables on a fresh data folder
         start = self._seq(after) if after is not None else 0
         try:
-            db = open_durable(self.audit_path)
+            db = open_durable(self.audit_path, fsync=self.audit_fsync)
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open the audit database in {self.data_dir}: {exc}") from exc
         try:

@@ -242,6 +242,7 @@ class RedisStore:
         pending_ttl_s: float = DEFAULT_PENDING_TTL_S,
         spool_path: Path | None = None,
         spool_max: int = DEFAULT_SPOOL_MAX,
+        spool_fsync: bool = True,
         connect_timeout_s: float = 2.0,
         timeout_s: float = 30.0,
     ) -> None:
@@ -275,7 +276,7 @@ class RedisStore:
         self._prune = self._r.register_script(_PRUNE)
         self._lock = threading.Lock()  # guards the snapshot cache
         self._snap_cache: dict[str, tuple[str, Snapshot]] = {}  # list_id -> (publish id, decoded snapshot)
-        self.spool = AuditSpool(spool_path, spool_max) if spool_path is not None else None
+        self.spool = AuditSpool(spool_path, spool_max, fsync=spool_fsync) if spool_path is not None else None
         # True while records wait in the spool: new ones queue behind them, so Redis receives them in order.
         self._spooling = self.spool is not None and self.spool.depth() > 0
         self._spool_lock = threading.Lock()  # makes "is the spool empty? then write directly" one step

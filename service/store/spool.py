@@ -31,10 +31,11 @@ class AuditSpool:
     """Append-only queue of (screening id, encoded record) in a local SQLite file, shared by the processes that use
     the same data folder. The file is created on the first append: a replica that never saw an outage has none."""
 
-    def __init__(self, path: Path, max_records: int = DEFAULT_SPOOL_MAX) -> None:
+    def __init__(self, path: Path, max_records: int = DEFAULT_SPOOL_MAX, *, fsync: bool = True) -> None:
         if max_records <= 0:
             raise ValueError("max_records must be positive")
         self.path = Path(path)
+        self.fsync = fsync
         self.max_records = max_records
         self._db: sqlite3.Connection | None = None
         self._lock = threading.Lock()  # one connection, used from the audit writer, the replay and lookups
@@ -45,7 +46,7 @@ class AuditSpool:
                 return None
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
-                db = open_durable(self.path)
+                db = open_durable(self.path, fsync=self.fsync)
                 db.isolation_level = None  # explicit BEGIN IMMEDIATE: the cap check and the insert are one step
                 db.execute(
                     "CREATE TABLE IF NOT EXISTS spool ("

@@ -16,14 +16,16 @@ from pathlib import Path
 BUSY_TIMEOUT_S = 10.0
 
 
-def open_durable(path: Path) -> sqlite3.Connection:
-    """A connection in WAL mode with synchronous=FULL: a committed transaction survives a crash and a power cut,
-    and readers (exports, lookups) never block the writer."""
+def open_durable(path: Path, *, fsync: bool = True) -> sqlite3.Connection:
+    """A connection in WAL mode, readers (exports, lookups) never blocking the writer. With `fsync` (the default),
+    synchronous=FULL: a committed transaction survives a crash and a power cut. Without (SANCTIONS_AUDIT_FSYNC=
+    false), synchronous=NORMAL: it survives the process crashing or being killed, but the last commits before an
+    operating-system crash or a power cut may be lost; in exchange a commit does not wait for the disk."""
     db = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, check_same_thread=False)
     try:
         db.execute("PRAGMA journal_mode=WAL")
         # FULL: an audit record the API reported as written must survive a power cut, not just a crash.
-        db.execute("PRAGMA synchronous=FULL")
+        db.execute(f"PRAGMA synchronous={'FULL' if fsync else 'NORMAL'}")
     except sqlite3.Error:
         db.close()
         raise

@@ -16,6 +16,7 @@ from service.model import Snapshot, SnapshotDiff, SyncState
 from service.sources import ParseReport, get_parser
 from service.store import open_store
 from service.store.embedded import KEEP_VERSIONS, SNAPSHOT_FILE, EmbeddedStore
+from service.store.spool import AuditSpool
 from tests.conftest import read_fixture_files
 from tests.store.test_store import publish, snapshot, status
 
@@ -236,3 +237,20 @@ def test_embedded_real_un_snapshot_round_trips(tmp_path: Path) -> None:
 
 def test_open_store_picks_embedded_without_redis_url(tmp_path: Path) -> None:
     assert isinstance(open_store(tmp_path / "d", None), EmbeddedStore)
+
+
+@pytest.mark.parametrize(("fsync", "synchronous"), [(True, 2), (False, 1)])  # SQLite: 2 = FULL, 1 = NORMAL
+def test_audit_commits_wait_for_the_disk_unless_the_operator_chose_otherwise(
+    tmp_path: Path, fsync: bool, synchronous: int
+) -> None:
+    store = open_store(tmp_path, audit_fsync=fsync)
+    store.write_audit({"screening_id": "scr_1", "hits": []})
+    assert store.read_audit("scr_1") is not None
+    assert isinstance(store, EmbeddedStore)
+    assert store._audit_db().execute("PRAGMA synchronous").fetchone()[0] == synchronous
+    spool = AuditSpool(tmp_path / "spool.sqlite3", fsync=fsync)  # the Redis store's outage spool
+    spool.append([("scr_2", b"{}")])
+    db = spool._conn(create=False)
+    assert db is not None and db.execute("PRAGMA synchronous").fetchone()[0] == synchronous
+    spool.close()
+    store.close()
