@@ -69,7 +69,8 @@ class Settings(BaseSettings):
     audit_spool_max: int = Field(default=DEFAULT_SPOOL_MAX, gt=0)
     # Each audit commit waits for the disk (SQLite synchronous=FULL), so a record the API reported survives a power
     # cut. Off (NORMAL), it survives a crash or a kill of the process but not of the machine, and screening's p99
-    # under load drops from ~150 to ~26 ms on a slow disk (bench_api). Operators choose; the default is the safe one.
+    # under load drops from 130-210 ms to 26-34 ms on this project's test disk (bench_api). Operators choose; the
+    # default is the safe one.
     audit_fsync: bool = True
     # How long `serve` keeps an idle connection open: longer than the idle timeout of the load balancer or client
     # in front (60 s on the common cloud balancers), else the balancer sometimes sends a request on a connection
