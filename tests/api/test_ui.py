@@ -301,6 +301,8 @@ def test_queue_lists_open_alerts_and_a_decision_settles_them(ui: TestClient) -> 
     assert 'data-ref="queue-1"' in ui.get("/ui/queue?state=escalated").text
     shown = ui.get("/ui/parties/queue-1").text
     assert "same name, needs a second look" in shown and "Analyst One" in shown and "standing" in shown
+    assert "<title>Party queue-1 · Sanctions screening</title>" in shown  # the page's title, not its markup
+    assert shown.count('id="s-decisions"') == 1
     recorded = ui.get("/v1/decisions?ref=queue-1", headers=AUTH).json()["decisions"]
     assert [(d["decision"], d["actor"]) for d in recorded] == [("escalated", key_id(KEYS[0]))]
 
