@@ -184,3 +184,23 @@ def test_scan_text_caps_the_mentions_returned(excerpt_matcher: Matcher) -> None:
     scan = scan_text(excerpt_matcher, text, threshold=0.8, max_mentions=5)
     assert len(scan.mentions) == 5 and scan.truncated
     assert "12 mentions" in scan.note
+
+
+def test_the_text_view_reuses_the_index_analysis_and_is_the_same(excerpt_matcher: Matcher) -> None:
+    """The view takes each name's analysis from the index (a matcher loaded from the cache has none memoised); it
+    must come out exactly as analysing every name again would make it."""
+    import pickle
+
+    from service.match import text as text_module
+
+    fresh = pickle.loads(pickle.dumps(excerpt_matcher))  # a matcher as the cache loads it, with no view yet
+    reused = text_module._build_view(fresh)
+    names, fresh.index.names = fresh.index.names, []
+    try:
+        analysed = text_module._build_view(fresh)  # nothing to reuse: every name analysed again
+    finally:
+        fresh.index.names = names
+    assert reused.n_names == analysed.n_names > 0
+    assert reused.df == analysed.df and reused.by_key == analysed.by_key and reused.cjk == analysed.cjk
+    assert reused.exact_kinds == analysed.exact_kinds
+    assert reused.names == analysed.names
