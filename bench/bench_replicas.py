@@ -191,7 +191,8 @@ def load_python(ports: list[int], bodies: list[str], duration_s: float, connecti
 class Replica:
     """A real `sanctions serve` process (with `workers` uvicorn workers), its output in `<log_dir>/<name>.log`."""
 
-    def __init__(self, env: dict[str, str], log_dir: Path, name: str, workers: int = 1) -> None:
+    def __init__(self, env: dict[str, str], log_dir: Path, name: str, workers: int = 1, *, code: Path = ROOT) -> None:
+        """`code`: the checkout whose `service` package runs (a worktree of an earlier commit for a baseline)."""
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log_path = log_dir / f"{name}.log"
@@ -203,7 +204,7 @@ class Replica:
             env=env,
             stdout=self.log,
             stderr=subprocess.STDOUT,
-            cwd=ROOT,
+            cwd=code,  # `python -m service` imports the package of the working directory first
         )
 
     def stop(self) -> None:

@@ -25,6 +25,7 @@ import tempfile
 import time
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 if __package__ in (None, ""):  # run as a script: make `bench` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -39,34 +40,51 @@ CHANGED_LIST = "un_sc_sanctions"
 
 
 class Server(Replica):
-    """`sanctions serve --workers N` with a JSON log this benchmark reads."""
+    """`sanctions serve --workers N` with a JSON log this benchmark reads. It serves once every worker has logged
+    `matcher.loaded` (uvicorn's workers, each loading for itself: the baseline) or, under the supervisor, once it
+    has logged `server.worker_ready` for each worker (start) or `server.workers_replaced` (a list change)."""
 
-    def __init__(self, env: dict[str, str], log_path: Path, workers: int) -> None:
-        super().__init__(env, log_path.parent, log_path.stem, workers)
+    def __init__(self, env: dict[str, str], log_path: Path, workers: int, code: Path = ROOT) -> None:
+        super().__init__(env, log_path.parent, log_path.stem, workers, code=code)
 
-    def loaded(self) -> list[dict[str, object]]:
-        """The `matcher.loaded` events logged so far."""
+    def events(self) -> list[dict[str, object]]:
         out = []
         for line in self.log_path.read_text(errors="replace").splitlines():
-            if '"matcher.loaded"' in line:
+            if '"event":"matcher.loaded"' in line or '"event":"server.' in line:
                 try:
                     out.append(json.loads(line))
                 except ValueError:
                     continue
         return out
 
+    def loaded(self) -> list[dict[str, object]]:
+        """The `matcher.loaded` events logged so far."""
+        return [e for e in self.events() if e.get("event") == "matcher.loaded"]
+
+    def serving(self, count: int, version: str | None) -> bool:
+        events = self.events()
+
+        def has_version(e: dict[str, object]) -> bool:
+            return version is None or dict(e.get("lists") or {}).get(CHANGED_LIST) == version  # type: ignore[call-overload]
+
+        if any(e.get("event") == "server.supervisor_started" for e in events):
+            if version is None:
+                return sum(e.get("event") == "server.worker_ready" for e in events) >= count
+            return any(
+                e.get("event") == "server.workers_replaced" and has_version(e) and int(e.get("workers", 0)) >= count  # type: ignore[call-overload]
+                for e in events
+            )
+        return sum(e.get("event") == "matcher.loaded" and has_version(e) for e in events) >= count
+
     def wait_loaded(self, count: int, version: str | None = None, timeout_s: float = 300) -> float:
-        """Seconds since `since` until `count` workers logged a load (of `version` of the changed list)."""
+        """Seconds since `started` until `count` workers serve (the `version` of the changed list)."""
         while time.monotonic() - self.started < timeout_s:
-            events = self.loaded()
-            if version is not None:
-                events = [e for e in events if dict(e.get("lists") or {}).get(CHANGED_LIST) == version]  # type: ignore[call-overload]
-            if len(events) >= count:
+            if self.serving(count, version):
                 return time.monotonic() - self.started
             if self.proc.poll() is not None:
                 raise RuntimeError(f"serve exited {self.proc.returncode}; see {self.log_path}")
             time.sleep(0.02)
-        raise RuntimeError(f"{count} loads not seen after {timeout_s} s; see {self.log_path}")
+        raise RuntimeError(f"{count} workers not serving after {timeout_s} s; see {self.log_path}")
 
     def loads(self) -> str:
         """Each worker's load as logged: where its matcher came from and how long it took."""
@@ -99,26 +117,27 @@ def publish_change(store: EmbeddedStore, round_no: int) -> str:
     return version
 
 
-def run_setting(env: dict[str, str], data: Path, work: Path, cache: bool, rounds: int) -> dict[str, object]:
+def run_setting(
+    env: dict[str, str], data: Path, work: Path, cache: bool, rounds: int, name: str, code: Path = ROOT
+) -> dict[str, Any]:
     env = {**env, "SANCTIONS_MATCHER_CACHE": "true" if cache else "false"}
     shutil.rmtree(data / "matcher-cache", ignore_errors=True)
-    name = "cache" if cache else "nocache"
-    out: dict[str, object] = {}
-    server = Server(env, work / f"{name}-cold.log", workers=2)
+    out: dict[str, Any] = {}
+    server = Server(env, work / f"{name}-cold.log", workers=2, code=code)
     try:
         out["cold_s"] = server.wait_loaded(2)
         out["cold_loads"] = server.loads()
+        time.sleep(2.0)  # a cache entry being written, the text view being built
         out["pss_2_mb"] = server.pss_mb()
     finally:
         server.stop()
-    if cache:
-        server = Server(env, work / f"{name}-warm.log", workers=2)
-        try:
-            out["warm_s"] = server.wait_loaded(2)
-            out["warm_loads"] = server.loads()
-        finally:
-            server.stop()
-    server = Server(env, work / f"{name}-change.log", workers=2)
+    server = Server(env, work / f"{name}-warm.log", workers=2, code=code)
+    try:
+        out["warm_s"] = server.wait_loaded(2)
+        out["warm_loads"] = server.loads()
+    finally:
+        server.stop()
+    server = Server(env, work / f"{name}-change.log", workers=2, code=code)
     store = EmbeddedStore(data)
     times = []
     try:
@@ -128,17 +147,36 @@ def run_setting(env: dict[str, str], data: Path, work: Path, cache: bool, rounds
             version = publish_change(store, r)
             server.started = time.monotonic()
             times.append(server.wait_loaded(2, version))
+        time.sleep(2.0)
+        out["pss_2_after_changes_mb"] = server.pss_mb()
     finally:
         server.stop()
         store.close()
     out["change_s"] = times
+    server = Server(env, work / f"{name}-one-worker.log", workers=1, code=code)
+    try:
+        server.wait_loaded(1)
+        time.sleep(2.0)
+        out["pss_1_mb"] = server.pss_mb()
+    finally:
+        server.stop()
     return out
+
+
+def worktree(rev: str, work: Path) -> Path:
+    """A checkout of `rev` beside this one (removed by the caller), whose `service` a baseline server runs."""
+    path = work / f"baseline-{rev}"
+    subprocess.run(
+        ["git", "-C", str(ROOT), "worktree", "add", "--detach", str(path), rev], check=True, capture_output=True
+    )
+    return path
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--mirror", type=Path, default=MIRROR)
     ap.add_argument("--rounds", type=int, default=3, help="list changes timed per setting")
+    ap.add_argument("--baseline", default=None, help="a commit whose server is measured the same way, for comparison")
     args = ap.parse_args(argv)
 
     work = Path(tempfile.mkdtemp(prefix="bench-startup-"))
@@ -152,6 +190,8 @@ def main(argv: list[str] | None = None) -> int:
         "SANCTIONS_MIRROR": str(args.mirror.resolve()),
     }
     env.pop("SANCTIONS_REDIS_URL", None)
+    base_code: Path | None = None
+    results: dict[str, dict[str, Any]] = {}
     try:
         started = time.monotonic()
         sync = subprocess.run(
@@ -162,33 +202,41 @@ def main(argv: list[str] | None = None) -> int:
         if sync.returncode not in (0, 1):
             print(sync.stdout, sync.stderr, file=sys.stderr)
             return 1
-        off = run_setting(env, data, work, cache=False, rounds=args.rounds)
-        on = run_setting(env, data, work, cache=True, rounds=args.rounds)
-        server = Server({**env, "SANCTIONS_MATCHER_CACHE": "true"}, work / "one-worker.log", workers=1)
-        try:
-            server.wait_loaded(1)
-            pss_1 = server.pss_mb()
-        finally:
-            server.stop()
+        if args.baseline:
+            base_code = worktree(args.baseline, work)
+            results[f"{args.baseline}, cache on"] = run_setting(env, data, work, True, args.rounds, "base", base_code)
+        results["this code, cache off"] = run_setting(env, data, work, False, args.rounds, "nocache")
+        results["this code, cache on"] = run_setting(env, data, work, True, args.rounds, "cache")
     finally:
+        if base_code is not None:
+            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(base_code)], check=False)
         shutil.rmtree(work, ignore_errors=True)
 
     def med(v: object) -> float:
         return statistics.median(v) if isinstance(v, list) and v else float("nan")
 
+    names = list(results)
     print("\n`serve --workers 2`, every mirrored list; seconds from start until both workers serve")
-    print(f"  {'':<44} {'cache off':>10} {'cache on':>10}   target")
-    print(f"  {'first start (empty data folder cache)':<44} {off['cold_s']:>10.1f} {on['cold_s']:>10.1f}")
-    print(f"  {'restart (the entry the first start wrote)':<44} {off['cold_s']:>10.1f} {on['warm_s']:>10.1f}   <= 1 s")
-    print(f"  workers' own loads: first start, cache off: {off['cold_loads']}; cache on: {on['cold_loads']}; restart: "
-          f"{on['warm_loads']}")  # fmt: skip
-    print(
-        f"  {'published list change, median of ' + str(args.rounds):<44} {med(off['change_s']):>10.1f} "
-        f"{med(on['change_s']):>10.1f}   (each: {off['change_s']} / {on['change_s']})"
+    print(f"  {'':<40}" + "".join(f"{n:>26}" for n in names) + "   target")
+
+    def row(label: str, values: list[str], target: str = "") -> None:
+        print(f"  {label:<40}" + "".join(f"{v:>26}" for v in values) + f"   {target}")
+
+    row("first start (no cache entry)", [f"{float(r['cold_s']):.1f}" for r in results.values()])
+    row("restart", [f"{float(r['warm_s']):.1f}" for r in results.values()], "<= 1 s")
+    row(f"list change, median of {args.rounds}", [f"{med(r['change_s']):.1f}" for r in results.values()], "about 1 s")
+    row("PSS, 1 worker (MB)", [f"{float(r['pss_1_mb']):.0f}" for r in results.values()])
+    row("PSS, 2 workers (MB)", [f"{float(r['pss_2_mb']):.0f}" for r in results.values()])
+    row(
+        "  ratio 2 / 1",
+        [f"{float(r['pss_2_mb']) / float(r['pss_1_mb']):.2f}x" for r in results.values()],
+        "<= 1.3x",
     )
-    pss_2 = float(on["pss_2_mb"])  # type: ignore[arg-type]
-    print(f"\nPSS of the server's processes: 1 worker {pss_1:.0f} MB, 2 workers {pss_2:.0f} MB = {pss_2 / pss_1:.2f}x "
-          f"(target <= 1.3x)")  # fmt: skip
+    row(
+        "PSS, 2 workers after the changes (MB)", [f"{float(r['pss_2_after_changes_mb']):.0f}" for r in results.values()]
+    )
+    for name, r in results.items():
+        print(f"  loads, {name}: first start {r['cold_loads']}; restart {r['warm_loads']}; changes {r['change_s']}")
     return 0
 
 

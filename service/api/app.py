@@ -34,7 +34,7 @@ from service.notify.worker import DeliveryWorker, RetryPolicy
 from service.screening.audit import AuditWriter
 from service.screening.monitoring import CycleReport, Monitoring, MonitorWorker
 from service.screening.retention import prune_expired
-from service.screening.runtime import RELOAD_POLL_S, Runtime, SyncFn, SyncRunner
+from service.screening.runtime import RELOAD_POLL_S, Preloaded, Runtime, SyncFn, SyncRunner
 from service.screening.usecases import Screener
 from service.settings import Settings
 from service.sources.manifest import ListManifest, load_manifests
@@ -155,10 +155,15 @@ def _narrow_openapi(schema: dict[str, Any], settings: Settings, list_ids: list[s
 
 
 def create_app(
-    settings: Settings | None = None, *, sync: SyncFn | None = None, reload_poll_s: float = RELOAD_POLL_S
+    settings: Settings | None = None,
+    *,
+    sync: SyncFn | None = None,
+    reload_poll_s: float = RELOAD_POLL_S,
+    preloaded: Preloaded | None = None,
 ) -> FastAPI:
     """The ASGI app. `sync` replaces the sync worker (tests inject faults through it); `reload_poll_s` is how
-    often the store's generation is checked for newly published lists."""
+    often the store's generation is checked for newly published lists; `preloaded`: the lists a supervising
+    process loaded before it forked this worker (`sanctions serve --workers N`), which then never loads any itself."""
     settings = settings or Settings()
     configure_logging(settings.log_level, json=settings.log_json, only_if_unset=True)
     manifests = load_manifests(settings.lists_dir, settings.lists or None)
@@ -196,6 +201,7 @@ def create_app(
             on_reload=on_reload,
             after_build=freeze_heap,
             cache=matcher_cache_from(settings),
+            preloaded=preloaded,
         )
         sync_fn = sync or make_sync_fn(settings, store, manifests, ctx.metrics)
 

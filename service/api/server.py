@@ -1,9 +1,9 @@
-"""`sanctions serve`: uvicorn with one or more worker processes.
+"""`sanctions serve`: uvicorn in this process, or several worker processes under a supervisor.
 
 Run one worker per CPU core (`--workers 2` on a 2-core machine): screening is CPU-bound Python, so a process
-per core is what scales; each worker holds its own matcher (memory grows with the worker count). With several
-workers the parent process runs the sync loop once for all of them (they pick new snapshots up from the store
-within a few seconds) and /metrics adds up every worker's counters.
+per core is what scales. With several workers the supervisor (service.api.supervisor) loads the lists once and
+forks the workers from that state, one sync process runs the sync loop for all of them, and /metrics adds up
+every worker's counters.
 """
 
 from __future__ import annotations
@@ -14,23 +14,11 @@ import tempfile
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from fastapi import FastAPI
-
 from service.settings import Settings
 
 if TYPE_CHECKING:
     from service.screening.runtime import SyncRunner
     from service.store import Store
-
-
-def app_factory() -> FastAPI:
-    """What each uvicorn worker process calls: settings from the environment, then the app."""
-    from service.api.app import create_app
-    from service.api.logs import configure_logging
-
-    settings = Settings()
-    configure_logging(settings.log_level, json=settings.log_json)
-    return create_app(settings)
 
 
 def serve(settings: Settings, *, host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
@@ -58,22 +46,21 @@ def serve(settings: Settings, *, host: str = "127.0.0.1", port: int = 8000, work
     # Must be set before this process or the workers first import prometheus_client.
     metrics_dir = tempfile.mkdtemp(prefix="sanctions-metrics-")
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
-    runner = None
-    store = None
-    if settings.sync_on_start:
-        os.environ["SANCTIONS_SYNC_ON_START"] = "false"  # the workers serve; this process syncs
-        runner, store = _parent_sync(settings)
+    from service.api.supervisor import Supervisor
+
+    options = {k: v for k, v in common.items() if k not in ("host", "port")}
     try:
-        uvicorn.run("service.api.server:app_factory", factory=True, workers=workers, **common)  # type: ignore[arg-type]
+        code = Supervisor(
+            settings, host=host, port=port, workers=workers, uvicorn_options=options, metrics_dir=metrics_dir
+        ).run()
     finally:
-        if runner is not None:
-            runner.stop()
-        if store is not None:
-            store.close()
         shutil.rmtree(metrics_dir, ignore_errors=True)
+    if code:
+        raise SystemExit(code)
 
 
-def _parent_sync(settings: Settings) -> tuple[SyncRunner, Store]:
+def start_sync(settings: Settings) -> tuple[SyncRunner, Store]:
+    """The sync loop of `serve --workers N`, in a process of its own: one sync for all the workers."""
     from service.api.app import make_sync_fn
     from service.api.metrics import Metrics
     from service.sources.manifest import load_manifests

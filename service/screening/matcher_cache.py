@@ -69,6 +69,36 @@ class MatcherCache(Generic[T]):
         self.kind = kind
         self.keep = keep
         self.saving: threading.Thread | None = None  # the last entry being written (tests and benchmarks join it)
+        self.pending: Callable[[], None] | None = None  # an entry built with background=False, not yet written
+        self.pending_lock: BinaryIO | None = None  # its build lock, held until it is written
+
+    def finish_pending(self) -> None:
+        """Write the entry `get_or_build(..., background=False)` built, in this thread, and release its lock."""
+        pending, self.pending = self.pending, None
+        self.pending_lock = None
+        if pending is not None:
+            pending()
+
+    def finish_pending_in_child(self) -> int | None:
+        """Write that entry from a forked child process, which releases the lock when the entry is whole and exits;
+        returns its pid (None when nothing was pending). Pickling touches every object of the state: in a child,
+        the pages it copies on writing go when it exits, while this process's stay shared with the processes it
+        forked before."""
+        pending, self.pending = self.pending, None
+        if pending is None:
+            return None
+        lock, self.pending_lock = self.pending_lock, None
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - runs in the child, measured by the tests through the entry it writes
+            code = 1
+            try:
+                pending()
+                code = 0
+            finally:
+                os._exit(code)
+        if lock is not None:
+            lock.close()  # without unlocking: the lock is the child's now, which unlocks it when done
+        return pid
 
     def key(self, generation: str, list_ids: Sequence[str]) -> str:
         raw = f"{code_fingerprint()}|{generation}|{','.join(sorted(list_ids))}"
@@ -146,13 +176,17 @@ class MatcherCache(Generic[T]):
             fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
             fh.close()
 
-    def get_or_build(self, key: str, build: Callable[[], tuple[T | None, bool]]) -> tuple[T | None, bool]:
+    def get_or_build(
+        self, key: str, build: Callable[[], tuple[T | None, bool]], *, background: bool = True
+    ) -> tuple[T | None, bool]:
         """The entry for `key`, built by this process when no other did: (state, whether it came from the cache).
         `build` returns (state or None when there is nothing to build from, whether to keep it under `key`).
 
         One process builds and writes the entry; the others wait for it and load the entry, which spares a core
         each. The builder returns as soon as it has built (its caller serves the new state) and writes the entry
-        from a thread that releases the lock when the entry is whole (pickling takes about two seconds)."""
+        from a thread that releases the lock when the entry is whole (pickling takes about two seconds). With
+        `background=False` nothing is written yet: the caller runs `finish_pending()` when it chooses (a process that
+        forks must not fork while a thread holds the entry's lock: the children would hold it too)."""
         state = self.load(key)
         if state is not None:
             return state, True
@@ -177,6 +211,9 @@ class MatcherCache(Generic[T]):
             finally:
                 self._unlock(fh)
 
+        if not background:
+            self.pending, self.pending_lock = save_then_unlock, fh
+            return state, False
         # not a daemon: a one-shot command finishing meanwhile waits for the entry (that is what its next run loads)
         self.saving = threading.Thread(target=save_then_unlock, name="matcher-cache-save")
         self.saving.start()

@@ -79,10 +79,11 @@ def data_dir_cache(data_dir: Path) -> MatcherCache[ServingState]:
 
 
 def load_state(
-    store: Store, list_ids: Sequence[str], cache: MatcherCache[ServingState] | None = None
+    store: Store, list_ids: Sequence[str], cache: MatcherCache[ServingState] | None = None, *, background: bool = True
 ) -> tuple[ServingState | None, bool]:
     """A serving state over the last good snapshot of each of `list_ids` the store holds, taken from `cache` when a
-    process on this data folder built it already: (the state, or None when the store holds none; from the cache)."""
+    process on this data folder built it already: (the state, or None when the store holds none; from the cache).
+    `background=False`: a state built here is written to the cache only by `cache.finish_pending()`."""
     generation = store.generation()  # read before the snapshots: a publish in between is loaded next time
 
     def build() -> tuple[ServingState | None, bool]:
@@ -94,10 +95,19 @@ def load_state(
 
     if cache is None:
         return build()[0], False
-    state, cached = cache.get_or_build(cache.key(generation, list_ids), build)
+    state, cached = cache.get_or_build(cache.key(generation, list_ids), build, background=background)
     if state is not None and cached:
         state = replace(state, generation=generation, loaded_at=time.time())
     return state, cached
+
+
+@dataclass(frozen=True, slots=True)
+class Preloaded:
+    """What a supervising process hands a worker it forks: the serving state it loaded (None while the store holds
+    no lists) and why there is none."""
+
+    state: ServingState | None
+    error: str | None = None
 
 
 def iso_to_unix(iso: str | None) -> float | None:
@@ -182,11 +192,13 @@ class Runtime:
         on_reload: Callable[[str], None] = lambda _: None,
         after_build: Callable[[], None] = lambda: None,
         cache: MatcherCache[ServingState] | None = None,
+        preloaded: Preloaded | None = None,
     ) -> None:
         """`after_build` runs after each new matcher is built or loaded, before it is swapped in, and again once its
         text view is built: process policy of the composition root (the server freezes the garbage collector's view
         of the new index there). `cache`: where built matchers are kept for the next process on this data folder
-        (None: build every time)."""
+        (None: build every time). `preloaded`: the state a supervising process loaded before it forked this one;
+        such a process never loads lists itself: the supervisor replaces it when new ones are published."""
         self.store = store
         self.cache = cache
         self.manifests = dict(manifests)
@@ -194,6 +206,10 @@ class Runtime:
         self.state: ServingState | None = None  # replaced, never mutated: readers take one reference
         self.sync: SyncRunner | None = None
         self.last_error: str | None = None
+        self.follows = preloaded is None  # loads what the store publishes (False: the supervisor does)
+        if preloaded is not None:
+            self.state = preloaded.state
+            self.last_error = preloaded.error
         # Set while the store cannot be read (Redis down): the loaded matcher keeps serving; /readyz says so.
         self.store_error: str | None = None
         self._poll_s = poll_s
@@ -214,6 +230,8 @@ class Runtime:
             generation = self.store.generation()
             current = self.state
             if current is not None and current.generation == generation and not force:
+                return False
+            if not self.follows:  # the supervisor loads the new lists once and replaces this process
                 return False
             started = time.perf_counter()
             # The cache serves a start (nothing is served yet, so the workers may as well wait for one build). A
@@ -272,8 +290,9 @@ class Runtime:
         self.sync = sync
         self._poller = threading.Thread(target=self._poll, name="sanctions-reload", daemon=True)
         self._poller.start()
-        # Shared (Redis) store: any worker's publish wakes the poller at once rather than within poll_s.
-        self._subscription = self.store.subscribe_changes(lambda _generation: self._wake.set())
+        if self.follows:
+            # Shared (Redis) store: any worker's publish wakes the poller at once rather than within poll_s.
+            self._subscription = self.store.subscribe_changes(lambda _generation: self._wake.set())
         if sync is not None and sync_loop:
             sync.start_loop()
 

@@ -121,7 +121,7 @@ def test_serve_with_two_workers_syncs_once_and_sums_metrics(tmp_path: Path, fixt
     try:
         ready = _wait_ready(base, proc)
         assert set(ready["lists"]) == {"eu_fsf", "gb_fcdo_sanctions"}
-        # Each worker loads the snapshots on its own; the requests below may reach either.
+        # The requests below may reach either worker.
         deadline = time.monotonic() + 60
         with httpx.Client(base_url=base, timeout=10.0) as client:
             streak = 0
@@ -145,4 +145,8 @@ def test_serve_with_two_workers_syncs_once_and_sums_metrics(tmp_path: Path, fixt
     assert 'sanctions_sync_outcomes_total{list="eu_fsf",status="ok"} 1.0' in metrics
     # /metrics adds up both workers' counters, whichever worker answers the scrape.
     assert 'sanctions_screenings_total{kind="screen"} 6.0' in metrics
-    assert log.count('"event":"server.started"') == 2
+    # The supervisor loaded the synced lists once and replaced the two workers it had started before any list
+    # was in the store.
+    assert log.count('"event":"matcher.loaded"') == 1, log[-3000:]
+    assert log.count('"event":"server.workers_replaced"') == 1 and '"workers":2' in log
+    assert log.count('"event":"server.started"') == 4

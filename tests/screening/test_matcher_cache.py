@@ -3,7 +3,9 @@ among processes that start together, and a damaged entry costing a rebuild inste
 
 from __future__ import annotations
 
+import fcntl
 import multiprocessing
+import os
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -57,6 +59,29 @@ def test_a_loaded_matcher_answers_as_the_one_built(store: EmbeddedStore, tmp_pat
     assert _answers(loaded) == _answers(built)
     first = next(iter(built.matcher.index.entities))
     assert loaded.matcher.get(first.id) == first
+
+
+def test_an_entry_written_by_a_forked_child_is_whole_and_unlocked(store: EmbeddedStore, tmp_path: Path) -> None:
+    """The serve supervisor's way: build, fork the workers, then write the entry from a child process."""
+    ids = ["us_ofac_sdn", "un_sc_sanctions"]
+    cache = data_dir_cache(tmp_path / "data")
+    built, cached = load_state(store, ids, cache, background=False)
+    assert built is not None and not cached and cache.pending is not None and cache.saving is None
+    assert not list(cache.folder.glob(f"*{SUFFIX}"))  # nothing written before the caller asks
+    key = cache.key(built.generation, ids)
+    lock_path = cache.folder / f"{key}.lock"
+    with lock_path.open("a+b") as probe, pytest.raises(BlockingIOError):
+        fcntl.flock(probe.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)  # held while the entry is pending
+    pid = cache.finish_pending_in_child()
+    assert pid is not None and cache.pending is None and cache.pending_lock is None
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    with lock_path.open("a+b") as probe:
+        fcntl.flock(probe.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)  # released by the child
+    loaded, cached = load_state(store, ids, data_dir_cache(tmp_path / "data"))
+    assert loaded is not None and cached
+    assert _answers(loaded) == _answers(built)
+    assert cache.finish_pending_in_child() is None
 
 
 def test_a_publish_or_another_list_selection_misses(store: EmbeddedStore, tmp_path: Path) -> None:

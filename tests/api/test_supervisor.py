@@ -1,0 +1,253 @@
+"""`sanctions serve --workers 2` under its supervisor, as real processes: the workers it forks serve, a published
+list change replaces them while clients keep sending on keep-alive connections (not one request fails), a worker that
+dies is replaced, and stopping the server stops every process it started."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from service.model import Entity, EntityKind, Name, SyncState
+from service.store.embedded import EmbeddedStore
+from tests.api.test_server import _free_port
+
+pytestmark = pytest.mark.slow
+
+LIST = "un_sc_sanctions"
+
+
+class Served:
+    """A `serve --workers 2` process on a copy of the synced data folder, its JSON log in a file."""
+
+    def __init__(self, data_dir: Path, log_path: Path) -> None:
+        self.data_dir = data_dir
+        self.log_path = log_path
+        self.port = _free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        env = {
+            **os.environ,
+            "SANCTIONS_DATA_DIR": str(data_dir),
+            "SANCTIONS_LISTS": LIST,
+            "SANCTIONS_SYNC_ON_START": "false",
+            "SANCTIONS_LOG_JSON": "true",
+            "SANCTIONS_KEEP_ALIVE_S": "2",
+        }
+        env.pop("SANCTIONS_API_KEYS", None)
+        env.pop("SANCTIONS_REDIS_URL", None)
+        self.log = log_path.open("wb")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "service", "serve", "--port", str(self.port), "--workers", "2"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=self.log,
+        )
+
+    def events(self, name: str) -> list[dict[str, Any]]:
+        out = []
+        for line in self.log_path.read_text(errors="replace").splitlines():
+            if f'"event":"{name}"' in line:
+                out.append(json.loads(line))
+        return out
+
+    def wait_for(self, what: str, check: Callable[[], bool], timeout_s: float = 120.0) -> None:
+        deadline = time.monotonic() + timeout_s
+        while not check():
+            assert self.proc.poll() is None, f"serve exited with {self.proc.returncode}: {self.tail()}"
+            assert time.monotonic() < deadline, f"{what} not seen in {timeout_s} s: {self.tail()}"
+            time.sleep(0.05)
+
+    def tail(self) -> str:
+        return self.log_path.read_text(errors="replace")[-3000:]
+
+    def stop(self) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(40)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+        return self.proc.returncode
+
+
+@pytest.fixture()
+def served(tmp_path: Path, synced_dir: Path) -> Iterator[Served]:
+    data_dir = tmp_path / "data"
+    shutil.copytree(synced_dir, data_dir, ignore=shutil.ignore_patterns("audit.sqlite3*", "matcher-cache"))
+    server = Served(data_dir, tmp_path / "serve.log")
+    try:
+        server.wait_for("two workers serving", lambda: len(server.events("server.worker_ready")) == 2)
+        yield server
+    finally:
+        server.stop()
+
+
+def _alive(pid: int) -> bool:
+    return Path(f"/proc/{pid}").exists()
+
+
+def _publish_added_entity(data_dir: Path) -> tuple[str, str]:
+    """A new version of the UN list with one more (invented) person; returns (version, the person's name)."""
+    store = EmbeddedStore(data_dir)
+    try:
+        base = store.load_snapshot(LIST)
+        status = store.get_status(LIST)
+        assert base is not None and status is not None
+        token = "".join(secrets.choice("BDFGKLMNPRSTVZ") for _ in range(6))
+        name = f"Zorbanex {token.title()} Quillfeather"
+        entity = Entity(id=f"{LIST}:TEST.{token}", list_id=LIST, kind=EntityKind.PERSON, name=Name(name))
+        version = f"{base.version}+test.{token}"
+        snap = replace(base, version=version, entities=(*base.entities, entity))
+        store.publish(
+            snap, {}, replace(status, version=version, entities=len(snap.entities), status=SyncState.OK), None
+        )
+    finally:
+        store.close()
+    return version, name
+
+
+def test_list_change_replaces_the_workers_while_keep_alive_clients_send(served: Served) -> None:
+    first = {e["pid"] for e in served.events("server.worker_ready")}
+    assert len(first) == 2
+    outcomes: list[str] = []
+    stop = threading.Event()
+
+    def client() -> None:
+        # One keep-alive connection per client, as a batch job or a gateway keeps one.
+        with httpx.Client(base_url=served.base, timeout=30.0) as c:
+            while not stop.is_set():
+                try:
+                    r = c.post("/v1/screen", json={"name": "Abu Bakr al-Baghdadi"})
+                    outcomes.append(str(r.status_code))
+                except httpx.TransportError as exc:
+                    outcomes.append(f"{type(exc).__name__}: {exc}")
+
+    clients = [threading.Thread(target=client) for _ in range(3)]
+    for t in clients:
+        t.start()
+    try:
+        time.sleep(1.0)
+        version, name = _publish_added_entity(served.data_dir)
+        served.wait_for(
+            "the workers replaced",
+            lambda: any(
+                e["lists"].get(LIST) == version and e["workers"] == 2 for e in served.events("server.workers_replaced")
+            ),
+        )
+        time.sleep(1.0)
+    finally:
+        stop.set()
+        for t in clients:
+            t.join(30)
+    assert len(outcomes) > 20, outcomes
+    failed = [o for o in outcomes if o != "200"]
+    assert not failed, failed[:5]
+    # Both workers are new ones, and the replaced ones have finished and been reaped.
+    ready = [e["pid"] for e in served.events("server.worker_ready")]
+    assert len(ready) == 4 and not first & set(ready[2:])
+    served.wait_for("the replaced workers gone", lambda: not any(_alive(pid) for pid in first), timeout_s=30)
+    # Whichever worker answers, it screens against the new version: the added person is found.
+    with httpx.Client(base_url=served.base, timeout=10.0) as c:
+        for _ in range(6):
+            body = httpx.post(f"{served.base}/v1/screen", json={"name": name}, timeout=10.0).json()
+            assert any(h["name"] == name and h["list_version"] == version and h["match"] for h in body["hits"]), body
+        assert c.get("/readyz").json()["lists"][LIST] == version
+    # One load for the change, in the supervisor; the workers load nothing themselves.
+    assert len(served.events("matcher.loaded")) == 2
+
+
+def test_a_worker_that_dies_is_replaced(served: Served) -> None:
+    victim = served.events("server.worker_ready")[0]["pid"]
+    os.kill(victim, signal.SIGKILL)
+    served.wait_for("a new worker", lambda: len(served.events("server.worker_ready")) == 3)
+    exited = served.events("server.worker_exited")
+    assert [e["pid"] for e in exited] == [victim]
+    with httpx.Client(base_url=served.base, timeout=10.0) as c:
+        for _ in range(8):  # spread over both sockets' workers
+            with httpx.Client(base_url=served.base, timeout=10.0) as fresh:
+                assert fresh.get("/readyz").status_code == 200
+        assert c.post("/v1/screen", json={"name": "Abu Bakr al-Baghdadi"}).status_code == 200
+
+
+def test_stopping_the_server_stops_every_process(served: Served) -> None:
+    workers = [e["pid"] for e in served.events("server.worker_ready")]
+    assert len(workers) == 2 and all(_alive(pid) for pid in workers)
+    assert served.stop() == 0
+    assert not any(_alive(pid) for pid in workers)
+    assert served.events("server.supervisor_stopped")
+
+
+def _request(sock: socket.socket, body: bytes) -> tuple[int, dict[str, str]]:
+    """One POST /v1/screen on an open connection; (status, headers), or (0, {}) when the server had closed it."""
+    head = (
+        "POST /v1/screen HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    ).encode()
+    try:
+        sock.sendall(head + body)
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = sock.recv(65536)
+            if not chunk:
+                return 0, {}
+            data += chunk
+    except OSError:
+        return 0, {}
+    header_block, _, rest = data.partition(b"\r\n\r\n")
+    lines = header_block.decode("latin-1").split("\r\n")
+    headers = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:])}
+    length = int(headers.get("content-length", "0"))
+    while len(rest) < length:
+        chunk = sock.recv(65536)
+        if not chunk:
+            return 0, {}
+        rest += chunk
+    return int(lines[0].split()[1]), headers
+
+
+def test_a_replaced_worker_answers_its_open_connections_before_it_closes_them(served: Served) -> None:
+    """A client that pauses between requests on a keep-alive connection: the worker it is connected to is replaced
+    during a pause. The old worker answers the next request (saying `Connection: close`) instead of closing the
+    connection under it; the client then connects again and reaches a new worker."""
+    body = json.dumps({"name": "Abu Bakr al-Baghdadi"}).encode()
+    socks = [socket.create_connection(("127.0.0.1", served.port)) for _ in range(4)]  # some on each worker
+    statuses: list[int] = []
+    closed_by_server = 0
+    try:
+        for sock in socks:
+            statuses.append(_request(sock, body)[0])
+        version, _ = _publish_added_entity(served.data_dir)
+        deadline = time.monotonic() + 120
+        replaced = False
+        while not replaced:
+            assert time.monotonic() < deadline, served.tail()
+            time.sleep(0.4)  # idle, as a client between two screenings
+            replaced = any(e["lists"].get(LIST) == version for e in served.events("server.workers_replaced"))
+            for i, sock in enumerate(socks):
+                status, headers = _request(sock, body)
+                statuses.append(status)
+                if headers.get("connection") == "close":
+                    closed_by_server += 1
+                    sock.close()
+                    socks[i] = socket.create_connection(("127.0.0.1", served.port))
+    finally:
+        for sock in socks:
+            sock.close()
+    assert len(statuses) > 8 and set(statuses) == {200}, statuses
+    assert closed_by_server >= 1  # at least one connection was on a replaced worker and was closed politely
