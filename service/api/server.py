@@ -11,14 +11,8 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Mapping
-from typing import TYPE_CHECKING
 
 from service.settings import Settings
-
-if TYPE_CHECKING:
-    from service.screening.runtime import SyncRunner
-    from service.store import Store
 
 
 def serve(settings: Settings, *, host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
@@ -57,26 +51,3 @@ def serve(settings: Settings, *, host: str = "127.0.0.1", port: int = 8000, work
         shutil.rmtree(metrics_dir, ignore_errors=True)
     if code:
         raise SystemExit(code)
-
-
-def start_sync(settings: Settings) -> tuple[SyncRunner, Store]:
-    """The sync loop of `serve --workers N`, in a process of its own: one sync for all the workers."""
-    from service.api.app import make_sync_fn
-    from service.api.metrics import Metrics
-    from service.sources.manifest import load_manifests
-    from service.wiring import store_from
-
-    manifests = load_manifests(settings.lists_dir, settings.lists or None)
-    store = store_from(settings)
-    metrics = Metrics(dict)
-    sync_fn = make_sync_fn(settings, store, manifests, metrics)
-
-    def on_outcome(outcome: Mapping[str, str]) -> None:
-        for list_id, status in outcome.items():
-            metrics.sync_outcomes.labels(list_id, status).inc()
-
-    from service.screening.runtime import SyncRunner
-
-    runner = SyncRunner(sync_fn, interval_s=settings.sync_interval_s, on_outcome=on_outcome)
-    runner.start_loop()
-    return runner, store

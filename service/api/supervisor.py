@@ -31,7 +31,7 @@ import signal
 import socket
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import FrameType
 from typing import TYPE_CHECKING, Any
@@ -43,6 +43,8 @@ from service.settings import Settings
 
 if TYPE_CHECKING:
     from service.screening.matcher_cache import MatcherCache
+    from service.screening.runtime import SyncRunner
+    from service.store import Store
 
 log = structlog.get_logger("service.api")
 
@@ -484,8 +486,6 @@ class Supervisor:
             runner.run(serve())
 
     def _sync_main(self) -> None:
-        from service.api.server import start_sync
-
         stop = False
 
         def on_signal(signum: int, frame: FrameType | None) -> None:
@@ -501,3 +501,26 @@ class Supervisor:
         finally:
             runner.stop()
             store.close()
+
+
+def start_sync(settings: Settings) -> tuple[SyncRunner, Store]:
+    """The sync loop of `serve --workers N`, in a process of its own: one sync for all the workers."""
+    from service.api.app import make_sync_fn
+    from service.api.metrics import Metrics
+    from service.sources.manifest import load_manifests
+    from service.wiring import store_from
+
+    manifests = load_manifests(settings.lists_dir, settings.lists or None)
+    store = store_from(settings)
+    metrics = Metrics(dict)
+    sync_fn = make_sync_fn(settings, store, manifests, metrics)
+
+    def on_outcome(outcome: Mapping[str, str]) -> None:
+        for list_id, status in outcome.items():
+            metrics.sync_outcomes.labels(list_id, status).inc()
+
+    from service.screening.runtime import SyncRunner
+
+    runner = SyncRunner(sync_fn, interval_s=settings.sync_interval_s, on_outcome=on_outcome)
+    runner.start_loop()
+    return runner, store
