@@ -32,6 +32,7 @@ if __package__ in (None, ""):  # run as a script: make `service` and `bench` imp
 import httpx
 
 from bench.common import MIRROR, OUT_DIR, ROOT
+from bench.soak import descendants, memory_kb
 
 KEY = "bench-key"
 LISTS = ["us_ofac_sdn", "un_sc_sanctions", "us_ofac_cons", "eu_fsf", "gb_fcdo_sanctions", "au_dfat_sanctions"]
@@ -75,7 +76,9 @@ def _sync(data_dir: Path, mirror: Path, lists: list[str]) -> list[str]:
     return [r.list_id for r in results if r.is_current]
 
 
-def _start(data_dir: Path, lists: list[str], port: int, workers: int, log_path: Path) -> subprocess.Popen[bytes]:
+def _start(
+    data_dir: Path, lists: list[str], port: int, workers: int, log_path: Path, code: Path = ROOT
+) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "SANCTIONS_DATA_DIR": str(data_dir),
@@ -85,7 +88,8 @@ def _start(data_dir: Path, lists: list[str], port: int, workers: int, log_path: 
         "SANCTIONS_LOG_JSON": "true",
     }
     cmd = [sys.executable, "-m", "service", "serve", "--port", str(port), "--workers", str(workers)]
-    return subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=log_path.open("wb"), cwd=ROOT)
+    # `python -m service` imports the package of its working directory: a worktree's for a baseline
+    return subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=log_path.open("wb"), cwd=code)
 
 
 def _wait_ready(base: str, proc: subprocess.Popen[bytes], workers: int, timeout_s: float = 300.0) -> dict[str, Any]:
@@ -202,13 +206,14 @@ def _batch_times(base: str, repeats: int = 3) -> tuple[float, int]:
 def _batches_in_flight(base: str, *, staggered: bool, in_flight: int = 4, rounds: int = 3) -> float:
     """Names/s of 1,000-query batches sent `in_flight` at a time over as many connections (the issue's figure).
 
-    Where the connections land decides it: uvicorn's workers share one listening socket, and the worker that wakes
-    first accepts every connection of a burst, so `in_flight` connections opened at once usually all go to one
-    worker. `staggered` opens them one after another (each with a request), which spreads them."""
+    Where the connections land decides it. uvicorn's own workers shared one listening socket, and the worker that
+    woke first accepted every connection of a burst, so `in_flight` connections opened at once usually all went to
+    one worker; under the supervisor each worker has a socket of its own (SO_REUSEPORT) and the kernel spreads
+    connections by a hash of their addresses. `staggered` opens them one after another (each with a request)."""
     queries = [{"ref": f"r{i}", **QUERIES[i % len(QUERIES)]} for i in range(1000)]
     headers = {"X-API-Key": KEY}
 
-    async def run() -> float:
+    async def one_round() -> float:
         clients = [httpx.AsyncClient(base_url=base, timeout=300.0, headers=headers) for _ in range(in_flight)]
         try:
             if staggered:
@@ -220,12 +225,16 @@ def _batches_in_flight(base: str, *, staggered: bool, in_flight: int = 4, rounds
                 (await c.post("/v1/screen/batch", json={"queries": queries})).raise_for_status()
 
             started = time.perf_counter()
-            for _ in range(rounds):
-                await asyncio.gather(*(one(c) for c in clients))
-            return rounds * in_flight * len(queries) / (time.perf_counter() - started)
+            await asyncio.gather(*(one(c) for c in clients))
+            return time.perf_counter() - started
         finally:
             for c in clients:
                 await c.aclose()
+
+    async def run() -> float:
+        # new connections each round: where a set of connections lands varies, and a round shows one placement
+        elapsed = [await one_round() for _ in range(rounds)]
+        return rounds * in_flight * len(queries) / sum(elapsed)
 
     return asyncio.run(run())
 
@@ -243,37 +252,35 @@ def _commit() -> str:
         return "unknown"
 
 
-def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="uvicorn worker processes")
-    p.add_argument("--duration", type=float, default=10.0, help="seconds per concurrency level")
-    p.add_argument("--data-dir", type=Path, default=None, help="a synced data folder (default: sync the mirror)")
-    p.add_argument("--mirror", type=Path, default=MIRROR)
-    p.add_argument("--lists", default=",".join(LISTS))
-    p.add_argument("--generator", choices=["auto", "wrk", "httpx"], default="auto")
-    args = p.parse_args(argv)
+def _pss_mb(pid: int) -> float:
+    """PSS of the server's processes summed (pages shared between them counted once in all)."""
+    total = 0
+    for p in descendants(pid):
+        mem = memory_kb(p)
+        total += mem[1] if mem else 0
+    return total / 1024
 
-    lists = [x for x in args.lists.split(",") if x]
-    tmp = Path(tempfile.mkdtemp(prefix="bench-api-"))
-    data_dir = args.data_dir or tmp / "data"
-    if args.data_dir is None:
-        print(f"syncing {', '.join(lists)} from {args.mirror} ...", flush=True)
-        lists = _sync(data_dir, args.mirror, lists)
-    OUT_DIR.mkdir(parents=True, exist_ok=True)
-    log_path = OUT_DIR / "bench_api_server.log"
+
+def measure(
+    code: Path, label: str, args: argparse.Namespace, data_dir: Path, lists: list[str], tmp: Path
+) -> dict[str, Any]:
+    """Every figure of one server (the code of `code`), started fresh on `data_dir`."""
+    log_path = OUT_DIR / f"bench_api_server_{label}.log"
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     use_wrk = args.generator == "wrk" or (args.generator == "auto" and shutil.which("wrk") is not None)
-    proc = _start(data_dir, lists, port, args.workers, log_path)
-    results: dict[str, Any] = {}
+    proc = _start(data_dir, lists, port, args.workers, log_path, code)
+    results: dict[str, Any] = {"label": label}
     try:
         ready = _wait_ready(base, proc, args.workers)
+        time.sleep(3.0)  # a cache entry being written, the text view being built
         print(
-            f"server: {args.workers} worker process(es), {ready['entities']} entities in {len(ready['lists'])} lists; "
-            f"generator: {'wrk (1 thread)' if use_wrk else 'httpx asyncio'}; commit {_commit()}; "
-            f"{os.cpu_count()} cores, load average before {os.getloadavg()[0]:.2f}",
+            f"\n== {label}: {args.workers} worker process(es), {ready['entities']} entities in {len(ready['lists'])} "
+            f"lists; generator: {'wrk (1 thread)' if use_wrk else 'httpx asyncio'}; load average before "
+            f"{os.getloadavg()[0]:.2f}",
             flush=True,
         )
+        results["pss_ready_mb"] = _pss_mb(proc.pid)
         script = tmp / "screen.lua"
         bodies = "{" + ", ".join(json.dumps(json.dumps(q)) for q in QUERIES) + "}"
         script.write_text(_WRK_SCRIPT.replace("{BODIES}", bodies).replace("{KEY}", KEY))
@@ -297,14 +304,68 @@ def main(argv: list[str] | None = None) -> int:
             how = "opened one after another" if staggered else "opened at once"
             results[f"batch_4_in_flight_{'staggered' if staggered else 'burst'}_names_per_s"] = rate
             print(f"1,000-query batches, 4 in flight, connections {how}: {rate:,.0f} names/s (target >= 5,000)")
+        results["pss_loaded_mb"] = _pss_mb(proc.pid)
+        print(
+            f"PSS of the server's processes: {results['pss_ready_mb']:.0f} MB when ready, "
+            f"{results['pss_loaded_mb']:.0f} MB after the load above"
+        )
     finally:
         proc.send_signal(signal.SIGTERM)
         try:
             proc.wait(30)
         except subprocess.TimeoutExpired:
             proc.kill()
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="worker processes")
+    p.add_argument("--duration", type=float, default=10.0, help="seconds per concurrency level")
+    p.add_argument("--data-dir", type=Path, default=None, help="a synced data folder (default: sync the mirror)")
+    p.add_argument("--mirror", type=Path, default=MIRROR)
+    p.add_argument("--lists", default=",".join(LISTS))
+    p.add_argument("--generator", choices=["auto", "wrk", "httpx"], default="auto")
+    p.add_argument("--baseline", default=None, help="a commit whose server is measured first, in the same run")
+    args = p.parse_args(argv)
+
+    lists = [x for x in args.lists.split(",") if x]
+    tmp = Path(tempfile.mkdtemp(prefix="bench-api-"))
+    data_dir = args.data_dir or tmp / "data"
+    if args.data_dir is None:
+        print(f"syncing {', '.join(lists)} from {args.mirror} ...", flush=True)
+        lists = _sync(data_dir, args.mirror, lists)
+    OUT_DIR.mkdir(parents=True, exist_ok=True)
+    print(f"commit {_commit()}; {os.cpu_count()} cores (shared: figures are noisy)")
+    runs: list[dict[str, Any]] = []
+    base_code: Path | None = None
+    try:
+        if args.baseline:
+            base_code = tmp / f"baseline-{args.baseline}"
+            subprocess.run(
+                ["git", "-C", str(ROOT), "worktree", "add", "--detach", str(base_code), args.baseline],
+                check=True,
+                capture_output=True,
+            )
+            runs.append(measure(base_code, f"baseline {args.baseline}", args, data_dir, lists, tmp))
+        runs.append(measure(ROOT, "this code", args, data_dir, lists, tmp))
+    finally:
+        if base_code is not None:
+            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(base_code)], check=False)
         shutil.rmtree(tmp, ignore_errors=True)
-    (OUT_DIR / "bench_api.json").write_text(json.dumps({"workers": args.workers, "commit": _commit(), **results}))
+    if len(runs) == 2:
+        old, new = runs
+        print(f"\nthis code against baseline {args.baseline}, same run:")
+        for key in ("c1", "c16", "c64"):
+            n, o = new[key], old[key]
+            print(
+                f"  {key}: {n['rps']:.0f} vs {o['rps']:.0f} req/s ({n['rps'] / o['rps']:.2f}x), "
+                f"p99 {n['p99_ms']:.1f} vs {o['p99_ms']:.1f} ms"
+            )
+        for key in ("batch_4_in_flight_burst_names_per_s", "batch_4_in_flight_staggered_names_per_s"):
+            print(f"  {key}: {new[key]:,.0f} vs {old[key]:,.0f} ({new[key] / old[key]:.2f}x)")
+        print(f"  PSS after load: {new['pss_loaded_mb']:.0f} vs {old['pss_loaded_mb']:.0f} MB")
+    (OUT_DIR / "bench_api.json").write_text(json.dumps({"workers": args.workers, "commit": _commit(), "runs": runs}))
     return 0
 
 
