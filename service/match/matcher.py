@@ -142,6 +142,10 @@ class Matcher:
         self.index = index
         self.versions = versions
         self.context = Context(index.idf, index.comparer)
+        # Views other modules derive from these lists (text screening's), kept here so that the matcher cache
+        # pickles them with the index. Replaced whole, never mutated: a cache entry being written meanwhile
+        # sees the old mapping or the new one.
+        self.views: Mapping[str, object] = {}
 
     @classmethod
     def build(cls, snapshots: Iterable[Snapshot]) -> Matcher:

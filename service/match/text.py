@@ -24,7 +24,6 @@ from __future__ import annotations
 import math
 import re
 import threading
-import weakref
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -150,7 +149,6 @@ class _View:
         return self.idf(token) >= min_idf or self.df.get(token, 0) <= RARE_ON_FEW_NAMES
 
 
-_VIEWS: weakref.WeakKeyDictionary[Matcher, _View] = weakref.WeakKeyDictionary()
 _VIEW_LOCK = threading.Lock()
 
 
@@ -165,14 +163,14 @@ def prepare(matcher: Matcher) -> None:
 
 
 def _view(matcher: Matcher) -> _View:
-    view = _VIEWS.get(matcher)
-    if view is not None:
+    view = matcher.views.get("text")
+    if isinstance(view, _View):
         return view
     with _VIEW_LOCK:
-        view = _VIEWS.get(matcher)
-        if view is None:
+        view = matcher.views.get("text")
+        if not isinstance(view, _View):
             view = _build_view(matcher)
-            _VIEWS[matcher] = view
+            matcher.views = {**matcher.views, "text": view}  # replaced whole (see Matcher.views)
     return view
 
 

@@ -79,6 +79,15 @@ class MatcherCache(Generic[T]):
         if pending is not None:
             pending()
 
+    def finish_pending_in_thread(self) -> None:
+        """Write that entry from a thread (`saving`), as `get_or_build` does by default."""
+        pending, self.pending = self.pending, None
+        self.pending_lock = None
+        if pending is not None:
+            # not a daemon: a one-shot command finishing meanwhile waits for the entry (its next run loads it)
+            self.saving = threading.Thread(target=pending, name="matcher-cache-save")
+            self.saving.start()
+
     def finish_pending_in_child(self) -> int | None:
         """Write that entry from a forked child process, which releases the lock when the entry is whole and exits;
         returns its pid (None when nothing was pending). Pickling touches every object of the state: in a child,
@@ -211,12 +220,9 @@ class MatcherCache(Generic[T]):
             finally:
                 self._unlock(fh)
 
-        if not background:
-            self.pending, self.pending_lock = save_then_unlock, fh
-            return state, False
-        # not a daemon: a one-shot command finishing meanwhile waits for the entry (that is what its next run loads)
-        self.saving = threading.Thread(target=save_then_unlock, name="matcher-cache-save")
-        self.saving.start()
+        self.pending, self.pending_lock = save_then_unlock, fh
+        if background:
+            self.finish_pending_in_thread()
         return state, False
 
 

@@ -239,7 +239,8 @@ class Runtime:
             # loading it took longer than building (bench_startup), and writing an entry holds the interpreter
             # for about two seconds, which a serving worker's requests would wait out.
             cache = self.cache if current is None else None
-            state, cached = load_state(self.store, self.list_ids, cache)
+            # the entry is written once the text view is built too (below): a restart then loads both
+            state, cached = load_state(self.store, self.list_ids, cache, background=False)
             if state is None:
                 self.last_error = "no snapshot in the store for any configured list; run `sanctions sync`"
                 return False
@@ -257,6 +258,8 @@ class Runtime:
             # hook runs again for the view's objects (the server freezes them too; what it froze before is skipped)
             prepare_text(state.matcher)
             self._after_build()
+            if cache is not None:
+                cache.finish_pending_in_thread()
         return True
 
     def _reload_safely(self) -> None:
