@@ -53,6 +53,10 @@ READY_TIMEOUT_S = 120.0  # a replacement worker that does not serve by then is g
 RESPAWN_DELAY_S = 1.0  # a worker that keeps dying is restarted at most this often
 STOP_GRACE_S = 5.0  # beyond uvicorn's own graceful shutdown, before a worker is killed
 RETIRE_SIGNAL = signal.SIGUSR2  # to a replaced worker: finish the open connections' requests, then stop
+# How long a replaced worker answers requests on its open connections (each with `Connection: close`): clients
+# sending at least this often move over without a closed connection under them, and no request is answered from
+# the old lists later than this after the new worker serves.
+DRAIN_S = 2.0
 
 
 class _Closing:
@@ -450,7 +454,6 @@ class Supervisor:
         app = _Closing(create_app(self.worker_settings, preloaded=preloaded))
         config = uvicorn.Config(app, **self.uvicorn_options)
         server = uvicorn.Server(config)
-        drain_s = float(self.uvicorn_options.get("timeout_keep_alive", 5)) + 1.0
 
         async def serve() -> None:
             loop = asyncio.get_running_loop()
@@ -467,13 +470,13 @@ class Supervisor:
             if draining.is_set() and not task.done():
                 # Replaced: stop accepting (the socket stays open in the supervisor and the new worker), answer each
                 # open connection's next request with `Connection: close` so that the client's following one goes
-                # to the new worker, and stop once no connection is left (an idle one closes by itself after the
-                # keep-alive timeout). A graceful shutdown alone would close idle keep-alive connections at once,
-                # under a client that may be sending on one that very moment.
+                # to the new worker, and after DRAIN_S (or once no connection is left) shut down gracefully:
+                # requests in progress finish, idle connections are closed. Closing idle keep-alive connections at
+                # once would do it under clients that may be sending on one that very moment.
                 app.closing = True
                 for listener in server.servers:
                     listener.close()
-                deadline = loop.time() + drain_s
+                deadline = loop.time() + DRAIN_S
                 while server.server_state.connections and loop.time() < deadline and not task.done():
                     await asyncio.sleep(0.05)
                 server.should_exit = True

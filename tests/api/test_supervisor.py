@@ -45,7 +45,6 @@ class Served:
             "SANCTIONS_LISTS": LIST,
             "SANCTIONS_SYNC_ON_START": "false",
             "SANCTIONS_LOG_JSON": "true",
-            "SANCTIONS_KEEP_ALIVE_S": "2",
         }
         env.pop("SANCTIONS_API_KEYS", None)
         env.pop("SANCTIONS_REDIS_URL", None)
