@@ -117,6 +117,15 @@ def publish_change(store: EmbeddedStore, round_no: int) -> str:
     return version
 
 
+def settle(data: Path, timeout_s: float = 60.0) -> None:
+    """Wait until no matcher-cache entry is being written (its writer's pages are no part of the server's size),
+    then two seconds more (the text view, replaced workers finishing)."""
+    deadline = time.monotonic() + timeout_s
+    while any((data / "matcher-cache").glob(".tmp-*")) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(2.0)
+
+
 def run_setting(
     env: dict[str, str], data: Path, work: Path, cache: bool, rounds: int, name: str, code: Path = ROOT
 ) -> dict[str, Any]:
@@ -127,7 +136,7 @@ def run_setting(
     try:
         out["cold_s"] = server.wait_loaded(2)
         out["cold_loads"] = server.loads()
-        time.sleep(2.0)  # a cache entry being written, the text view being built
+        settle(data)
         out["pss_2_mb"] = server.pss_mb()
     finally:
         server.stop()
@@ -147,7 +156,7 @@ def run_setting(
             version = publish_change(store, r)
             server.started = time.monotonic()
             times.append(server.wait_loaded(2, version))
-        time.sleep(2.0)
+        settle(data)
         out["pss_2_after_changes_mb"] = server.pss_mb()
     finally:
         server.stop()
@@ -156,7 +165,7 @@ def run_setting(
     server = Server(env, work / f"{name}-one-worker.log", workers=1, code=code)
     try:
         server.wait_loaded(1)
-        time.sleep(2.0)
+        settle(data)
         out["pss_1_mb"] = server.pss_mb()
     finally:
         server.stop()

@@ -217,7 +217,9 @@ class Supervisor:
         generation: str | None = None
         try:
             generation = self.store.generation()
-            state, cached = load_state(self.store, self.list_ids, self.cache, background=False)
+            state, cached = load_state(
+                self.store, self.list_ids, self.cache, background=False, previous=self.preloaded.state
+            )
         except Exception as exc:
             # Boundary: a snapshot that cannot be loaded leaves the workers serving what they have (none at a
             # first start: /readyz says why); the same store generation is not tried again.

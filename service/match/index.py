@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -64,7 +64,10 @@ def deletions(token: str) -> list[str]:
 class Index:
     """Immutable after build; safe to read from many threads."""
 
-    def __init__(self, entities: Iterable[Entity]) -> None:
+    def __init__(self, entities: Iterable[Entity], analysed: Mapping[str, NormalizedName] | None = None) -> None:
+        """`analysed`: names as an earlier index analysed them (`analysed_names()`), reused instead of analysing
+        them again (analysis is a pure function of the text; a list change leaves nearly every name as it was)."""
+        analysed = analysed or {}
         self.entities: list[Entity] = list(entities)
         self.position: dict[str, int] = {e.id: i for i, e in enumerate(self.entities)}
         self.names: list[IndexedName] = []
@@ -79,7 +82,7 @@ class Index:
             seen: set[str] = set()
             learnable: list[NormalizedName] = []
             for name in entity.all_names():
-                norm = analyze(name.full)
+                norm = analysed.get(name.full) or analyze(name.full)
                 if not norm.tokens or norm.text in seen:
                     continue
                 seen.add(norm.text)
@@ -162,6 +165,10 @@ class Index:
     def idf(self, token: str) -> float:
         """Rarity of a token on the loaded lists: log(1 + names / names containing it); unseen = rarest."""
         return self._idf.get(token, self.max_idf)
+
+    def analysed_names(self) -> dict[str, NormalizedName]:
+        """Each indexed name's text and its analysis, for the next index to reuse."""
+        return {x.name.full: x.norm for x in self.names}
 
     def _retrieval_weight(self, norm: NormalizedName) -> float:
         return sum(self.idf(t) * _RETRIEVAL_CLASS_WEIGHT[c] for t, c in zip(norm.tokens, norm.classes, strict=True))

@@ -179,7 +179,7 @@ def _build_view(matcher: Matcher) -> _View:
     seen: set[str] = set()
     # the index analysed (nearly) every name already; a matcher loaded from the matcher cache would otherwise
     # analyse them all again, the analyser's memo being empty in that process (4 s instead of 1 s on all lists)
-    analysed = {x.name.full: x.norm for x in matcher.index.names}
+    analysed = matcher.index.analysed_names()
     for entity in matcher.index.entities:
         for name in entity.all_names():
             norm = analysed.get(name.full) or analyze(name.full)

@@ -46,9 +46,9 @@ class ServingState:
     loaded_at: float  # time.time()
 
 
-def build_state(snapshots: Sequence[Snapshot], generation: str) -> ServingState:
-    """A matcher over `snapshots` and the list versions it screens against."""
-    matcher = Matcher.build(snapshots)
+def build_state(snapshots: Sequence[Snapshot], generation: str, previous: ServingState | None = None) -> ServingState:
+    """A matcher over `snapshots` and the list versions it screens against (`previous`: see Matcher.build)."""
+    matcher = Matcher.build(snapshots, previous.matcher if previous is not None else None)
     lists = {
         s.list_id: ListInfo(
             id=s.list_id,
@@ -79,11 +79,17 @@ def data_dir_cache(data_dir: Path) -> MatcherCache[ServingState]:
 
 
 def load_state(
-    store: Store, list_ids: Sequence[str], cache: MatcherCache[ServingState] | None = None, *, background: bool = True
+    store: Store,
+    list_ids: Sequence[str],
+    cache: MatcherCache[ServingState] | None = None,
+    *,
+    background: bool = True,
+    previous: ServingState | None = None,
 ) -> tuple[ServingState | None, bool]:
     """A serving state over the last good snapshot of each of `list_ids` the store holds, taken from `cache` when a
     process on this data folder built it already: (the state, or None when the store holds none; from the cache).
-    `background=False`: a state built here is written to the cache only by `cache.finish_pending()`."""
+    `background=False`: a state built here is written to the cache only by `cache.finish_pending()`; `previous`: the
+    state serving now, whose name analysis a build reuses."""
     generation = store.generation()  # read before the snapshots: a publish in between is loaded next time
 
     def build() -> tuple[ServingState | None, bool]:
@@ -91,7 +97,7 @@ def load_state(
         if not snapshots:
             return None, False
         # a publish while the snapshots were read: serve what was read, but do not file it under `generation`
-        return build_state(snapshots, generation), store.generation() == generation
+        return build_state(snapshots, generation, previous), store.generation() == generation
 
     if cache is None:
         return build()[0], False
@@ -240,7 +246,7 @@ class Runtime:
             # for about two seconds, which a serving worker's requests would wait out.
             cache = self.cache if current is None else None
             # the entry is written once the text view is built too (below): a restart then loads both
-            state, cached = load_state(self.store, self.list_ids, cache, background=False)
+            state, cached = load_state(self.store, self.list_ids, cache, background=False, previous=current)
             if state is None:
                 self.last_error = "no snapshot in the store for any configured list; run `sanctions sync`"
                 return False

@@ -6,6 +6,7 @@ word's frequency on the lists decides, need the whole lists (`real_matcher`, ../
 from __future__ import annotations
 
 import gc
+from dataclasses import replace
 
 import pytest
 
@@ -275,3 +276,23 @@ def test_build_leaves_the_garbage_collector_as_it_found_it(enabled: bool) -> Non
         assert [h.entity_id for h in matcher.screen(Query(name="Ivan Petrov"))] == ["x:1"]
     finally:
         gc.enable() if was else gc.disable()
+
+
+def test_a_build_from_the_serving_matcher_reuses_its_analysis_and_answers_the_same(excerpt_matcher: Matcher) -> None:
+    """A list change is built with the serving matcher's name analysis: the same objects, the same answers."""
+    from tests.conftest import read_fixture_files
+    from tests.match.conftest import _snapshots
+
+    snapshots = _snapshots(read_fixture_files)
+    dropped = snapshots[0].entities[-1]
+    changed = [replace(snapshots[0], entities=snapshots[0].entities[:-1]), *snapshots[1:]]  # one entity delisted
+    fresh = Matcher.build(changed)
+    reused = Matcher.build(changed, previous=excerpt_matcher)
+    before = {x.name.full: x.norm for x in excerpt_matcher.index.names}
+    shared = [x for x in reused.index.names if before.get(x.name.full) is x.norm]
+    assert len(shared) == len(reused.index.names) > 100  # every name's analysis came from the serving matcher
+    assert reused.get(dropped.id) is None and excerpt_matcher.get(dropped.id) is not None
+    queries = [Query(name=x.name.full) for x in fresh.index.names[::7]]
+    assert queries
+    for q in queries:
+        assert [(h.entity_id, h.score) for h in reused.screen(q)] == [(h.entity_id, h.score) for h in fresh.screen(q)]
