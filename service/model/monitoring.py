@@ -82,5 +82,6 @@ class Event:
     created_at: str
     ref: str
     entity_id: str
-    body: dict[str, Any]  # {"id", "type", "created_at", "monitor": {"ref"}, "hit", "previous"?, "changes"?, "lists"}
+    # {"id", "type", "created_at", "monitor": {"ref"}, "hit", "previous"?, "changes"?, "reason"?, "lists"}
+    body: dict[str, Any]
     seq: int = 0  # position in the store's event log, once stored
