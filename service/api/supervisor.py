@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
 import gc
 import os
 import select
@@ -57,6 +58,19 @@ RETIRE_SIGNAL = signal.SIGUSR2  # to a replaced worker: finish the open connecti
 # sending at least this often move over without a closed connection under them, and no request is answered from
 # the old lists later than this after the new worker serves.
 DRAIN_S = 2.0
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _stop_with(parent: int) -> None:
+    """Have the kernel send this child SIGTERM when the supervisor dies (killed, out of memory), so that no worker
+    goes on serving, or holding the port, without it. prctl(PR_SET_PDEATHSIG) through ctypes: the maintained
+    binding (python-prctl) needs a compiler to install, and this is one call. Linux only."""
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0) != 0:
+            log.warning("server.no_parent_death_signal", errno=ctypes.get_errno())
+    if os.getppid() != parent:  # the supervisor died before the call above
+        os._exit(1)
 
 
 class _Closing:
@@ -97,6 +111,12 @@ def bind_sockets(host: str, port: int, count: int) -> list[socket.socket]:
         0
     ]
     reuse_port = sys.platform.startswith("linux")  # elsewhere SO_REUSEPORT does not spread connections
+    if reuse_port:
+        # A socket without SO_REUSEPORT cannot bind where anything listens: that refuses the address when another
+        # server has it, where the group below would silently join another `serve --workers` of the same user.
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # connections in TIME_WAIT are no listener
+            probe.bind(address)
     sockets: list[socket.socket] = []
     try:
         for _ in range(count if reuse_port else 1):
@@ -158,7 +178,11 @@ class Supervisor:
         from service.sources.manifest import load_manifests
         from service.wiring import matcher_cache_from, store_from
 
-        self._sockets = bind_sockets(self.host, self.port, self.count)  # an address in use fails here, first
+        try:
+            self._sockets = bind_sockets(self.host, self.port, self.count)
+        except OSError as exc:
+            log.error("server.cannot_listen", host=self.host, port=self.port, error=exc.strerror or str(exc))
+            return 1
         signal.signal(signal.SIGTERM, self._on_signal)
         signal.signal(signal.SIGINT, self._on_signal)
         if self.settings.sync_on_start:
@@ -422,6 +446,7 @@ class Supervisor:
 
     # --- the children -----------------------------------------------------------------------------------------
     def _fork(self, body: Callable[[], None], keep_fds: tuple[int, ...] = ()) -> int:
+        parent = os.getpid()
         pid = os.fork()
         if pid:
             return pid
@@ -430,6 +455,7 @@ class Supervisor:
             # The parent's handlers only set its own flags; a child handles its signals itself.
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
             signal.signal(signal.SIGINT, signal.SIG_DFL)
+            _stop_with(parent)
             for worker in self._children():
                 if worker.ready_fd >= 0 and worker.ready_fd not in keep_fds:
                     os.close(worker.ready_fd)

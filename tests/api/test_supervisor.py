@@ -250,3 +250,42 @@ def test_a_replaced_worker_answers_its_open_connections_before_it_closes_them(se
             sock.close()
     assert len(statuses) > 8 and set(statuses) == {200}, statuses
     assert closed_by_server >= 1  # at least one connection was on a replaced worker and was closed politely
+
+
+def test_a_second_server_on_the_same_port_is_refused_not_joined(served: Served, tmp_path: Path) -> None:
+    """SO_REUSEPORT would let a second `serve --workers` of the same user share the port and take half the
+    connections with its own settings: it must fail to start instead."""
+    env = {
+        **os.environ,
+        "SANCTIONS_DATA_DIR": str(served.data_dir),
+        "SANCTIONS_LISTS": LIST,
+        "SANCTIONS_LOG_JSON": "true",
+    }
+    env["SANCTIONS_SYNC_ON_START"] = "false"
+    second = subprocess.run(
+        [sys.executable, "-m", "service", "serve", "--port", str(served.port), "--workers", "2"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert second.returncode == 1, second.stderr[-2000:]
+    assert '"event":"server.cannot_listen"' in second.stderr and "in use" in second.stderr
+    with httpx.Client(base_url=served.base, timeout=10.0) as c:
+        assert c.get("/readyz").status_code == 200
+    assert len(served.events("server.worker_ready")) == 2  # the first server's workers, undisturbed
+
+
+def test_the_workers_stop_when_the_supervisor_is_killed(served: Served) -> None:
+    """A supervisor killed outright (SIGKILL, the out-of-memory killer) must not leave workers serving, or holding
+    the port, without it."""
+    workers = [e["pid"] for e in served.events("server.worker_ready")]
+    assert len(workers) == 2 and all(_alive(pid) for pid in workers)
+    served.proc.kill()
+    served.proc.wait(10)
+    deadline = time.monotonic() + 30
+    while any(_alive(pid) for pid in workers):
+        assert time.monotonic() < deadline, [pid for pid in workers if _alive(pid)]
+        time.sleep(0.1)
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"{served.base}/healthz", timeout=2.0)
