@@ -7,7 +7,8 @@ places, match, evidence). The golden queries are screened twice, the second time
 passes must agree: a memo that leaked one query's state into another would show there.
 Answers do not depend on the process's string hash seed (two uvicorn workers have different ones): `--seeds 1,2`
 runs the whole fingerprint once per seed, in child processes, and fails when they differ.
-Run: python -m bench.results_hash [--mirror DIR] [--seeds 1,2]
+`--rebuilt` fingerprints a matcher built from a previous one, as a list change builds it: it must print the same.
+Run: python -m bench.results_hash [--mirror DIR] [--seeds 1,2] [--rebuilt]
 """
 
 from __future__ import annotations
@@ -81,12 +82,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--mirror", type=Path, default=MIRROR)
     ap.add_argument("--seeds", help="comma-separated hash seeds: compare the fingerprint under each")
+    ap.add_argument(
+        "--rebuilt",
+        action="store_true",
+        help="fingerprint a matcher built as a list change builds it: from a previous one (reusing its analysis)",
+    )
     args = ap.parse_args(argv)
     if args.seeds:
         return across_seeds(args.seeds.split(","), args.mirror)
     snapshots, _skipped = load_snapshots(args.mirror, strict=True)
     t0 = time.perf_counter()
     matcher = Matcher.build(snapshots)
+    if args.rebuilt:
+        matcher = Matcher.build(snapshots, previous=matcher)
     print(f"built {len(matcher)} entities in {time.perf_counter() - t0:.2f} s", file=sys.stderr)
     queries = [c.query for c in read_golden(GOLDEN_CSV)]
     parts: dict[str, str] = {}
