@@ -93,7 +93,8 @@ def _start(
 
 
 def _wait_ready(base: str, proc: subprocess.Popen[bytes], workers: int, timeout_s: float = 300.0) -> dict[str, Any]:
-    """Ready when /readyz answers 200 several times in a row (each worker builds its own matcher)."""
+    """Ready when /readyz answers 200 several times in a row (a baseline's uvicorn workers each load their own
+    matcher, so one answering is not both)."""
     deadline = time.monotonic() + timeout_s
     streak = 0
     while time.monotonic() < deadline:

@@ -189,7 +189,7 @@ def load_python(ports: list[int], bodies: list[str], duration_s: float, connecti
 
 
 class Replica:
-    """A real `sanctions serve` process (with `workers` uvicorn workers), its output in `<log_dir>/<name>.log`."""
+    """A real `sanctions serve` process (with `workers` worker processes), its output in `<log_dir>/<name>.log`."""
 
     def __init__(self, env: dict[str, str], log_dir: Path, name: str, workers: int = 1, *, code: Path = ROOT) -> None:
         """`code`: the checkout whose `service` package runs (a worktree of an earlier commit for a baseline)."""

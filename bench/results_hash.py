@@ -5,7 +5,7 @@ limit 50, the evaluation's, which reaches further down the ranking) and compares
 (tests/match/pairs.csv) with `Matcher.compare`; prints a SHA-256 over each answer's (entity id, score rounded to 9
 places, match, evidence). The golden queries are screened twice, the second time with every cache warm, and the two
 passes must agree: a memo that leaked one query's state into another would show there.
-Answers do not depend on the process's string hash seed (two uvicorn workers have different ones): `--seeds 1,2`
+Answers do not depend on the process's string hash seed (two replicas have different ones): `--seeds 1,2`
 runs the whole fingerprint once per seed, in child processes, and fails when they differ.
 `--rebuilt` fingerprints a matcher built from a previous one, as a list change builds it: it must print the same.
 Run: python -m bench.results_hash [--mirror DIR] [--seeds 1,2] [--rebuilt]

@@ -1,7 +1,7 @@
 """Prometheus metrics: request latency by route, screenings, hits, matches, sync outcomes, list age and size, the
 audit trail (records stored, storage, spool depth, export watermark age, retention) and webhook deliveries.
 
-With several uvicorn workers each process counts on its own; `sanctions serve --workers N` sets
+With several worker processes each counts on its own; `sanctions serve --workers N` sets
 PROMETHEUS_MULTIPROC_DIR so that /metrics (answered by any worker) adds up every process's counters.
 """
 

@@ -11,7 +11,7 @@ from contextlib import suppress
 from datetime import UTC, datetime
 from pathlib import Path
 
-# Several processes (uvicorn workers, a CLI export) share one file; a writer waits this long for another's
+# Several processes (serve workers, a CLI export) share one file; a writer waits this long for another's
 # transaction before giving up (a group commit takes milliseconds, a pruning batch well under a second).
 BUSY_TIMEOUT_S = 10.0
 
