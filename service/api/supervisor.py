@@ -246,7 +246,7 @@ class Supervisor:
     def _load(self) -> bool:
         """Load the store's lists into `self.preloaded`; False when there was nothing new to load."""
         from service.match.text import prepare as prepare_text
-        from service.screening.runtime import Preloaded, load_state
+        from service.screening.runtime import NO_LISTS, Preloaded, load_state, log_loaded
 
         started = time.perf_counter()
         generation: str | None = None
@@ -266,7 +266,7 @@ class Supervisor:
                 self.preloaded = Preloaded(None, f"loading the lists failed: {exc}")
             return False
         if state is None:
-            self.preloaded = Preloaded(None, "no snapshot in the store for any configured list; run `sanctions sync`")
+            self.preloaded = Preloaded(None, NO_LISTS)
             return False
         prepare_text(state.matcher)  # the text view too, so that every worker shares it
         previous, self.preloaded = self.preloaded, Preloaded(state)
@@ -278,13 +278,7 @@ class Supervisor:
             gc.collect()
             _trim_heap()  # what the old state freed goes back to the system, not into the next workers' copy
         gc.freeze()
-        log.info(
-            "matcher.loaded",
-            lists={k: v.version for k, v in state.lists.items()},
-            entities=len(state.matcher),
-            source="cache" if cached else "built",
-            build_s=round(time.perf_counter() - started, 3),
-        )
+        log_loaded(state, cached=cached, started=started)
         return True
 
     def _finish_cache(self) -> None:

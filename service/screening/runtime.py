@@ -116,6 +116,21 @@ class Preloaded:
     error: str | None = None
 
 
+NO_LISTS = "no snapshot in the store for any configured list; run `sanctions sync`"  # /readyz's reason
+
+
+def log_loaded(state: ServingState, *, cached: bool, started: float) -> None:
+    """The `matcher.loaded` event (benchmarks and operators read it): list versions, size, source and seconds
+    since `started` (a time.perf_counter())."""
+    log.info(
+        "matcher.loaded",
+        lists={k: v.version for k, v in state.lists.items()},
+        entities=len(state.matcher),
+        source="cache" if cached else "built",
+        build_s=round(time.perf_counter() - started, 3),
+    )
+
+
 def iso_to_unix(iso: str | None) -> float | None:
     when = parse_timestamp(iso)
     return when.timestamp() if when is not None else None
@@ -248,18 +263,12 @@ class Runtime:
             # the entry is written once the text view is built too (below): a restart then loads both
             state, cached = load_state(self.store, self.list_ids, cache, background=False, previous=current)
             if state is None:
-                self.last_error = "no snapshot in the store for any configured list; run `sanctions sync`"
+                self.last_error = NO_LISTS
                 return False
             self._after_build()
             self.state = state  # the one swap
             self.last_error = None
-            log.info(
-                "matcher.loaded",
-                lists={k: v.version for k, v in state.lists.items()},
-                entities=len(state.matcher),
-                source="cache" if cached else "built",
-                build_s=round(time.perf_counter() - started, 3),
-            )
+            log_loaded(state, cached=cached, started=started)
             # the text view after the swap: names are screened meanwhile; a text request waits for the view. The
             # hook runs again for the view's objects (the server freezes them too; what it froze before is skipped)
             prepare_text(state.matcher)
