@@ -109,7 +109,6 @@ class _Closing:
 class _Worker:
     slot: int
     pid: int
-    generation: str | None
     ready_fd: int  # read end of the pipe the worker writes one byte to once it serves
     started: float
     ready: bool = False
@@ -326,8 +325,7 @@ class Supervisor:
             pid = self._fork(lambda: self._worker_main(slot, ready_w, preloaded), keep_fds=(ready_w,))
         finally:
             os.close(ready_w)
-        state = preloaded.state
-        return _Worker(slot, pid, state.generation if state else None, ready_r, time.monotonic())
+        return _Worker(slot, pid, ready_r, time.monotonic())
 
     def _wait_ready(self, worker: _Worker, timeout_s: float = READY_TIMEOUT_S) -> bool:
         """Wait until `worker` (a replacement in `starting`) serves; False when it died or timed out first."""

@@ -72,17 +72,16 @@ class MatcherCache(Generic[T]):
         self.pending: Callable[[], None] | None = None  # an entry built with background=False, not yet written
         self.pending_lock: BinaryIO | None = None  # its build lock, held until it is written
 
-    def finish_pending(self) -> None:
-        """Write the entry `get_or_build(..., background=False)` built, in this thread, and release its lock."""
-        pending, self.pending = self.pending, None
-        self.pending_lock = None
-        if pending is not None:
-            pending()
+    def _take_pending(self) -> tuple[Callable[[], None] | None, BinaryIO | None]:
+        """The entry waiting to be written and its lock, no longer pending here."""
+        pending, lock = self.pending, self.pending_lock
+        self.pending = self.pending_lock = None
+        return pending, lock
 
     def finish_pending_in_thread(self) -> None:
-        """Write that entry from a thread (`saving`), as `get_or_build` does by default."""
-        pending, self.pending = self.pending, None
-        self.pending_lock = None
+        """Write the entry `get_or_build(..., background=False)` built from a thread (`saving`), as `get_or_build`
+        does by default; the thread releases its lock when the entry is whole."""
+        pending, _ = self._take_pending()
         if pending is not None:
             # not a daemon: a one-shot command finishing meanwhile waits for the entry (its next run loads it)
             self.saving = threading.Thread(target=pending, name="matcher-cache-save")
@@ -93,10 +92,9 @@ class MatcherCache(Generic[T]):
         returns its pid (None when nothing was pending). Pickling touches every object of the state: in a child,
         the pages it copies on writing go when it exits, while this process's stay shared with the processes it
         forked before."""
-        pending, self.pending = self.pending, None
+        pending, lock = self._take_pending()
         if pending is None:
             return None
-        lock, self.pending_lock = self.pending_lock, None
         pid = os.fork()
         if pid == 0:  # pragma: no cover - runs in the child, measured by the tests through the entry it writes
             code = 1
@@ -194,8 +192,9 @@ class MatcherCache(Generic[T]):
         One process builds and writes the entry; the others wait for it and load the entry, which spares a core
         each. The builder returns as soon as it has built (its caller serves the new state) and writes the entry
         from a thread that releases the lock when the entry is whole (pickling takes about two seconds). With
-        `background=False` nothing is written yet: the caller runs `finish_pending()` when it chooses (a process that
-        forks must not fork while a thread holds the entry's lock: the children would hold it too)."""
+        `background=False` nothing is written yet: the caller runs `finish_pending_in_thread()` or
+        `finish_pending_in_child()` when it chooses (a process that forks must not fork while a thread holds the
+        entry's lock: the children would hold it too)."""
         state = self.load(key)
         if state is not None:
             return state, True

@@ -88,8 +88,8 @@ def load_state(
 ) -> tuple[ServingState | None, bool]:
     """A serving state over the last good snapshot of each of `list_ids` the store holds, taken from `cache` when a
     process on this data folder built it already: (the state, or None when the store holds none; from the cache).
-    `background=False`: a state built here is written to the cache only by `cache.finish_pending()`; `previous`: the
-    state serving now, whose name analysis a build reuses."""
+    `background=False`: a state built here is written to the cache only by `cache.finish_pending_in_thread()` or
+    `cache.finish_pending_in_child()`; `previous`: the state serving now, whose name analysis a build reuses."""
     generation = store.generation()  # read before the snapshots: a publish in between is loaded next time
 
     def build() -> tuple[ServingState | None, bool]:
