@@ -11,11 +11,13 @@ import argparse
 import gc
 import json
 import os
+import pickle
 import platform
 import random
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -32,6 +34,7 @@ from bench.common import GOLDEN_CSV, MIRROR, all_entities, load_snapshots, read_
 from service.match.matcher import Matcher
 from service.model import Query
 from service.settings import DEFAULT_THRESHOLD
+from service.store.encoding import decode_snapshot, encode_snapshot
 
 SEED = 11
 WARMUP = 200  # screenings before timing: first-touch costs (caches, lazy tables) are not steady state
@@ -153,8 +156,11 @@ def child(corpus: str, scale: int, baseline_queries: int, mirror: Path) -> dict[
         snapshots.append(synthetic_snapshot(real, scale))
         print(f"[{corpus}] synthesized {len(snapshots[-1].entities)} entities in {time.perf_counter() - t0:.1f} s",
               file=log)  # fmt: skip
+    # as a server gets them: through the store's snapshot encoding (orjson), not straight from the parsers
+    snapshots = [decode_snapshot(encode_snapshot(s)) for s in snapshots]
     entities = all_entities(snapshots)
     names = [n.full for e in entities for n in e.all_names()]
+    gc.collect()
     rss_data, _ = rss_mb()
     print(f"[{corpus}] {len(entities)} entities, {len(names)} names; building the matcher...", file=log)
     t0 = time.perf_counter()
@@ -165,6 +171,7 @@ def child(corpus: str, scale: int, baseline_queries: int, mirror: Path) -> dict[
     gc.collect()
     gc.freeze()
     rss_built, _ = rss_mb()
+    restart = measure_restart(matcher, corpus)
 
     queries = golden_queries()
     time_queries(matcher, queries[:WARMUP])
@@ -198,7 +205,53 @@ def child(corpus: str, scale: int, baseline_queries: int, mirror: Path) -> dict[
         "rss_peak_mb": peak_after,
         "index_mb": rss_built - rss_data,
         "baseline": base,
+        "restart": restart,
         "skipped": skipped,
+    }
+
+
+def measure_restart(matcher: Matcher, corpus: str) -> dict[str, Any]:
+    """What a restarted server costs: the built matcher pickled as the matcher cache keeps it, then loaded by a fresh
+    process (`--load`), which reports its load time and RSS before and after serving the golden queries. Unlike
+    rss_built, this RSS holds no garbage of parsing and building: it is what a serving process carries."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "matcher.pickle"
+        t0 = time.perf_counter()
+        with path.open("wb") as fh:
+            pickle.dump(matcher, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        dump_s = time.perf_counter() - t0
+        print(f"[{corpus}] pickled the matcher ({path.stat().st_size / 1e6:.0f} MB); loading it in a new process...",
+              file=sys.stderr)  # fmt: skip
+        root = Path(__file__).resolve().parent.parent
+        cmd = [sys.executable, "-m", "bench.bench_matcher", "--load", str(path)]
+        proc = subprocess.run(cmd, cwd=root, stdout=subprocess.PIPE, text=True, check=True)
+        out: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
+        out["dump_s"] = dump_s
+        out["pickle_mb"] = path.stat().st_size / 1e6
+        return out
+
+
+def load_child(path: Path) -> dict[str, Any]:
+    """In a fresh process: load a pickled matcher, then serve the golden queries, with RSS at each step."""
+    rss_start, _ = rss_mb()
+    t0 = time.perf_counter()
+    gc.disable()  # as the matcher cache loads an entry (collector_paused)
+    with path.open("rb") as fh:
+        matcher = pickle.load(fh)
+    gc.enable()
+    load_s = time.perf_counter() - t0
+    gc.collect()
+    gc.freeze()
+    rss_loaded, _ = rss_mb()
+    queries = golden_queries()
+    lat = time_queries(matcher, queries)
+    rss_served, _ = rss_mb()
+    return {
+        "load_s": load_s,
+        "rss_start_mb": rss_start,
+        "rss_loaded_mb": rss_loaded,
+        "rss_served_mb": rss_served,
+        "p50_ms": 1000 * statistics.median(lat),
     }
 
 
@@ -230,6 +283,11 @@ def report(r: dict[str, Any]) -> None:
           f"in 2 forked processes (aim >= 5,000)")  # fmt: skip
     print(f"  RSS                    {r['rss_built_mb']:.0f} MB after build (entities loaded {r['rss_entities_mb']:.0f}"
           f" MB, index +{r['index_mb']:.0f} MB), peak {r['rss_peak_mb']:.0f} MB (aim <= 400 MB)")  # fmt: skip
+    rs = r["restart"]
+    print(f"  restart from a pickle  {rs['pickle_mb']:.0f} MB written in {rs['dump_s']:.2f} s, loaded in "
+          f"{rs['load_s']:.2f} s; RSS {rs['rss_start_mb']:.0f} MB after imports, {rs['rss_loaded_mb']:.0f} MB "
+          f"loaded, {rs['rss_served_mb']:.0f} MB after serving the golden queries once (p50 {rs['p50_ms']:.3f} ms "
+          "cold)")  # fmt: skip
     print(f"  brute-force WRatio     p50 {b['p50_ms']:.1f} ms  p99 {b['p99_ms']:.1f} ms over {b['queries']} name "
           f"queries: {b['p50_ms'] / r['name_p50_ms']:.0f}x the matcher's p50")  # fmt: skip
 
@@ -242,7 +300,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--skip-synthetic", action="store_true")
     ap.add_argument("--mirror", type=Path, default=MIRROR)
     ap.add_argument("--child", choices=["real", "synthetic"], help=argparse.SUPPRESS)
+    ap.add_argument("--load", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    if args.load:
+        print(json.dumps(load_child(args.load)))
+        return 0
     if args.child:
         print(json.dumps(child(args.child, args.scale, args.baseline_queries, args.mirror)))
         return 0
@@ -269,6 +331,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"  throughput   {syn['batch1_per_s'] / real['batch1_per_s']:.2f}x (1 process)")
     print(f"  RSS          {syn['rss_built_mb'] / real['rss_built_mb']:.1f}x ({real['rss_built_mb']:.0f} -> "
           f"{syn['rss_built_mb']:.0f} MB); index alone {syn['index_mb'] / max(real['index_mb'], 1):.1f}x")  # fmt: skip
+    print(f"  served RSS   {syn['restart']['rss_served_mb'] / real['restart']['rss_served_mb']:.1f}x "
+          f"({real['restart']['rss_served_mb']:.0f} -> {syn['restart']['rss_served_mb']:.0f} MB, loaded from a "
+          "pickle)")  # fmt: skip
     print(f"  brute force  p50 {syn['baseline']['p50_ms'] / real['baseline']['p50_ms']:.1f}x")
     return 0
 

