@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import groupby
+from itertools import groupby, pairwise
 from typing import Literal
 
 from rapidfuzz.distance import OSA
@@ -609,12 +609,14 @@ _NOTHING_SHARED = NameScore(0.0, "token_alignment", "")
 
 def _shares_joined(q: NormalizedName, c: NormalizedName) -> bool:
     """Two adjacent tokens of one name are one token of the other ("abdul rahman" / "abdulrahman")."""
+    # The pairs are joined here rather than kept with each name: kept, they were a third of the listed names'
+    # memory (a new string for every two adjacent tokens); joined, they cost about 0.1 microsecond a pair.
     ct, qt = c.tokens, q.tokens
-    for p in q.joined_pairs:
-        if p in ct:
+    for a, b in pairwise(qt):
+        if a + b in ct:
             return True
-    for p in c.joined_pairs:  # noqa: SIM110 - a plain loop: this runs for every candidate name
-        if p in qt:
+    for a, b in pairwise(ct):  # noqa: SIM110 - a plain loop: this runs for every candidate name
+        if a + b in qt:
             return True
     return False
 

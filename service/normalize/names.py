@@ -21,7 +21,7 @@ import unicodedata
 from dataclasses import dataclass
 from enum import IntEnum
 from functools import lru_cache
-from itertools import groupby, pairwise, product
+from itertools import groupby, product
 from sys import intern
 
 import ftfy
@@ -465,7 +465,6 @@ class NormalizedName:
     script: str = "Latn"  # dominant script (ISO 15924)
     native: tuple[str, ...] = ()  # units in that script when it is one of NATIVE_SCRIPTS (see `native_units`)
     pinyin: bool = False  # a Chinese name in Hanyu Pinyin (see `is_pinyin_name`)
-    joined_pairs: tuple[str, ...] = ()  # each two adjacent tokens written as one ("abdul rahman" -> "abdulrahman")
 
 
 # Equal class patterns share one tuple (a few hundred on the lists); bounded, as queries can make new ones.
@@ -500,7 +499,7 @@ def analyze(text: str) -> NormalizedName:
         if c != TokenClass.HONORIFIC and not (c == TokenClass.LEGAL and LEGAL_FORMS[t] in _CORPORATE_FORMS)
     )
     return NormalizedName(
-        text=norm,
+        text=intern(norm),  # a one-word name's text is then its token
         tokens=toks,
         classes=_shared_pattern(classes),
         compact=intern(compact),
@@ -508,5 +507,4 @@ def analyze(text: str) -> NormalizedName:
         script=script,
         native=tuple(map(intern, native_units(text, script))),
         pinyin=is_pinyin_name(toks, classes),
-        joined_pairs=tuple(intern(a + b) for a, b in pairwise(toks)),
     )
