@@ -64,6 +64,21 @@ def deletions(token: str) -> list[str]:
     return [token[:i] + token[i + 1 :] for i in range(len(token))]
 
 
+# A neighbour table's value: the one token under that key (nine keys in ten), or the tokens. A tuple of one costs
+# 64 bytes, 18 MB at 10x the lists for the deletion keys alone.
+Tokens = str | tuple[str, ...]
+
+
+def _tables(lists: Mapping[str, list[str]]) -> dict[str, Tokens]:
+    return {k: v[0] if len(v) == 1 else tuple(v) for k, v in lists.items()}
+
+
+def _each(found: Tokens | None) -> tuple[str, ...]:
+    if found is None:
+        return ()
+    return (found,) if isinstance(found, str) else found
+
+
 class Index:
     """Immutable after build; safe to read from many threads."""
 
@@ -161,9 +176,9 @@ class Index:
             if MIN_DELETE_TOKEN_LEN <= len(token) <= MAX_DELETE_TOKEN_LEN and not joined_only:
                 for d in deletions(token):
                     by_deletion[d].append(token)
-        self.by_skeleton = {k: tuple(v) for k, v in by_skeleton.items()}
-        self.by_unarticled = {k: tuple(v) for k, v in by_unarticled.items()}
-        self.by_deletion = {k: tuple(v) for k, v in by_deletion.items()}
+        self.by_skeleton = _tables(by_skeleton)
+        self.by_unarticled = _tables(by_unarticled)
+        self.by_deletion = _tables(by_deletion)
         self._neighbours: dict[tuple[str, bool], dict[str, float]] = {}
         self._weighted_neighbours: dict[tuple[str, bool], tuple[np.ndarray, np.ndarray]] = {}
         self.linked_from: dict[int, list[tuple[int, str]]] = defaultdict(list)  # target -> (source, relation)
@@ -243,12 +258,12 @@ class Index:
             found[token] = 1.0
         if len(token) == MIN_DELETE_TOKEN_LEN - 1 and token.isalpha():
             # a three-letter query token may be a longer listed token missing a letter ("koi" for "koti")
-            for cand in self.by_deletion.get(token, ()):
+            for cand in _each(self.by_deletion.get(token)):
                 found.setdefault(cand, OSA.normalized_similarity(token, cand))
         if len(token) >= MIN_DELETE_TOKEN_LEN and not token.isdigit():
             keys = [token, *deletions(token)]
             for key in keys:
-                for cand in self.by_deletion.get(key, ()):
+                for cand in _each(self.by_deletion.get(key)):
                     if cand not in found:
                         sim = OSA.normalized_similarity(token, cand)
                         if sim >= NEIGHBOUR_MIN_SIMILARITY:
@@ -257,7 +272,7 @@ class Index:
                 found[cand] = OSA.normalized_similarity(token, cand)
         if len(token) > 4 and token[:2] in _ARTICLES and token[2:] in known:
             found.setdefault(token[2:], 0.9)  # "elhalim" for "el halim" / "halim"
-        for cand in self.by_unarticled.get(token, ()):
+        for cand in _each(self.by_unarticled.get(token)):
             found.setdefault(cand, 0.9)  # "halim" for "elhalim"
         # Only the script makes a token abjad (a Latin token without vowels is an acronym such as HMS); abjad
         # transliterations ("smh" for Usama) have short skeletons, and the skeleton is how they match.
@@ -268,7 +283,7 @@ class Index:
                 found.setdefault(cand, VARIANT_SIMILARITY)
         for sk in abjad_skeletons(token) if abjad else skeletons(token):
             if len(sk) >= MIN_SKELETON_LEN or (len(sk) == 2 and abjad):
-                for cand in self.by_skeleton.get(sk, ()):
+                for cand in _each(self.by_skeleton.get(sk)):
                     found.setdefault(cand, ABJAD_SKELETON_SIMILARITY if abjad else PHONETIC_SIMILARITY)
         return found
 
