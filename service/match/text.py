@@ -136,13 +136,21 @@ class _View:
 
     n_names: int = 0
     df: dict[str, int] = field(default_factory=dict)  # token -> listed names containing it
-    by_key: dict[str, tuple[int, ...]] = field(default_factory=dict)  # token or skeleton -> listed name numbers
-    names: list[tuple[NormalizedName, str, EntityKind]] = field(default_factory=list)  # number -> name, as listed
+    # token or skeleton -> listed name numbers (the number itself when there is one: a tuple of one is 56 bytes)
+    by_key: dict[str, int | tuple[int, ...]] = field(default_factory=dict)
+    # by name number: the name analysed, as listed, and its entity's kind (three lists, not a tuple per name)
+    norms: list[NormalizedName] = field(default_factory=list)
+    raws: list[str] = field(default_factory=list)
+    kinds: list[EntityKind] = field(default_factory=list)
     exact_kinds: dict[str, frozenset[EntityKind]] = field(default_factory=dict)  # normalized name -> entity kinds
     cjk: dict[str, list[str]] = field(default_factory=dict)  # first two characters -> listed CJK-script names
 
     def idf(self, token: str) -> float:
         return math.log(1 + self.n_names / self.df.get(token, 1))
+
+    def numbers(self, key: str) -> tuple[int, ...]:
+        found = self.by_key.get(key, ())
+        return (found,) if isinstance(found, int) else found
 
     def is_rare(self, token: str, min_idf: float) -> bool:
         """IDF at least `min_idf`, or on at most RARE_ON_FEW_NAMES listed names (small lists)."""
@@ -193,18 +201,20 @@ def _build_view(matcher: Matcher) -> _View:
                 if len(compact) >= MIN_CJK_NAME_CHARS and compact not in seen:
                     seen.add(compact)
                     view.cjk.setdefault(compact[:2], []).append(compact)
-            ni = len(view.names)
-            view.names.append((norm, name.full, entity.kind))
+            ni = len(view.norms)
+            view.norms.append(norm)
+            view.raws.append(name.full)
+            view.kinds.append(entity.kind)
             for tok in set(norm.tokens):
                 view.df[tok] = view.df.get(tok, 0) + 1
             for tok, cls in zip(norm.tokens, norm.classes, strict=True):
                 if cls in (TokenClass.NORMAL, TokenClass.PATRONYMIC):
                     for key in _keys(tok):
                         by_key.setdefault(key, set()).add(ni)
-    view.n_names = len(view.names)
-    # kept as tuples and shared frozensets, not sets: a set costs 216 bytes at least, and these were 43 MB of the
-    # view's 53 MB on the real lists (and of the time to load it from the matcher cache)
-    view.by_key = {k: tuple(sorted(v)) for k, v in by_key.items()}
+    view.n_names = len(view.norms)
+    # kept as numbers, tuples and shared frozensets, not sets: a set costs 216 bytes at least, and these were 43 MB
+    # of the view's 53 MB on the real lists (and of the time to load it from the matcher cache)
+    view.by_key = {k: next(iter(v)) if len(v) == 1 else tuple(sorted(v)) for k, v in by_key.items()}
     kind_sets: dict[frozenset[EntityKind], frozenset[EntityKind]] = {}
     view.exact_kinds = {k: kind_sets.setdefault(fs, fs) for k, v in exact_kinds.items() if (fs := frozenset(v))}
     return view
@@ -479,7 +489,7 @@ def _worth_screening(view: _View, words: list[str], norm: NormalizedName, ordina
     the scorer is asked only about spans that can become mentions."""
     if len(words) == 1:
         return view.is_rare(words[0], MIN_SINGLE_WORD_IDF) and any(k in view.by_key for k in _keys(words[0]))
-    postings = sorted((set().union(*(view.by_key.get(k, ()) for k in _keys(w))) for w in words), key=len)
+    postings = sorted((set().union(*(view.numbers(k) for k in _keys(w))) for w in words), key=len)
     shared = postings[0]
     for other in postings[1:]:
         shared = shared & other
@@ -488,8 +498,7 @@ def _worth_screening(view: _View, words: list[str], norm: NormalizedName, ordina
     if len(shared) > MAX_PRECHECKED_NAMES:
         return True  # words this common: the scorer's own retrieval is cheaper than checking them all here
     return any(
-        _strong_enough(view, norm, ordinary, listed, raw=raw, kind=kind)
-        for listed, raw, kind in (view.names[ni] for ni in shared)
+        _strong_enough(view, norm, ordinary, view.norms[ni], raw=view.raws[ni], kind=view.kinds[ni]) for ni in shared
     )
 
 

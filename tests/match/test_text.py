@@ -203,4 +203,4 @@ def test_the_text_view_reuses_the_index_analysis_and_is_the_same(excerpt_matcher
     assert reused.n_names == analysed.n_names > 0
     assert reused.df == analysed.df and reused.by_key == analysed.by_key and reused.cjk == analysed.cjk
     assert reused.exact_kinds == analysed.exact_kinds
-    assert reused.names == analysed.names
+    assert reused.norms == analysed.norms and reused.raws == analysed.raws and reused.kinds == analysed.kinds
