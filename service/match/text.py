@@ -31,7 +31,7 @@ from functools import lru_cache
 from rapidfuzz.distance import OSA
 
 from service.match.matcher import Matcher
-from service.match.text_vocab import is_ordinary_token, is_title_word, stop_words_for
+from service.match.text_vocab import Vocabulary, adopt, is_ordinary_token, is_title_word, stop_words_for, vocabulary
 from service.model import EntityKind, Evidence, Hit, Query
 from service.normalize.countries import to_country_code
 from service.normalize.identifiers import canonical, imo_check_digit_ok, looks_like_tail_number
@@ -144,6 +144,9 @@ class _View:
     kinds: list[EntityKind] = field(default_factory=list)
     exact_kinds: dict[str, frozenset[EntityKind]] = field(default_factory=dict)  # normalized name -> entity kinds
     cjk: dict[str, list[str]] = field(default_factory=dict)  # first two characters -> listed CJK-script names
+    # prose's own words, kept here so that a view loaded from the matcher cache brings them instead of a process
+    # analysing them again (text_vocab.vocabulary)
+    vocabulary: Vocabulary | None = None
 
     def idf(self, token: str) -> float:
         return math.log(1 + self.n_names / self.df.get(token, 1))
@@ -173,6 +176,8 @@ def prepare(matcher: Matcher) -> None:
 def _view(matcher: Matcher) -> _View:
     view = matcher.views.get("text")
     if isinstance(view, _View):
+        if view.vocabulary is not None:
+            adopt(view.vocabulary)
         return view
     with _VIEW_LOCK:
         view = matcher.views.get("text")
@@ -183,7 +188,7 @@ def _view(matcher: Matcher) -> _View:
 
 
 def _build_view(matcher: Matcher) -> _View:
-    view = _View()
+    view = _View(vocabulary=vocabulary())
     seen: set[str] = set()
     by_key: dict[str, set[int]] = {}
     exact_kinds: dict[str, set[EntityKind]] = {}

@@ -40,7 +40,7 @@ KEEP = 3  # entries kept per folder: the one served, the one before (a replica s
 SUFFIX = ".matcher"
 STALE_TMP_S = 600.0
 # What the built index depends on besides this package's own code.
-_LIBRARIES = ("rapidfuzz", "numpy", "anyascii", "ftfy", "pycountry")
+_LIBRARIES = ("rapidfuzz", "numpy", "anyascii", "ftfy", "pycountry", "stopwordsiso")
 
 T = TypeVar("T")
 

@@ -204,3 +204,24 @@ def test_the_text_view_reuses_the_index_analysis_and_is_the_same(excerpt_matcher
     assert reused.df == analysed.df and reused.by_key == analysed.by_key and reused.cjk == analysed.cjk
     assert reused.exact_kinds == analysed.exact_kinds
     assert reused.norms == analysed.norms and reused.raws == analysed.raws and reused.kinds == analysed.kinds
+
+
+def test_a_cached_view_brings_the_prose_vocabulary(excerpt_matcher: Matcher, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A process that loads the matcher (and its text view) from the cache takes the vocabulary of ordinary words
+    from the view instead of analysing 10,000 words again; it is the one a fresh build makes."""
+    import pickle
+
+    from service.match import text as text_module
+    from service.match import text_vocab
+
+    text_module.prepare(excerpt_matcher)
+    cached = pickle.loads(pickle.dumps(excerpt_matcher))
+    held: dict[str, text_vocab.Vocabulary] = {}
+    monkeypatch.setattr(text_vocab, "_HELD", held)  # this process as if it had just started
+    text_module.prepare(cached)
+    view = cached.views["text"]
+    assert isinstance(view, text_module._View) and view.vocabulary is not None
+    assert held["vocabulary"] is view.vocabulary
+    assert view.vocabulary == text_vocab.Vocabulary(*text_vocab._build())
+    assert len(view.vocabulary.ordinary["Latn"]) > 1000 and "the" in view.vocabulary.ordinary["Latn"]
+    assert text_vocab.is_ordinary_token.__wrapped__("the", "Latn")  # answered from the adopted vocabulary
