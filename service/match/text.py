@@ -195,13 +195,14 @@ def _build_view(matcher: Matcher) -> _View:
     # the index analysed (nearly) every name already; a matcher loaded from the matcher cache would otherwise
     # analyse them all again, the analyser's memo being empty in that process (4 s instead of 1 s on all lists)
     analysed = matcher.index.analysed_names()
+    keys_of: dict[str, tuple[str, ...]] = {}  # a token's keys, once per token rather than once per name it is in
     for entity in matcher.index.entities:
         for name in entity.all_names():
             norm = analysed.get(name.full) or analyze(name.full)
             if not norm.tokens:
                 continue
             exact_kinds.setdefault(norm.text, set()).add(entity.kind)
-            if any(char_script(ch) in _CJK_SCRIPTS for ch in name.full):
+            if not name.full.isascii() and any(char_script(ch) in _CJK_SCRIPTS for ch in name.full):
                 compact = "".join(ch for ch in name.full if char_script(ch) in _CJK_SCRIPTS)
                 if len(compact) >= MIN_CJK_NAME_CHARS and compact not in seen:
                     seen.add(compact)
@@ -214,7 +215,10 @@ def _build_view(matcher: Matcher) -> _View:
                 view.df[tok] = view.df.get(tok, 0) + 1
             for tok, cls in zip(norm.tokens, norm.classes, strict=True):
                 if cls in (TokenClass.NORMAL, TokenClass.PATRONYMIC):
-                    for key in _keys(tok):
+                    keys = keys_of.get(tok)
+                    if keys is None:
+                        keys = keys_of[tok] = _keys(tok)
+                    for key in keys:
                         by_key.setdefault(key, set()).add(ni)
     view.n_names = len(view.norms)
     # kept as numbers, tuples and shared frozensets, not sets: a set costs 216 bytes at least, and these were 43 MB
