@@ -23,6 +23,7 @@ from service.model.entity import (
     SourceRecord,
 )
 from service.model.monitoring import AlertState, Decision, DecisionKind, Event, EventType, Monitor, MonitorHit
+from service.model.packed import packed
 from service.model.status import ListStatus, SnapshotDiff, SyncState
 
 
@@ -139,7 +140,8 @@ def entity_from_dict(d: Mapping[str, Any]) -> Entity:
     """The entity of `d`. Values that many entities repeat (list ids, scripts, programmes, countries, labels, source
     field values, parts of names) are interned, so that each is one string in memory rather than one per entity:
     on the real lists 400,000 strings hold 225,000 values. A full name or an id is left as it is: it is rarely
-    repeated, and interning costs a table entry."""
+    repeated, and interning costs a table entry. The source record's fields and the properties, which only showing
+    the entity reads, are kept packed (service.model.packed)."""
     src = d.get("source")
     return Entity(
         id=d["id"],
@@ -186,12 +188,12 @@ def entity_from_dict(d: Mapping[str, Any]) -> Entity:
             Link(relation=intern(lk["relation"]), name=_i(lk["name"]), target_id=_i(lk.get("target_id")))
             for lk in d.get("links", ())
         ),
-        properties={k: _i(v) for k, v in d.get("properties", {}).items()},
+        properties=packed(d.get("properties", {})),
         source=SourceRecord(
             list_id=intern(src["list_id"]),
             upstream_id=src["upstream_id"],
             version=_i(src.get("version", "")),
-            fields={k: _i(v) for k, v in src.get("fields", {}).items()},
+            fields=packed(src.get("fields", {})),
         )
         if src
         else None,
