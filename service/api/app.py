@@ -6,7 +6,6 @@ Domain errors become HTTP statuses in one table (`ERROR_STATUS`); anything unexp
 
 from __future__ import annotations
 
-import gc
 import uuid
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
@@ -22,6 +21,7 @@ from service.api.auth import KeyRing
 from service.api.deps import AppContext, json_response
 from service.api.docs import make_router as docs_router
 from service.api.errors import status_for
+from service.api.heap import freeze_heap, refreeze_heap
 from service.api.logs import configure_logging
 from service.api.metrics import Metrics
 from service.api.middleware import RequestGuard
@@ -70,14 +70,6 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
 
 async def _unexpected(request: Request, exc: Exception) -> Response:
     return _internal_error(exc)
-
-
-def freeze_heap() -> None:
-    """Process policy after a matcher build: the index is millions of long-lived objects, and a full collection
-    scanning them landed in some screening now and then (0.4-1.1 s, bench_matcher); frozen, the collector skips
-    them. Set here, in the composition root, because it is a decision about the whole process."""
-    gc.collect()
-    gc.freeze()
 
 
 def make_sync_fn(
@@ -200,6 +192,7 @@ def create_app(
             poll_s=reload_poll_s,
             on_reload=on_reload,
             after_build=freeze_heap,
+            after_swap=refreeze_heap,
             cache=matcher_cache_from(settings),
             preloaded=preloaded,
         )

@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 
+from service.api.heap import refreeze_heap
 from service.errors import ServiceError
 from service.settings import Settings
 
@@ -59,17 +60,6 @@ RETIRE_SIGNAL = signal.SIGUSR2  # to a replaced worker: finish the open connecti
 # the old lists later than this after the new worker serves.
 DRAIN_S = 2.0
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
-
-
-def _trim_heap() -> None:
-    """glibc's malloc_trim(0): return the free memory of the C heap to the system (51 MB of a replaced state's, in
-    4 ms). Through ctypes: no maintained binding; elsewhere than glibc, nothing."""
-    try:
-        libc = ctypes.CDLL(None)
-        trim = libc.malloc_trim
-    except (OSError, AttributeError):
-        return
-    trim(0)
 
 
 def _stop_with(parent: int) -> None:
@@ -273,10 +263,9 @@ class Supervisor:
         # pages of the index. After a change the old state's cycles are freed first (a full collection, 0.4 s).
         if previous.state is not None:
             del previous
-            gc.unfreeze()
-            gc.collect()
-            _trim_heap()  # what the old state freed goes back to the system, not into the next workers' copy
-        gc.freeze()
+            refreeze_heap()  # what the old state freed goes back to the system, not into the next workers' copy
+        else:
+            gc.freeze()
         log_loaded(state, cached=cached, started=started)
         return True
 

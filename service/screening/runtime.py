@@ -212,14 +212,17 @@ class Runtime:
         poll_s: float = RELOAD_POLL_S,
         on_reload: Callable[[str], None] = lambda _: None,
         after_build: Callable[[], None] = lambda: None,
+        after_swap: Callable[[], None] = lambda: None,
         cache: MatcherCache[ServingState] | None = None,
         preloaded: Preloaded | None = None,
     ) -> None:
         """`after_build` runs after each new matcher is built or loaded, before it is swapped in, and again once its
         text view is built: process policy of the composition root (the server freezes the garbage collector's view
-        of the new index there). `cache`: where built matchers are kept for the next process on this data folder
-        (None: build every time). `preloaded`: the state a supervising process loaded before it forked this one;
-        such a process never loads lists itself: the supervisor replaces it when new ones are published."""
+        of the new index there). `after_swap` runs instead of the second when the new state replaced one, once
+        nothing here holds the old one (the server collects it there: frozen, it would never be). `cache`: where
+        built matchers are kept for the next process on this data folder (None: build every time). `preloaded`:
+        the state a supervising process loaded before it forked this one; such a process never loads lists itself:
+        the supervisor replaces it when new ones are published."""
         self.store = store
         self.cache = cache
         self.manifests = dict(manifests)
@@ -236,6 +239,7 @@ class Runtime:
         self._poll_s = poll_s
         self._on_reload = on_reload
         self._after_build = after_build
+        self._after_swap = after_swap
         self._reload_lock = threading.Lock()
         self._stop = threading.Event()
         self._wake = threading.Event()  # set by the store's change notification (Redis pub/sub) and by stop()
@@ -272,7 +276,9 @@ class Runtime:
             # the text view after the swap: names are screened meanwhile; a text request waits for the view. The
             # hook runs again for the view's objects (the server freezes them too; what it froze before is skipped)
             prepare_text(state.matcher)
-            self._after_build()
+            replaced = current is not None
+            del current  # the replaced state: nothing here may hold it when the hook collects
+            (self._after_swap if replaced else self._after_build)()
             if cache is not None:
                 cache.finish_pending_in_thread()
         return True
