@@ -50,7 +50,7 @@ if TYPE_CHECKING:
 
 log = structlog.get_logger("service.api")
 
-POLL_S = 1.0  # how often the supervisor reads the store's generation (a file stat or one Redis GET)
+POLL_S = 0.25  # how often the supervisor reads the store's generation (a few small file reads or one Redis GET)
 READY_TIMEOUT_S = 120.0  # a replacement worker that does not serve by then is given up (the old one stays)
 RESPAWN_DELAY_S = 1.0  # a worker that keeps dying is restarted at most this often
 STOP_GRACE_S = 5.0  # beyond uvicorn's own graceful shutdown, before a worker is killed
@@ -230,7 +230,7 @@ class Supervisor:
         state = self.preloaded.state
         if generation is None or generation == (state.generation if state is not None else None):
             return False
-        return generation != self._failed_generation  # a version that failed to load is not tried every second
+        return generation != self._failed_generation  # a version that failed to load is not tried again
 
     def _load(self) -> bool:
         """Load the store's lists into `self.preloaded`; False when there was nothing new to load."""
