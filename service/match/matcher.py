@@ -188,9 +188,10 @@ class Matcher:
         idx = self.index
         # candidate entity -> the names retrieval found for it
         found: dict[int, set[int]] = {}
+        entity_of = idx.names.entity
         for qn in prepared.names:
             for ni in idx.candidates(qn.norm, CANDIDATE_NAMES_ABJAD if qn.norm.abjad else CANDIDATE_NAMES):
-                found.setdefault(idx.names[ni].entity, set()).add(ni)
+                found.setdefault(entity_of[ni], set()).add(ni)
         id_hits: dict[int, list[tuple[str, Identifier]]] = {}
         for value, keys in prepared.identifiers + prepared.guessed_identifiers:
             for key in sorted(keys):
