@@ -88,6 +88,17 @@ class MatcherCache(Generic[T]):
             self.saving = threading.Thread(target=pending, name="matcher-cache-save")
             self.saving.start()
 
+    def has(self, key: str) -> bool:
+        return self._path(key).is_file()
+
+    def finish_pending_here(self) -> None:
+        """Write that entry in this process, now, and release its lock (a builder child that exits right after)."""
+        pending, lock = self._take_pending()
+        if pending is not None:
+            pending()
+        elif lock is not None:
+            self._unlock(lock)
+
     def finish_pending_in_child(self) -> int | None:
         """Write that entry from a forked child process, which releases the lock when the entry is whole and exits;
         returns its pid (None when nothing was pending). Pickling touches every object of the state: in a child,

@@ -167,8 +167,11 @@ def test_list_change_replaces_the_workers_while_keep_alive_clients_send(served: 
             body = httpx.post(f"{served.base}/v1/screen", json={"name": name}, timeout=10.0).json()
             assert any(h["name"] == name and h["list_version"] == version and h["match"] for h in body["hits"]), body
         assert c.get("/readyz").json()["lists"][LIST] == version
-    # One load for the change, in the supervisor; the workers load nothing themselves.
+    # One load for the change, in the supervisor; the workers load nothing themselves. Each state (the first and the
+    # change) was built by a child of the supervisor, which wrote it to the matcher cache for the supervisor to load.
     assert len(served.events("matcher.loaded")) == 2
+    assert len(served.events("matcher.built_in_child")) == 2 and not served.events("matcher.child_build_failed")
+    assert len(list((served.data_dir / "matcher-cache").glob("*.matcher"))) == 2
 
 
 def test_a_worker_that_dies_is_replaced(served: Served) -> None:
