@@ -18,7 +18,7 @@ import structlog
 from service.errors import ServiceError, StoreError
 from service.match.matcher import Matcher
 from service.match.text import prepare as prepare_text
-from service.model import ListInfo, ListStatus, Snapshot
+from service.model import Entity, ListInfo, ListStatus, Snapshot
 from service.normalize.dates import parse_timestamp
 from service.screening.matcher_cache import MatcherCache
 from service.sources.manifest import ListManifest
@@ -60,6 +60,24 @@ def build_state(snapshots: Sequence[Snapshot], generation: str, previous: Servin
         for s in snapshots
     }
     return ServingState(matcher, lists, generation, time.time())
+
+
+def snapshots_of(state: ServingState) -> list[Snapshot]:
+    """The snapshots `state` was built from, made again from its own entities (nothing decoded, nothing copied): for
+    `Store.seed_snapshots` when the state came from the matcher cache."""
+    by_list: dict[str, list[Entity]] = {list_id: [] for list_id in state.lists}
+    for entity in state.matcher.index.entities:
+        by_list.setdefault(entity.list_id, []).append(entity)
+    return [
+        Snapshot(
+            list_id=list_id,
+            version=info.version or "",
+            entities=tuple(by_list.get(list_id, ())),
+            published_at=info.published_at,
+            fetched_at=info.fetched_at,
+        )
+        for list_id, info in state.lists.items()
+    ]
 
 
 def with_statuses(state: ServingState, statuses: Mapping[str, ListStatus]) -> ServingState:
@@ -104,6 +122,8 @@ def load_state(
     state, cached = cache.get_or_build(cache.key(generation, list_ids), build, background=background)
     if state is not None and cached:
         state = replace(state, generation=generation, loaded_at=time.time())
+        # the next publish then decodes only the lists it changed (the rest are this state's own entities)
+        store.seed_snapshots(generation, snapshots_of(state))
     return state, cached
 
 

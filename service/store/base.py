@@ -232,6 +232,12 @@ class Store(Protocol):
     def load_raw(self, list_id: str) -> dict[str, bytes]:
         """The raw files of the last good version ({} when none)."""
 
+    def seed_snapshots(self, generation: str, snapshots: Iterable[Snapshot]) -> None:
+        """Keep `snapshots` as what `load_snapshot` returns for their lists while the store is still at `generation`
+        (the snapshots a serving state loaded from the matcher cache was built from), instead of decoding their
+        files again; nothing is kept when the store has moved on. A process that never decoded the snapshots (it
+        loaded the matcher cache) then decodes only the lists a publish changes."""
+
     def generation(self) -> str:
         """A token that changes whenever any list is published; cheap, for replicas to poll."""
 

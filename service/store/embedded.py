@@ -17,7 +17,7 @@ import threading
 import time
 import uuid
 import zlib
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
@@ -279,6 +279,18 @@ class EmbeddedStore:
             raise StoreError(f"corrupt snapshot of {list_id} (version {key}): {exc}") from exc
         self._cache[list_id] = (key, snapshot)
         return snapshot
+
+    def seed_snapshots(self, generation: str, snapshots: Iterable[Snapshot]) -> None:
+        snapshots = list(snapshots)
+        # keys first, then the generation (which reads them again): keys only grow, so an unchanged generation
+        # means these keys are the ones `generation` was made of
+        keys = {s.list_id: self._current_key(s.list_id) for s in snapshots}
+        if self.generation() != generation:
+            return
+        for snap in snapshots:
+            key = keys[snap.list_id]
+            if key is not None:
+                self._cache[snap.list_id] = (key, snap)
 
     def load_raw(self, list_id: str) -> dict[str, bytes]:
         for _ in range(_READ_RETRIES):

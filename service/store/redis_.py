@@ -12,7 +12,7 @@ import secrets
 import threading
 import time
 import zlib
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -466,6 +466,20 @@ class RedisStore:
                 return None
             meta = cast(bytes | None, self._r.get(self._k("v", list_id, pub.decode(), "meta")))
         return (pub.decode(), loads(meta)) if meta else ("", {})
+
+    def seed_snapshots(self, generation: str, snapshots: Iterable[Snapshot]) -> None:
+        snapshots = list(snapshots)
+        with self._errors("load"):
+            # the publish ids first, then the generation: a publish bumps it after moving the pointer, so an
+            # unchanged generation means these ids are the ones `generation` was made of
+            current = cast(dict[bytes, bytes], self._r.hgetall(self._k("current")))
+        if self.generation() != generation:
+            return
+        with self._lock:
+            for snap in snapshots:
+                pub = current.get(snap.list_id.encode())
+                if pub is not None:
+                    self._snap_cache[snap.list_id] = (pub.decode(), snap)
 
     def load_snapshot(self, list_id: str) -> Snapshot | None:
         # A retry covers the rare reader that followed a pointer whose version expired under it.

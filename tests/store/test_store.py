@@ -411,3 +411,34 @@ def test_store_audit_stats_count_and_size(store: Store) -> None:
     stats = store.audit_stats()
     assert stats.records == 50
     assert stats.bytes is not None and stats.bytes > 50 * 20
+
+
+def test_seeded_snapshots_are_served_until_their_list_changes(store: Store, backend: str, tmp_path: Path) -> None:
+    """A process that loaded the matcher cache hands its entities back as the snapshots: load_snapshot returns them
+    (no decoding) for a list still at that generation, and decodes a list a publish changed."""
+    publish(store, "a_list", "v1", 2)
+    publish(store, "b_list", "v1", 3)
+    reader = open_backend((store.__class__ is EmbeddedStore and "embedded") or "redis", tmp_path)  # a new process
+    try:
+        seeded = [snapshot("a_list", "v1", 2), snapshot("b_list", "v1", 3)]
+        reader.seed_snapshots(reader.generation(), seeded)
+        assert reader.load_snapshot("a_list") is seeded[0] and reader.load_snapshot("b_list") is seeded[1]
+        publish(store, "b_list", "v2", 4)
+        assert reader.load_snapshot("a_list") is seeded[0]
+        changed = reader.load_snapshot("b_list")
+        assert changed is not None and changed.version == "v2" and len(changed.entities) == 4
+    finally:
+        reader.close()
+
+
+def test_seeding_a_past_generation_keeps_nothing(store: Store, backend: str, tmp_path: Path) -> None:
+    publish(store, "a_list", "v1", 2)
+    reader = open_backend((store.__class__ is EmbeddedStore and "embedded") or "redis", tmp_path)
+    try:
+        past = reader.generation()
+        publish(store, "a_list", "v2", 3)
+        reader.seed_snapshots(past, [snapshot("a_list", "v1", 2)])  # a state built before the publish
+        loaded = reader.load_snapshot("a_list")
+        assert loaded is not None and loaded.version == "v2" and len(loaded.entities) == 3
+    finally:
+        reader.close()
