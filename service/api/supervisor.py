@@ -12,8 +12,9 @@ third of the rate of four connecting one after another). Here:
   kernel spreads new connections over the workers;
 - when the store publishes new lists, a child of the supervisor builds them once into the matcher cache, the
   supervisor loads that entry (compact, where a heap that decoded and built is fragmented) and replaces the workers
-  one at a time: a new worker takes over the old one's socket and the old one is asked to finish its requests and stop only once the new
-  one serves; the socket stays open in the supervisor throughout, so no connection waiting in its queue is lost;
+  one at a time: a new worker takes over the old one's socket and the old one is asked to finish its requests and
+  stop only once the new one serves; the socket stays open in the supervisor throughout, so no connection waiting
+  in its queue is lost;
 - a worker that dies is replaced from the state in memory; the sync loop runs in a process of its own, forked
   before the supervisor starts any thread, so that no fork copies a lock another thread half-holds.
 
