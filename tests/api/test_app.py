@@ -114,3 +114,31 @@ def test_every_response_carries_a_request_id_even_errors(client: TestClient) -> 
     assert refused.status_code == 401 and re.fullmatch(r"[0-9a-f]{32}", refused.headers["x-request-id"])
     assert too_big.status_code == 413 and re.fullmatch(r"[0-9a-f]{32}", too_big.headers["x-request-id"])
     assert refused.headers["x-request-id"] != too_big.headers["x-request-id"]
+
+
+def test_a_published_change_frees_the_matcher_it_replaces(tmp_path: Path, fixture_mirror: Path) -> None:
+    """The server freezes each matcher for the garbage collector; the one a change replaces must still be freed
+    (it lies in reference cycles, which a frozen object never leaves: every change used to keep its predecessor)."""
+    import gc
+    import weakref
+
+    data_dir = tmp_path / "data"
+    settings = make_settings(data_dir, lists=["un_sc_sanctions", "eu_fsf"])
+    sync_into(data_dir, fixture_mirror, ["eu_fsf"])
+    try:
+        with TestClient(create_app(settings, reload_poll_s=0.05)) as c:
+            assert wait_ready(c)["entities"] == 5
+            runtime = c.app.state.ctx.runtime  # type: ignore[attr-defined]
+            first = weakref.ref(runtime.state.matcher.index)
+            sync_into(data_dir, fixture_mirror, ["un_sc_sanctions"])
+            deadline = time.monotonic() + 30
+            while "un_sc_sanctions" not in c.get("/readyz").json()["lists"]:
+                assert time.monotonic() < deadline
+                time.sleep(0.05)
+            deadline = time.monotonic() + 30  # the text view is built after the swap, then the old state collected
+            while first() is not None and time.monotonic() < deadline:
+                time.sleep(0.05)
+            gc.collect()
+            assert first() is None
+    finally:
+        gc.unfreeze()  # the rest of the test session collects as usual
