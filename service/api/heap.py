@@ -5,7 +5,9 @@ A matcher is millions of long-lived objects. A full collection scanning them lan
 (0.4-1.1 s, bench_matcher), so once built it is frozen (`gc.freeze`): the collector skips it. A frozen object is
 never collected, though, and a replaced matcher lies in reference cycles (its index and its token comparer refer to
 each other), so what replaces a frozen matcher must unfreeze, collect and freeze again (`refreeze_heap`); without
-that, every published change kept the matcher it replaced for the life of the process.
+that, every published change kept the matcher it replaced for the life of the process. One such decision sits
+lower down: the matcher cache freezes a state as it loads it (MatcherCache.load), to spare the full collection that
+re-enabling the collector after the load would run; any process that replaces that state comes through here.
 """
 
 from __future__ import annotations

@@ -93,11 +93,9 @@ class MatcherCache(Generic[T]):
 
     def finish_pending_here(self) -> None:
         """Write that entry in this process, now, and release its lock (a builder child that exits right after)."""
-        pending, lock = self._take_pending()
+        pending, _ = self._take_pending()  # the lock comes with the entry: `pending` releases it
         if pending is not None:
             pending()
-        elif lock is not None:
-            self._unlock(lock)
 
     def finish_pending_in_child(self) -> int | None:
         """Write that entry from a forked child process, which releases the lock when the entry is whole and exits;
