@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sqlite3
 import threading
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -253,4 +255,88 @@ def test_audit_commits_wait_for_the_disk_unless_the_operator_chose_otherwise(
     db = spool._conn(create=False)
     assert db is not None and db.execute("PRAGMA synchronous").fetchone()[0] == synchronous
     spool.close()
+    store.close()
+
+
+# --- audit writes: one statement per group, so no process holds SQLite's write lock while it waits for the GIL ---
+
+
+def traced(store: EmbeddedStore) -> list[str]:
+    """The SQL statements the store's audit connection runs from now on, each once (a trigger's steps inside a
+    statement are traced with that statement's text)."""
+    seen: list[str] = []
+    store._audit_db().set_trace_callback(lambda sql: None if seen and seen[-1] == sql else seen.append(sql))
+    return seen
+
+
+def test_an_audit_group_is_one_statement_with_no_transaction_around_it(tmp_path: Path) -> None:
+    """BEGIN, INSERT, UPDATE, COMMIT held the lock across three returns to Python; one autocommit INSERT holds it
+    only inside SQLite (write_audits says what that cost)."""
+    store = EmbeddedStore(tmp_path)
+    seen = traced(store)
+    store.write_audits([{"screening_id": f"g{i}", "hits": []} for i in range(5)])
+    assert len(seen) == 1 and seen[0].startswith("INSERT OR IGNORE INTO audit")
+    assert store.audit_stats().records == 5
+    assert [e.record["screening_id"] for e in store.export_audit()] == [f"g{i}" for i in range(5)]
+    store.close()
+
+
+def test_a_group_over_the_variable_limit_is_written_in_several_statements(tmp_path: Path) -> None:
+    store = EmbeddedStore(tmp_path)
+    store._audit_db().setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 9)  # three records per statement
+    seen = traced(store)
+    store.write_audits([{"screening_id": f"c{i}"} for i in range(7)])
+    assert len(seen) == 3
+    assert [e.record["screening_id"] for e in store.export_audit()] == [f"c{i}" for i in range(7)]
+    assert store.audit_stats().records == 7
+    store.close()
+
+
+def test_a_trail_written_by_an_earlier_release_keeps_its_count(tmp_path: Path) -> None:
+    """Earlier releases kept the count in their own UPDATE statements and had no triggers; the count they left
+    is carried on by the triggers, through writes, duplicates and pruning."""
+    db = sqlite3.connect(tmp_path / "audit.sqlite3")
+    db.executescript(
+        "CREATE TABLE audit (seq INTEGER PRIMARY KEY AUTOINCREMENT, screening_id TEXT NOT NULL UNIQUE,"
+        " created_at TEXT NOT NULL, record BLOB NOT NULL);"
+        "CREATE TABLE audit_state (id INTEGER PRIMARY KEY CHECK (id = 1), records INTEGER NOT NULL,"
+        " watermark INTEGER, watermark_stored_at TEXT);"
+        "INSERT INTO audit (screening_id, created_at, record) VALUES"
+        " ('old1', '2026-01-01T00:00:00.000000+00:00', '{\"screening_id\": \"old1\"}'),"
+        " ('old2', '2026-01-01T00:00:00.000000+00:00', '{\"screening_id\": \"old2\"}');"
+        "INSERT INTO audit_state (id, records) VALUES (1, 2);"
+    )
+    db.close()
+    store = EmbeddedStore(tmp_path)
+    assert store.audit_stats().records == 2
+    store.write_audits([{"screening_id": "old2"}, {"screening_id": "new1"}, {"screening_id": "new2"}])
+    assert store.audit_stats().records == 4
+    entries = list(store.export_audit())
+    assert store.mark_exported(entries[0].cursor, entries[1].cursor)
+    assert store.prune_audit(datetime(2026, 6, 1, tzinfo=UTC)).removed == 2
+    assert store.audit_stats().records == 2
+    assert [e.record["screening_id"] for e in store.export_audit()] == ["new1", "new2"]
+    store.close()
+
+
+def _write_groups(data_dir: str, prefix: str, groups: int) -> None:
+    store = EmbeddedStore(Path(data_dir))
+    for g in range(groups):
+        store.write_audits([{"screening_id": f"{prefix}-{g}-{i}"} for i in range(3)])
+    store.close()
+
+
+def test_processes_writing_the_trail_at_once_lose_and_miscount_nothing(tmp_path: Path) -> None:
+    EmbeddedStore(tmp_path).close()  # the tables exist before the writers race
+    ctx = multiprocessing.get_context("spawn")
+    procs = [ctx.Process(target=_write_groups, args=(str(tmp_path), f"w{n}", 150)) for n in range(3)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(60)
+    assert [p.exitcode for p in procs] == [0, 0, 0]
+    store = EmbeddedStore(tmp_path)
+    ids = [e.record["screening_id"] for e in store.export_audit()]
+    assert len(ids) == len(set(ids)) == 3 * 150 * 3
+    assert store.audit_stats().records == 3 * 150 * 3
     store.close()
