@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ctypes
 import gc
 import os
 import select
@@ -43,6 +42,7 @@ import structlog
 
 from service.api.heap import refreeze_heap
 from service.errors import ServiceError
+from service.screening.builder import build_in_child, stop_with
 from service.settings import Settings
 
 if TYPE_CHECKING:
@@ -61,19 +61,6 @@ RETIRE_SIGNAL = signal.SIGUSR2  # to a replaced worker: finish the open connecti
 # sending at least this often move over without a closed connection under them, and no request is answered from
 # the old lists later than this after the new worker serves.
 DRAIN_S = 2.0
-PR_SET_PDEATHSIG = 1  # linux/prctl.h
-
-
-def _stop_with(parent: int) -> None:
-    """Have the kernel send this child SIGTERM when the supervisor dies (killed, out of memory), so that no worker
-    goes on serving, or holding the port, without it. prctl(PR_SET_PDEATHSIG) through ctypes: the maintained
-    binding (python-prctl) needs a compiler to install, and this is one call. Linux only."""
-    if sys.platform.startswith("linux"):
-        libc = ctypes.CDLL(None, use_errno=True)
-        if libc.prctl(PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0) != 0:
-            log.warning("server.no_parent_death_signal", errno=ctypes.get_errno())
-    if os.getppid() != parent:  # the supervisor died before the call above
-        os._exit(1)
 
 
 class _Closing:
@@ -275,37 +262,19 @@ class Supervisor:
         return True
 
     def _build_in_child(self, generation: str) -> bool:
-        """Build the new serving state (matcher and text view) in a child process that writes it to the matcher cache,
-        for `_load` to load; True when the child wrote the entry (False, and no child, when it exists already).
-        Decoding the snapshots and building leave the builder's heap freed but fragmented, and the workers forked
-        from the supervisor would share that size; a state loaded from its entry is compact (`bench.bench_startup`:
-        2 workers after 3 list changes). The child forks from this process, so it reuses the serving state's name
-        analysis as a build here would."""
-        from service.match.text import prepare as prepare_text
-        from service.screening.runtime import load_state
+        """Build the new serving state in a child that writes it to the matcher cache, for `_load` to load (see
+        service.screening.builder: the workers forked from here would otherwise share a builder's fragmented
+        heap); True when the child wrote the entry."""
+        assert self.cache is not None
+        return build_in_child(
+            self.store, self.list_ids, self.cache, generation, self.preloaded.state, in_child=self._close_pipes
+        )
 
-        cache, previous = self.cache, self.preloaded.state
-        assert cache is not None
-        key = cache.key(generation, self.list_ids)
-        if cache.has(key):
-            return False
-
-        def build() -> None:
-            state, cached = load_state(self.store, self.list_ids, cache, background=False, previous=previous)
-            if state is not None and not cached:
-                prepare_text(state.matcher)  # the view goes into the entry with the matcher
-                cache.finish_pending_here()
-
-        started = time.perf_counter()
-        pid = self._fork(build)
-        _, status = os.waitpid(pid, 0)
-        code = os.waitstatus_to_exitcode(status)
-        if code != 0:
-            log.warning("matcher.child_build_failed", code=code)  # the load below builds here instead
-        written = cache.has(key)
-        if written:
-            log.info("matcher.built_in_child", seconds=round(time.perf_counter() - started, 3))
-        return written
+    def _close_pipes(self) -> None:
+        """In a child: the workers' readiness pipes are the supervisor's."""
+        for worker in self._children():
+            if worker.ready_fd >= 0:
+                os.close(worker.ready_fd)
 
     def _finish_cache(self) -> None:
         """Write a state built here to the matcher cache (for restarts and other processes on this data folder)
@@ -486,7 +455,7 @@ class Supervisor:
             # The parent's handlers only set its own flags; a child handles its signals itself.
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
             signal.signal(signal.SIGINT, signal.SIG_DFL)
-            _stop_with(parent)
+            stop_with(parent)
             for worker in self._children():
                 if worker.ready_fd >= 0 and worker.ready_fd not in keep_fds:
                     os.close(worker.ready_fd)

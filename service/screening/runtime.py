@@ -20,6 +20,7 @@ from service.match.matcher import Matcher
 from service.match.text import prepare as prepare_text
 from service.model import Entity, ListInfo, ListStatus, Snapshot
 from service.normalize.dates import parse_timestamp
+from service.screening.builder import build_in_child
 from service.screening.matcher_cache import MatcherCache
 from service.sources.manifest import ListManifest
 from service.store.base import Store, Subscription, iter_snapshots
@@ -279,13 +280,18 @@ class Runtime:
             if not self.follows:  # the supervisor loads the new lists once and replaces this process
                 return False
             started = time.perf_counter()
-            # The cache serves a start (nothing is served yet, so the workers may as well wait for one build). A
-            # worker already serving builds a published change itself: waiting for another worker's entry and
-            # loading it took longer than building (bench_startup), and writing an entry holds the interpreter
-            # for about two seconds, which a serving worker's requests would wait out.
-            cache = self.cache if current is None else None
+            # With the cache on, a child process builds the state and writes its entry, and this process loads
+            # the entry: compact, where a build here would leave the heap at its high-water mark for good
+            # (service.screening.builder). Without a child's entry, a start builds here and writes the entry
+            # from a thread (nothing is served yet); a change is built here and kept out of the cache, as writing
+            # an entry holds the interpreter for about two seconds, which the requests being served would wait out.
+            built_by_child = self.cache is not None and build_in_child(
+                self.store, self.list_ids, self.cache, generation, current
+            )
+            cache = self.cache if current is None or built_by_child else None
             # the entry is written once the text view is built too (below): a restart then loads both
             state, cached = load_state(self.store, self.list_ids, cache, background=False, previous=current)
+            cached = cached and not built_by_child
             if state is None:
                 self.last_error = NO_LISTS
                 return False

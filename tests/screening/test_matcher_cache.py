@@ -11,6 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from structlog.testing import capture_logs
 
 from service.model import ListStatus, Query, Snapshot, SyncState
 from service.screening.local import load_local
@@ -183,19 +184,76 @@ def test_processes_starting_together_build_once(tmp_path: Path) -> None:
     assert lines.count("built") == 1 and lines.count("returned") == 1 and lines.count("loaded") == 2
 
 
-def test_a_server_loads_at_start_and_builds_published_changes_itself(store: EmbeddedStore, tmp_path: Path) -> None:
+def test_a_server_builds_in_a_child_and_serves_the_entry_the_child_wrote(store: EmbeddedStore, tmp_path: Path) -> None:
+    """A one-worker server with the cache on builds its first state and each published change in a forked child,
+    which writes the entry, and serves the state it loads from there (service.screening.builder: compact, where a
+    build in place leaves the heap at its high-water mark). A restart loads the entry without a child."""
     manifests = load_manifests(Settings().lists_dir, ["us_ofac_sdn", "un_sc_sanctions"])
     cache = data_dir_cache(tmp_path / "data")
     first = Runtime(store, manifests, cache=cache)
-    assert first.reload() and cache.saving is not None
-    cache.saving.join()
+    with capture_logs() as logs:
+        assert first.reload()
+    assert _events(logs) == ["matcher.built_in_child"]
+    assert cache.saving is None  # the child wrote the entry: no thread here writes one
+    assert _entries(tmp_path) == 1
+    assert first.state is not None
+    assert _answers(first.state) == _answers(build_state(sample_snapshots(), "g"))
     restarted = Runtime(store, manifests, cache=cache)
-    cache.saving = None
-    assert restarted.reload() and cache.saving is None  # loaded the first one's entry: nothing new to write
-    assert restarted.state is not None and first.state is not None
+    with capture_logs() as logs:
+        assert restarted.reload()
+    assert _events(logs) == []  # loaded the entry: nothing to build
+    assert restarted.state is not None
     assert _answers(restarted.state) == _answers(first.state)
     un = next(s for s in sample_snapshots() if s.list_id == "un_sc_sanctions")
+    un2 = replace(un, version="un-v2", entities=un.entities[1:])
+    _publish(store, un2)
+    with capture_logs() as logs:
+        assert restarted.reload() and restarted.state.lists["un_sc_sanctions"].version == "un-v2"
+    assert _events(logs) == ["matcher.built_in_child"]
+    assert _entries(tmp_path) == 2
+    changed = [un2 if s.list_id == "un_sc_sanctions" else s for s in sample_snapshots()]
+    assert _answers(restarted.state) == _answers(build_state(changed, "g"))
+    assert restarted.state.matcher.get(un.entities[0].id) is None
+
+
+def _events(logs: list[dict[str, object]]) -> list[object]:
+    return [e["event"] for e in logs if str(e["event"]).startswith("matcher.") and e["event"] != "matcher.loaded"]
+
+
+def _entries(tmp_path: Path) -> int:
+    return len(list((tmp_path / "data" / "matcher-cache").glob(f"*{SUFFIX}")))
+
+
+def test_a_server_builds_in_place_when_the_child_writes_nothing(
+    store: EmbeddedStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The child crashing (here: its text view fails) or no fork at all costs the compact heap, never the lists:
+    a start is built here and its entry written from a thread, a change is built here and kept out of the cache."""
+    from service.screening import builder
+
+    def broken(_: object) -> None:
+        raise RuntimeError("injected: the child's build fails")
+
+    monkeypatch.setattr(builder, "prepare_text", broken)  # only the child calls it: the parent's own is intact
+    manifests = load_manifests(Settings().lists_dir, ["us_ofac_sdn", "un_sc_sanctions"])
+    cache = data_dir_cache(tmp_path / "data")
+    runtime = Runtime(store, manifests, cache=cache)
+    with capture_logs() as logs:
+        assert runtime.reload()
+    assert _events(logs) == ["matcher.child_build_failed"]
+    assert runtime.state is not None and runtime.state.lists["un_sc_sanctions"].version == "un-v1"
+    assert cache.saving is not None
+    cache.saving.join()
+    assert _entries(tmp_path) == 1
+
+    def no_fork() -> int:
+        raise OSError("injected: fork refused")
+
+    monkeypatch.setattr(os, "fork", no_fork)
+    un = next(s for s in sample_snapshots() if s.list_id == "un_sc_sanctions")
     _publish(store, replace(un, version="un-v2"))
-    assert restarted.reload() and restarted.state.lists["un_sc_sanctions"].version == "un-v2"
-    assert cache.saving is None  # a serving process builds a change for itself and writes no entry
-    assert len(list((tmp_path / "data" / "matcher-cache").glob(f"*{SUFFIX}"))) == 1
+    cache.saving = None
+    with capture_logs() as logs:
+        assert runtime.reload() and runtime.state.lists["un_sc_sanctions"].version == "un-v2"
+    assert _events(logs) == ["matcher.child_build_failed"]
+    assert cache.saving is None and _entries(tmp_path) == 1

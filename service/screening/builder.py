@@ -1,0 +1,126 @@
+"""A serving state built in a forked child, which writes it to the matcher cache for the parent to load.
+
+Why: decoding the snapshots and building the index allocate and free a few hundred MB, and a process that did it
+keeps its heap near that high-water mark (neither pymalloc nor glibc give back a fragmented heap), while a state
+loaded from its cache entry is compact. The supervisor forks its workers from the state it loads; a one-worker
+server serves the state it loads. `bench.bench_startup` and `bench.bench_api --workers 1` measure the difference.
+
+The child forks from the serving process, so a build reuses the serving state's name analysis as a build in place
+would. A one-worker server has threads (the event loop, the audit writer, the sync loop) when it forks. The child
+runs no code of theirs: it reads the snapshots, builds, writes one file and exits with `os._exit`. CPython resets
+the interpreter's and the logging module's locks in a forked child. A lock another thread held at the fork stays
+held in the child, and the Redis client has one. The child that needs such a lock does not finish, and after
+`CHILD_BUILD_TIMEOUT_S` the parent kills it and builds in its own process, as it does whenever the child wrote
+nothing.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import signal
+import sys
+import time
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+import structlog
+
+from service.match.text import prepare as prepare_text
+
+if TYPE_CHECKING:
+    from service.screening.matcher_cache import MatcherCache
+    from service.screening.runtime import ServingState
+    from service.store.base import Store
+
+log = structlog.get_logger("service.screening")
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+# A build of the real lists takes seconds, ten times the lists under a minute; past this the child is taken to be
+# stuck (a lock held by another thread at the fork) and the parent builds in place.
+CHILD_BUILD_TIMEOUT_S = 600.0
+_WAIT_STEP_S = 0.05
+
+
+def stop_with(parent: int) -> None:
+    """Have the kernel send this child SIGTERM when `parent` dies (killed, out of memory), so that no child goes
+    on serving, building or holding the port without it. prctl(PR_SET_PDEATHSIG) through ctypes: the maintained
+    binding (python-prctl) needs a compiler to install, and this is one call. Linux only."""
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0) != 0:
+            log.warning("server.no_parent_death_signal", errno=ctypes.get_errno())
+    if os.getppid() != parent:  # the parent died before the call above
+        os._exit(1)
+
+
+def build_in_child(
+    store: Store,
+    list_ids: Sequence[str],
+    cache: MatcherCache[ServingState],
+    generation: str,
+    previous: ServingState | None,
+    *,
+    in_child: Callable[[], None] = lambda: None,
+    timeout_s: float = CHILD_BUILD_TIMEOUT_S,
+) -> bool:
+    """Build the serving state of `generation` (matcher and text view) in a forked child that writes its matcher
+    cache entry; True when the entry is there once the child is done. False, with no child, when the entry exists
+    already or the process cannot fork; False when the child wrote nothing (the caller builds in place).
+    `in_child`: what the child does first (the supervisor closes its workers' pipes)."""
+    from service.screening.runtime import load_state
+
+    key = cache.key(generation, list_ids)
+    if cache.has(key) or not hasattr(os, "fork"):
+        return False
+    started = time.perf_counter()
+    parent = os.getpid()
+    try:
+        pid = os.fork()
+    except OSError as exc:
+        log.warning("matcher.child_build_failed", error=str(exc))
+        return False
+    if pid == 0:  # pragma: no cover - runs in the child; the tests see the entry it writes
+        code = 1
+        try:
+            # The parent's handlers set its own flags; this child stops on a signal, and with its parent.
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            stop_with(parent)
+            lock = cache.pending_lock
+            if lock is not None:
+                os.close(lock.fileno())  # an entry the parent is still writing: its lock stays the parent's
+            in_child()
+            state, cached = load_state(store, list_ids, cache, background=False, previous=previous)
+            if state is not None and not cached:
+                prepare_text(state.matcher)  # the view goes into the entry with the matcher
+                cache.finish_pending_here()
+            code = 0
+        except BaseException:
+            log.exception("matcher.child_build_crashed")
+        finally:
+            os._exit(code)
+    code = _wait(pid, timeout_s)
+    if code != 0:
+        log.warning("matcher.child_build_failed", code=code)  # the caller builds in place instead
+    written = cache.has(key)
+    if written:
+        log.info("matcher.built_in_child", seconds=round(time.perf_counter() - started, 3))
+    return written
+
+
+def _wait(pid: int, timeout_s: float) -> int:
+    """The child's exit code; after `timeout_s`, the child is killed (-9)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            done, status = os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:  # reaped by someone else: what it wrote is all there is to go by
+            return 0
+        if done:
+            return os.waitstatus_to_exitcode(status)
+        if time.monotonic() >= deadline:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            return -signal.SIGKILL
+        time.sleep(_WAIT_STEP_S)
