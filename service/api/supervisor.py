@@ -265,9 +265,15 @@ class Supervisor:
         """Build the new serving state in a child that writes it to the matcher cache, for `_load` to load (see
         service.screening.builder: the workers forked from here would otherwise share a builder's fragmented
         heap); True when the child wrote the entry."""
-        assert self.cache is not None
+        from service.screening.runtime import write_entry
+
+        cache, previous = self.cache, self.preloaded.state
+        assert cache is not None
         return build_in_child(
-            self.store, self.list_ids, self.cache, generation, self.preloaded.state, in_child=self._close_pipes
+            cache,
+            cache.key(generation, self.list_ids),
+            lambda: write_entry(self.store, self.list_ids, cache, previous),
+            in_child=self._close_pipes,
         )
 
     def _close_pipes(self) -> None:

@@ -21,17 +21,13 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import structlog
 
-from service.match.text import prepare as prepare_text
-
 if TYPE_CHECKING:
     from service.screening.matcher_cache import MatcherCache
-    from service.screening.runtime import ServingState
-    from service.store.base import Store
 
 log = structlog.get_logger("service.screening")
 
@@ -55,22 +51,17 @@ def stop_with(parent: int) -> None:
 
 
 def build_in_child(
-    store: Store,
-    list_ids: Sequence[str],
-    cache: MatcherCache[ServingState],
-    generation: str,
-    previous: ServingState | None,
+    cache: MatcherCache[Any],
+    key: str,
+    body: Callable[[], None],
     *,
     in_child: Callable[[], None] = lambda: None,
     timeout_s: float = CHILD_BUILD_TIMEOUT_S,
 ) -> bool:
-    """Build the serving state of `generation` (matcher and text view) in a forked child that writes its matcher
-    cache entry; True when the entry is there once the child is done. False, with no child, when the entry exists
-    already or the process cannot fork; False when the child wrote nothing (the caller builds in place).
-    `in_child`: what the child does first (the supervisor closes its workers' pipes)."""
-    from service.screening.runtime import load_state
-
-    key = cache.key(generation, list_ids)
+    """Run `body` (build a state and write its entry under `key`: runtime.write_entry) in a forked child; True when
+    the entry is there once the child is done. False, with no child, when the entry exists already or the process
+    cannot fork; False when the child wrote nothing (the caller builds in place). `in_child`: what the child does
+    first (the supervisor closes its workers' pipes)."""
     if cache.has(key) or not hasattr(os, "fork"):
         return False
     started = time.perf_counter()
@@ -91,10 +82,7 @@ def build_in_child(
             if lock is not None:
                 os.close(lock.fileno())  # an entry the parent is still writing: its lock stays the parent's
             in_child()
-            state, cached = load_state(store, list_ids, cache, background=False, previous=previous)
-            if state is not None and not cached:
-                prepare_text(state.matcher)  # the view goes into the entry with the matcher
-                cache.finish_pending_here()
+            body()
             code = 0
         except BaseException:
             log.exception("matcher.child_build_crashed")

@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 
 import structlog
@@ -61,6 +62,17 @@ def build_state(snapshots: Sequence[Snapshot], generation: str, previous: Servin
         for s in snapshots
     }
     return ServingState(matcher, lists, generation, time.time())
+
+
+def write_entry(
+    store: Store, list_ids: Sequence[str], cache: MatcherCache[ServingState] | None, previous: ServingState | None
+) -> None:
+    """Build the serving state of what the store holds now, with its text view, and write its matcher cache entry,
+    in this process and now: the body of a builder child (service.screening.builder)."""
+    state, cached = load_state(store, list_ids, cache, background=False, previous=previous)
+    if state is not None and not cached and cache is not None:
+        prepare_text(state.matcher)  # the view goes into the entry with the matcher
+        cache.finish_pending_here()
 
 
 def snapshots_of(state: ServingState) -> list[Snapshot]:
@@ -286,7 +298,9 @@ class Runtime:
             # from a thread (nothing is served yet); a change is built here and kept out of the cache, as writing
             # an entry holds the interpreter for about two seconds, which the requests being served would wait out.
             built_by_child = self.cache is not None and build_in_child(
-                self.store, self.list_ids, self.cache, generation, current
+                self.cache,
+                self.cache.key(generation, self.list_ids),
+                partial(write_entry, self.store, self.list_ids, self.cache, current),
             )
             cache = self.cache if current is None or built_by_child else None
             # the entry is written once the text view is built too (below): a restart then loads both

@@ -229,12 +229,12 @@ def test_a_server_builds_in_place_when_the_child_writes_nothing(
 ) -> None:
     """The child crashing (here: its text view fails) or no fork at all costs the compact heap, never the lists:
     a start is built here and its entry written from a thread, a change is built here and kept out of the cache."""
-    from service.screening import builder
+    from service.screening import runtime as runtime_module
 
-    def broken(_: object) -> None:
+    def broken(*_: object) -> None:
         raise RuntimeError("injected: the child's build fails")
 
-    monkeypatch.setattr(builder, "prepare_text", broken)  # only the child calls it: the parent's own is intact
+    monkeypatch.setattr(runtime_module, "write_entry", broken)  # the child's body; the parent never calls it
     manifests = load_manifests(Settings().lists_dir, ["us_ofac_sdn", "un_sc_sanctions"])
     cache = data_dir_cache(tmp_path / "data")
     runtime = Runtime(store, manifests, cache=cache)
