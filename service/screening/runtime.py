@@ -297,10 +297,14 @@ class Runtime:
             # (service.screening.builder). Without a child's entry, a start builds here and writes the entry
             # from a thread (nothing is served yet); a change is built here and kept out of the cache, as writing
             # an entry holds the interpreter for about two seconds, which the requests being served would wait out.
-            built_by_child = self.cache is not None and build_in_child(
-                self.cache,
-                self.cache.key(generation, self.list_ids),
-                partial(write_entry, self.store, self.list_ids, self.cache, current),
+            built_by_child = (
+                self.cache is not None
+                and (current is not None or self._holds_lists())
+                and build_in_child(
+                    self.cache,
+                    self.cache.key(generation, self.list_ids),
+                    partial(write_entry, self.store, self.list_ids, self.cache, current),
+                )
             )
             cache = self.cache if current is None or built_by_child else None
             # the entry is written once the text view is built too (below): a restart then loads both
@@ -322,6 +326,12 @@ class Runtime:
             if cache is not None:
                 cache.finish_pending_in_thread()
         return True
+
+    def _holds_lists(self) -> bool:
+        """Whether the store has a version of a configured list (a status with one): with none there is nothing
+        for a builder child to build, and /readyz says at once that the lists need a sync."""
+        statuses = self.store.all_statuses()
+        return any(statuses[list_id].version for list_id in self.list_ids if list_id in statuses)
 
     def _reload_safely(self) -> None:
         try:
