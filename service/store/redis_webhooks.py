@@ -28,6 +28,8 @@ from service.store.redis_lock import Errors
 
 # KEYS: hooks, cursor, due, s:<wid>:pending, then d:<wid>|<event id> per delivery.
 # ARGV: wid, cursor, then per delivery: event id, type, seq, body, queued_at, next_attempt_at.
+CLAIM_ROUNDS = 5  # reads of the due set per claim while other replicas keep leasing what it read
+
 _ENQUEUE = """
 local wid = ARGV[1]
 if redis.call('HEXISTS', KEYS[1], wid) == 0 then return 0 end
@@ -249,19 +251,28 @@ class RedisWebhooks:
             return bool(self._enqueue(keys=keys, args=args))
 
     def claim(self, *, owner: str, now: float, lease_s: float, limit: int) -> list[Delivery]:
+        """The script leases the due deliveries read just before it that are still due. Replicas claiming at once
+        read the same first ones, and all but one lease none of them: such a loser reads again (the winner's are
+        no longer due), so that a claim comes back empty only when nothing is due, or after CLAIM_ROUNDS lost
+        races in a row."""
         with self._errors("claim"):
-            candidates = cast(list[bytes], self._r.zrangebyscore(self._k("due"), "-inf", repr(now), start=0, num=limit))
-            if not candidates:
-                return []
-            members = [c.decode() for c in candidates]
-            rows = cast(
-                list[list[bytes]],
-                self._claim(
-                    keys=[self._k("due"), *(self._k(f"d:{m}") for m in members)],
-                    args=[repr(now), repr(now + lease_s), owner, *members],
-                ),
-            )
-        return [_delivery(flat) for flat in rows]
+            for _ in range(CLAIM_ROUNDS):
+                candidates = cast(
+                    list[bytes], self._r.zrangebyscore(self._k("due"), "-inf", repr(now), start=0, num=limit)
+                )
+                if not candidates:
+                    return []
+                members = [c.decode() for c in candidates]
+                rows = cast(
+                    list[list[bytes]],
+                    self._claim(
+                        keys=[self._k("due"), *(self._k(f"d:{m}") for m in members)],
+                        args=[repr(now), repr(now + lease_s), owner, *members],
+                    ),
+                )
+                if rows:
+                    return [_delivery(flat) for flat in rows]
+        return []
 
     def record_attempt(
         self,

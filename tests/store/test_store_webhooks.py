@@ -6,6 +6,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -234,6 +235,40 @@ def test_concurrent_claims_from_several_stores_lease_each_delivery_once(backend:
     everything = [e for part in got for e in part]
     assert sorted(everything) == sorted(f"ev-{n}" for n in range(200))  # each once, none lost
     assert sum(1 for part in got if part) >= 2  # they did race
+
+
+def test_a_claim_that_loses_a_race_for_what_it_read_claims_the_next_due(
+    backend: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Replicas claiming at once read the same first due deliveries; the one whose lease comes second gets the
+    next ones, not an empty claim (which a delivery worker takes for 'nothing due' and sleeps on). The race is
+    forced: the other replica claims right after this one read the due set (or, in SQLite, before it claims)."""
+    setup = open_backend(backend, tmp_path)
+    setup.webhooks.add_webhook(webhook("wh1"), cursor=0)
+    setup.webhooks.enqueue("wh1", [delivery("wh1", n) for n in range(20)], cursor=20)
+    first, second = open_backend(backend, tmp_path), open_backend(backend, tmp_path)
+    raced: list[str] = []
+
+    def other_replica_claims() -> None:
+        if not raced:
+            raced.extend(d.event_id for d in first.webhooks.claim(owner="a", now=T0, lease_s=LEASE_S, limit=7))
+
+    if backend == "redis":
+        client = second.webhooks._r  # type: ignore[attr-defined]
+        read = client.zrangebyscore
+
+        def read_then_lose(*args: Any, **kwargs: Any) -> Any:
+            out = read(*args, **kwargs)
+            other_replica_claims()
+            return out
+
+        monkeypatch.setattr(client, "zrangebyscore", read_then_lose)
+    else:
+        other_replica_claims()  # one transaction reads and leases: there is no gap to lose a race in
+    got = [d.event_id for d in second.webhooks.claim(owner="b", now=T0, lease_s=LEASE_S, limit=7)]
+    assert len(raced) == 7 and len(got) == 7 and not set(raced) & set(got)
+    for s in (setup, first, second):
+        s.close()
 
 
 def test_the_event_log_says_where_it_ends(store: Store) -> None:
