@@ -102,9 +102,14 @@ def test_serve_process_screens_real_name_and_stops(tmp_path: Path, synced_dir: P
 
 
 def _served_by_both(log: str) -> bool:
-    """Two workers reported ready after the supervisor's load of the lists."""
-    _, loaded, after = log.partition('"event":"matcher.loaded"')
-    return bool(loaded) and after.count('"event":"server.worker_ready"') >= 2
+    """Both workers serve the lists: the supervisor loaded them before it forked any worker (the sync was done in
+    time), or it replaced both workers after loading them. Two `worker_ready` lines after the load are not enough:
+    a worker forked before it, with no lists, may report ready after the load was logged."""
+    if '"event":"server.workers_replaced"' in log:
+        return True
+    before, loaded, after = log.partition('"event":"matcher.loaded"')
+    ready = '"event":"server.worker_ready"'
+    return bool(loaded) and ready not in before and after.count(ready) >= 2
 
 
 def test_serve_with_two_workers_syncs_once_and_sums_metrics(tmp_path: Path, fixture_mirror: Path) -> None:
