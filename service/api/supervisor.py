@@ -42,7 +42,7 @@ import structlog
 
 from service.api.heap import refreeze_heap
 from service.errors import ServiceError
-from service.screening.builder import build_in_child, stop_with
+from service.screening.builder import build_in_child, start_child
 from service.settings import Settings
 
 if TYPE_CHECKING:
@@ -276,10 +276,10 @@ class Supervisor:
             in_child=self._close_pipes,
         )
 
-    def _close_pipes(self) -> None:
-        """In a child: the workers' readiness pipes are the supervisor's."""
+    def _close_pipes(self, keep_fds: tuple[int, ...] = ()) -> None:
+        """In a child: the workers' readiness pipes are the supervisor's (but for `keep_fds`, a new worker's own)."""
         for worker in self._children():
-            if worker.ready_fd >= 0:
+            if worker.ready_fd >= 0 and worker.ready_fd not in keep_fds:
                 os.close(worker.ready_fd)
 
     def _finish_cache(self) -> None:
@@ -458,16 +458,8 @@ class Supervisor:
             return pid
         code = 1
         try:
-            # The parent's handlers only set its own flags; a child handles its signals itself.
-            signal.signal(signal.SIGTERM, signal.SIG_DFL)
-            signal.signal(signal.SIGINT, signal.SIG_DFL)
-            stop_with(parent)
-            for worker in self._children():
-                if worker.ready_fd >= 0 and worker.ready_fd not in keep_fds:
-                    os.close(worker.ready_fd)
-            lock = self.cache.pending_lock if self.cache is not None else None
-            if lock is not None:
-                os.close(lock.fileno())  # the matcher cache's build lock stays with the supervisor
+            start_child(parent, self.cache)
+            self._close_pipes(keep_fds)
             body()
             code = 0
         except BaseException:

@@ -50,6 +50,18 @@ def stop_with(parent: int) -> None:
         os._exit(1)
 
 
+def start_child(parent: int, cache: MatcherCache[Any] | None) -> None:
+    """A forked child's first steps (a builder here, a worker or the sync process under the supervisor): the
+    parent's signal handlers only set the parent's flags, so the child stops on a signal, and with `parent`; and
+    an entry the parent is still writing keeps its lock with the parent."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    stop_with(parent)
+    lock = cache.pending_lock if cache is not None else None
+    if lock is not None:
+        os.close(lock.fileno())
+
+
 def build_in_child(
     cache: MatcherCache[Any],
     key: str,
@@ -74,13 +86,7 @@ def build_in_child(
     if pid == 0:  # pragma: no cover - runs in the child; the tests see the entry it writes
         code = 1
         try:
-            # The parent's handlers set its own flags; this child stops on a signal, and with its parent.
-            signal.signal(signal.SIGTERM, signal.SIG_DFL)
-            signal.signal(signal.SIGINT, signal.SIG_DFL)
-            stop_with(parent)
-            lock = cache.pending_lock
-            if lock is not None:
-                os.close(lock.fileno())  # an entry the parent is still writing: its lock stays the parent's
+            start_child(parent, cache)
             in_child()
             body()
             code = 0
