@@ -1,7 +1,10 @@
 """The matcher cache's objects: pickled by their field values, loaded equal, and repeated values shared."""
 
+import copy
 import dataclasses
+import itertools
 import pickle
+import pickletools
 
 import orjson
 import pytest
@@ -42,16 +45,42 @@ def _entity(n: int) -> Entity:
     )
 
 
-def test_every_cached_class_loads_equal_by_its_field_values() -> None:
+def _cached_objects() -> list[object]:
     e = _entity(1)
     objects: list[object] = [e, e.name, e.aliases[0], e.identifiers[0], e.birth_dates[0], e.addresses[0]]
-    objects += [e.links[0], e.source, analyze("Поуя Эйр")]
-    for obj in objects:
-        reduced: tuple[type, tuple[object, ...]] = obj.__reduce__()  # type: ignore[assignment]
-        cls, values = reduced
-        assert cls is type(obj)
-        assert values == tuple(getattr(obj, f.name) for f in dataclasses.fields(obj))  # type: ignore[arg-type]
-        assert pickle.loads(pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)) == obj
+    return [*objects, e.links[0], e.source, analyze("Поуя Эйр")]
+
+
+def test_every_cached_class_loads_equal_and_of_its_own_class() -> None:
+    for obj in _cached_objects():
+        loaded = pickle.loads(pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL))
+        assert type(loaded) is type(obj)
+        assert loaded == obj
+        fields = dataclasses.fields(obj)  # type: ignore[arg-type]
+        assert [getattr(loaded, f.name) for f in fields] == [getattr(obj, f.name) for f in fields]
+        assert not hasattr(loaded, "extend")  # the loading subclass's method: the public class has no mutator
+        assert copy.copy(obj) is obj and copy.deepcopy(obj) == obj
+
+
+def test_loading_leaves_no_tuple_per_object_in_the_unpicklers_memo() -> None:
+    # The unpickler keeps every memoized object until the load ends: a tuple per object (the arguments of
+    # `cls(*values)`, or dataclasses' state) became a freed hole among the objects that stay.
+    def memoized_tuples(count: int) -> int:
+        names = [Name(f"Name {n}", script="Latn", lang="en") for n in range(count)]
+        ops = list(pickletools.genops(pickle.dumps(names, protocol=pickle.HIGHEST_PROTOCOL)))
+        pairs = itertools.pairwise(op.name for op, _, _ in ops)
+        return sum(op.startswith("TUPLE") and nxt == "MEMOIZE" for op, nxt in pairs)
+
+    assert memoized_tuples(100) == memoized_tuples(10) > 0  # the enums' and the shared argument tuple, once
+
+
+def test_the_loading_class_refuses_a_wrong_number_of_values() -> None:
+    loading = type(pickle.loads(pickle.dumps(Name("x"))))  # the class the loaded object was turned into
+    assert loading is Name
+    reduced = Name("x").__reduce__()
+    fresh = reduced[0](*reduced[1])
+    with pytest.raises(TypeError):
+        fresh.extend(["x"])
 
 
 def test_the_decorator_refuses_a_class_whose_init_does_more() -> None:
