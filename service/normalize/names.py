@@ -24,7 +24,6 @@ from functools import lru_cache
 from itertools import groupby, product
 from sys import intern
 
-import ftfy
 from anyascii import anyascii
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -97,6 +96,10 @@ MAX_LOOKALIKE_DIGIT_SHARE = 1.0  # ... and no more digits than letters ("a320", 
 def repair_encoding(text: str) -> str:
     """Undo UTF-8-read-as-cp1252/Latin-1 mojibake; text without its telltale pairs is returned unchanged."""
     if _MOJIBAKE.search(text):
+        # imported here: ftfy's tables cost every process 40-50 ms at start (a tenth of a server's restart), and
+        # only the rare mis-encoded name needs them
+        import ftfy
+
         return str(ftfy.fix_encoding(text))
     return text
 
