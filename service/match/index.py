@@ -109,9 +109,16 @@ def _each(found: Tokens | None) -> tuple[str, ...]:
 class Index:
     """Immutable after build; safe to read from many threads."""
 
-    def __init__(self, entities: Iterable[Entity], analysed: Mapping[str, NormalizedName] | None = None) -> None:
+    def __init__(
+        self,
+        entities: Iterable[Entity],
+        analysed: Mapping[str, NormalizedName] | None = None,
+        previous: Index | None = None,
+    ) -> None:
         """`analysed`: names as an earlier index analysed them (`analysed_names()`), reused instead of analysing
-        them again (analysis is a pure function of the text; a list change leaves nearly every name as it was)."""
+        them again (analysis is a pure function of the text; a list change leaves nearly every name as it was).
+        `previous`: an earlier index, whose spelling variants are counted again only for the entities whose names
+        changed (service.match.variants)."""
         analysed = analysed or {}
         self.entities: list[Entity] = list(entities)
         self.position: dict[str, int] = {e.id: i for i, e in enumerate(self.entities)}
@@ -157,7 +164,8 @@ class Index:
                 key = comparable(ident.type, ident.value)
                 if len(key) >= 4:
                     ids[key].append((ei, ident))
-        variants = learn_variants(by_entity)
+        learned = (previous.comparer.variants, previous.learnable_names()) if previous is not None else None
+        variants = learn_variants(by_entity, learned)
         # postings as one flat array plus (start, end) per key: one allocation instead of one per token
         self._flat = np.fromiter(
             (ni for p in postings.values() for ni in p), dtype=np.int32, count=sum(map(len, postings.values()))
@@ -174,7 +182,7 @@ class Index:
         self._idf = array("d", [math.log(1 + n / count) for count in lengths])
         self.max_idf = math.log(1 + n)
         # the lists' own spelling variants (aliases of one entity aligned token by token) and rarity, for the scorer
-        self.comparer = TokenComparer(variants, self.idf)
+        self.comparer: TokenComparer = TokenComparer(variants, self.idf)
         # equal weights share one float and equal rows one tuple: 190,000 floats on the lists hold 417 values
         floats: dict[float, float] = {}
         rows: dict[tuple[float, ...], tuple[float, ...]] = {}
@@ -224,6 +232,16 @@ class Index:
     def analysed_names(self) -> dict[str, NormalizedName]:
         """Each indexed name's text and its analysis, for the next index to reuse."""
         return {name.full: norm for name, norm in zip(self.names.name, self.names.norm, strict=True)}
+
+    def learnable_names(self) -> list[list[NormalizedName]]:
+        """By entity, the names spelling variants are learned from (strong ones, as indexed): what `__init__` gave
+        learn_variants, made again from the names table."""
+        by_entity: list[list[NormalizedName]] = [[] for _ in self.entities]
+        strong = NameQuality.STRONG
+        for ei, name, norm in zip(self.names.entity, self.names.name, self.names.norm, strict=True):
+            if name.quality == strong:
+                by_entity[ei].append(norm)
+        return by_entity
 
     def _retrieval_weight(self, norm: NormalizedName) -> float:
         return sum(self.idf(t) * _RETRIEVAL_CLASS_WEIGHT[c] for t, c in zip(norm.tokens, norm.classes, strict=True))

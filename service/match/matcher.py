@@ -159,7 +159,7 @@ class Matcher:
             entities.extend(snap.entities)
         with collector_paused():
             analysed = previous.index.analysed_names() if previous is not None else None
-            return cls(Index(entities, analysed), versions)
+            return cls(Index(entities, analysed, previous.index if previous is not None else None), versions)
 
     def __len__(self) -> int:
         return len(self.index.entities)

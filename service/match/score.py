@@ -167,18 +167,30 @@ def _single_letters(token: str) -> str:
 class Variants:
     """Token pairs known to spell one name (learned from the lists' aliases, service.match.variants)."""
 
-    pairs: frozenset[tuple[str, str]] = frozenset()  # (a, b) with a < b
+    # (a, b) with a < b -> how many entities' names gave the pair (service.match.variants: a list change then
+    # counts again only the entities it changed)
+    pairs: Mapping[tuple[str, str], int] = field(default_factory=dict)
     partners: Mapping[str, frozenset[str]] = field(default_factory=dict)  # token -> the tokens it pairs with
     abjad: frozenset[str] = frozenset()  # tokens learned from names written in an abjad
+    abjad_counts: Mapping[str, int] = field(default_factory=dict)  # abjad token -> entities it was learned from
 
     @classmethod
     def of(cls, pairs: Iterable[tuple[str, str]], abjad: Iterable[str] = ()) -> Variants:
-        ordered = frozenset((a, b) if a < b else (b, a) for a, b in pairs if a != b)
+        """Each pair and abjad token counted once."""
+        ordered = dict.fromkeys((a, b) if a < b else (b, a) for a, b in pairs if a != b)
+        return cls.counted(dict.fromkeys(ordered, 1), dict.fromkeys(abjad, 1))
+
+    @classmethod
+    def counted(cls, pairs: Mapping[tuple[str, str], int], abjad: Mapping[str, int]) -> Variants:
+        """From counts (`pairs`' keys ordered, a < b); what counts nothing is left out."""
+        kept = {pair: n for pair, n in pairs.items() if n > 0}
         partners: dict[str, set[str]] = {}
-        for a, b in ordered:
+        for a, b in kept:
             partners.setdefault(a, set()).add(b)
             partners.setdefault(b, set()).add(a)
-        return cls(ordered, {t: frozenset(p) for t, p in partners.items()}, frozenset(abjad) & partners.keys())
+        abjad_kept = {t: n for t, n in abjad.items() if n > 0}
+        learned = frozenset(abjad_kept) & partners.keys()
+        return cls(kept, {t: frozenset(p) for t, p in partners.items()}, learned, abjad_kept)
 
     def share_partner(self, a: str, b: str) -> bool:
         """Both are the lists' Latin spellings of a third (Husain and Hossein of Husayn): one name, two steps apart.

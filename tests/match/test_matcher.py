@@ -292,6 +292,9 @@ def test_a_build_from_the_serving_matcher_reuses_its_analysis_and_answers_the_sa
     shared = [x for x in reused.index.names if before.get(x.name.full) is x.norm]
     assert len(shared) == len(reused.index.names) > 100  # every name's analysis came from the serving matcher
     assert reused.get(dropped.id) is None and excerpt_matcher.get(dropped.id) is not None
+    # the spelling variants too, counted again for the changed entities only, equal those learned from scratch
+    assert len(fresh.index.comparer.variants) > 0
+    assert reused.index.comparer.variants == fresh.index.comparer.variants
     queries = [Query(name=x.name.full) for x in fresh.index.names[::7]]
     assert queries
     for q in queries:

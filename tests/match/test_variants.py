@@ -55,3 +55,35 @@ def test_a_tie_between_two_spellings_is_broken_the_same_in_every_process() -> No
         for seed in range(1, 7)
     }
     assert len(learned) == 1 and "jon" in learned.pop()
+
+
+def test_counting_again_after_a_change_equals_learning_from_scratch() -> None:
+    before = [
+        _entity("Muhammad Yunis Ahmad", "Mohammed Younis Ahmed"),
+        _entity("Muhammad Ali", "Mohammed Ali"),  # gives muhammad ~ mohammed a second time
+        _entity("Bashar al-Assad", "بشار الأسد"),
+        _entity("Evgeny Prigozhin", "Yevgeniy Prigozhin"),
+        _entity("Evgeny Prigozhin", "Yevgeniy Prigozhin"),  # the same names on two entities (two lists)
+        _entity("Qaddafi"),
+    ]
+    learned = learn_variants(before)
+    changes = {
+        "one of two entities giving a pair removed": [before[0], *before[2:]],
+        "both removed": before[2:],
+        "one of two equal entities removed": [*before[:4], before[5]],
+        "an entity's names changed": [*before[:5], _entity("Qaddafi", "Qadhafi")],
+        "an entity added": [*before, _entity("Hossein Dehghan", "Husain Dehghan")],
+        "abjad names gone": [*before[:2], _entity("Bashar al-Assad"), *before[3:]],
+        "nothing": before,
+        "everything": [],
+    }
+    for what, after in changes.items():
+        again, scratch = learn_variants(after, (learned, before)), learn_variants(after)
+        assert dict(again.pairs) == dict(scratch.pairs), what
+        assert again.partners == scratch.partners and again.abjad == scratch.abjad, what
+        assert dict(again.abjad_counts) == dict(scratch.abjad_counts), what
+    assert ("muhammad", "mohammed") in learn_variants(
+        changes["one of two entities giving a pair removed"], (learned, before)
+    )
+    assert ("muhammad", "mohammed") not in learn_variants(changes["both removed"], (learned, before))
+    assert ("qaddafi", "qadhafi") in learn_variants(changes["an entity's names changed"], (learned, before))
