@@ -293,3 +293,64 @@ def test_the_workers_stop_when_the_supervisor_is_killed(served: Served) -> None:
         time.sleep(0.1)
     with pytest.raises(httpx.ConnectError):
         httpx.get(f"{served.base}/healthz", timeout=2.0)
+
+
+def _supervisor(data_dir: Path) -> Any:
+    """A Supervisor with its store, cache and lists as `run()` sets them up, workers not started: for its `_load`."""
+    from service.api.supervisor import Supervisor
+    from service.screening.runtime import Preloaded
+    from service.wiring import matcher_cache_from, store_from
+    from tests.api.conftest import make_settings
+
+    settings = make_settings(data_dir, lists=[LIST])
+    sup = Supervisor(settings, host="127.0.0.1", port=0, workers=2, uvicorn_options={}, metrics_dir=str(data_dir))
+    sup.list_ids = [LIST]
+    sup.store = store_from(settings)
+    sup.cache = matcher_cache_from(settings)
+    sup.preloaded = Preloaded(None, "the lists are being loaded")
+    return sup
+
+
+def test_a_change_built_by_a_child_replaces_the_state_and_a_failed_load_keeps_the_old_one(
+    tmp_path: Path, synced_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At a change the supervisor frees its state before loading the one the child built (a smaller collection);
+    should that load fail, it loads the old state again from its own cache entry, so that a worker that dies is
+    still replaced by one serving the lists."""
+    import service.screening.runtime as runtime
+    from service.model import Query
+
+    data_dir = tmp_path / "data"
+    shutil.copytree(synced_dir, data_dir, ignore=shutil.ignore_patterns("audit.sqlite3*", "matcher-cache"))
+    sup = _supervisor(data_dir)
+    try:
+        assert sup._load()
+        first = sup.preloaded.state
+        assert first is not None
+        old_version = first.lists[LIST].version
+
+        version, name = _publish_added_entity(data_dir)
+        assert sup._load()  # built by a child, loaded after the old state was dropped
+        second = sup.preloaded.state
+        assert second is not None and second.lists[LIST].version == version
+        assert [h.name for h in second.matcher.screen(Query(name=name))][:1] == [name]
+        del first, second
+
+        version_3, _ = _publish_added_entity(data_dir)
+
+        real, here = runtime.load_state, os.getpid()
+
+        def fails(*args: Any, **kwargs: Any) -> Any:  # in the supervisor only: its builder child builds the entry
+            if os.getpid() == here:
+                raise OSError("injected: the new entry cannot be read")
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(runtime, "load_state", fails)
+        assert not sup._load()
+        assert (data_dir / "matcher-cache").is_dir()
+        kept = sup.preloaded.state
+        assert kept is not None, sup.preloaded.error
+        assert kept.lists[LIST].version == version != version_3 != old_version
+        assert [h.name for h in kept.matcher.screen(Query(name=name))][:1] == [name]
+    finally:
+        sup.store.close()
