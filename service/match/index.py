@@ -109,17 +109,12 @@ def _each(found: Tokens | None) -> tuple[str, ...]:
 class Index:
     """Immutable after build; safe to read from many threads."""
 
-    def __init__(
-        self,
-        entities: Iterable[Entity],
-        analysed: Mapping[str, NormalizedName] | None = None,
-        previous: Index | None = None,
-    ) -> None:
-        """`analysed`: names as an earlier index analysed them (`analysed_names()`), reused instead of analysing
-        them again (analysis is a pure function of the text; a list change leaves nearly every name as it was).
-        `previous`: an earlier index, whose spelling variants are counted again only for the entities whose names
-        changed (service.match.variants)."""
-        analysed = analysed or {}
+    def __init__(self, entities: Iterable[Entity], previous: Index | None = None) -> None:
+        """`previous`: an earlier index (the one serving), which lends its names' analysis, reused instead of
+        analysing them again (analysis is a pure function of the text; a list change leaves nearly every name as it
+        was), and whose spelling variants are counted again only for the entities whose names changed
+        (service.match.variants)."""
+        analysed = previous.analysed_names() if previous is not None else {}
         self.entities: list[Entity] = list(entities)
         self.position: dict[str, int] = {e.id: i for i, e in enumerate(self.entities)}
         name_entity: list[int] = []  # the names' columns (NameTable), weights added once the IDF is known

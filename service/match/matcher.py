@@ -158,8 +158,7 @@ class Matcher:
             versions[snap.list_id] = snap.version
             entities.extend(snap.entities)
         with collector_paused():
-            analysed = previous.index.analysed_names() if previous is not None else None
-            return cls(Index(entities, analysed, previous.index if previous is not None else None), versions)
+            return cls(Index(entities, previous.index if previous is not None else None), versions)
 
     def __len__(self) -> int:
         return len(self.index.entities)
