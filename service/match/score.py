@@ -177,7 +177,7 @@ class Variants:
     @classmethod
     def of(cls, pairs: Iterable[tuple[str, str]], abjad: Iterable[str] = ()) -> Variants:
         """Each pair and abjad token counted once."""
-        ordered = dict.fromkeys((a, b) if a < b else (b, a) for a, b in pairs if a != b)
+        ordered = ((a, b) if a < b else (b, a) for a, b in pairs if a != b)
         return cls.counted(dict.fromkeys(ordered, 1), dict.fromkeys(abjad, 1))
 
     @classmethod
