@@ -17,7 +17,7 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from service.errors import QueryError
 from service.match.score import (
@@ -102,15 +102,13 @@ class Context:
     comparer: TokenComparer
 
 
-@dataclass(frozen=True, slots=True)
-class NameRef:
+class NameRef(NamedTuple):
     query: int  # position of the query name
     listed: ListedName
     code: bool  # an aircraft registration compared as a code
 
 
-@dataclass(frozen=True, slots=True)
-class Signal:
+class Signal(NamedTuple):
     value: float  # 0..1
     ref: object = None  # what produced it (NameRef, (value, Identifier), DateSpec, ...), for `explain`
 

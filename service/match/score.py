@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import groupby, pairwise
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from rapidfuzz.distance import OSA
 
@@ -439,8 +439,10 @@ JOINED_DISCOUNT = 0.97
 NATIVE_WORD_MIN_SIMILARITY = 0.75
 
 
-@dataclass(frozen=True, slots=True)
-class NameScore:
+class NameScore(NamedTuple):
+    """A name comparison's outcome. A NamedTuple, not a frozen dataclass: one is made per listed name scored (60,000
+    in a pass over the golden set), and a frozen dataclass's __init__ sets each field through object.__setattr__."""
+
     score: float
     method: NameMethod
     detail: str  # the alignment, for the reviewer
