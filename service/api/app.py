@@ -21,7 +21,7 @@ from service.api.auth import KeyRing
 from service.api.deps import AppContext, json_response
 from service.api.docs import make_router as docs_router
 from service.api.errors import status_for
-from service.api.heap import freeze_heap, refreeze_heap
+from service.api.heap import freeze_heap, release_heap
 from service.api.logs import configure_logging
 from service.api.metrics import Metrics
 from service.api.middleware import RequestGuard
@@ -192,7 +192,7 @@ def create_app(
             poll_s=reload_poll_s,
             on_reload=on_reload,
             after_build=freeze_heap,
-            after_swap=refreeze_heap,
+            after_swap=release_heap,
             cache=matcher_cache_from(settings),
             preloaded=preloaded,
         )

@@ -2,12 +2,14 @@
 root (the runtime and the supervisor call them as hooks), not in the matcher.
 
 A matcher is millions of long-lived objects. A full collection scanning them landed in some screening now and then
-(0.4-1.1 s, bench_matcher), so once built it is frozen (`gc.freeze`): the collector skips it. A frozen object is
-never collected, though, and a replaced matcher lies in reference cycles (its index and its token comparer refer to
-each other), so what replaces a frozen matcher must unfreeze, collect and freeze again (`refreeze_heap`); without
-that, every published change kept the matcher it replaced for the life of the process. One such decision sits
-lower down: the matcher cache freezes a state as it loads it (MatcherCache.load), to spare the full collection that
-re-enabling the collector after the load would run; any process that replaces that state comes through here.
+(0.4-1.1 s, bench_matcher), so once built it is frozen (`gc.freeze`): the collector skips it. A frozen object in a
+reference cycle is never freed, so a serving state holds no reference cycle (tests/match/test_matcher.py checks
+it): a replaced state is freed by reference counting the moment nothing refers to it any more, frozen or not, and
+a replacement only collects and freezes what is new. It once had cycles (its index and its token comparer referred
+to each other), and each replacement unfroze the heap for a full collection: 0.5-0.8 s of a list change on all
+lists, in the supervisor and in a one-worker server serving requests. One such decision sits lower down: the matcher
+cache freezes a state as it loads it (MatcherCache.load), to spare the full collection that re-enabling the
+collector after the load would run.
 """
 
 from __future__ import annotations
@@ -22,13 +24,11 @@ def freeze_heap() -> None:
     gc.freeze()
 
 
-def refreeze_heap() -> None:
-    """After a new matcher has replaced a frozen one: collect the old one too, freeze what is alive, and hand the
-    freed memory back to the system."""
-    gc.unfreeze()
-    gc.collect()
+def release_heap() -> None:
+    """After a new state has replaced the serving one: collect and freeze what is new (what is frozen is not scanned
+    again), and hand what the replaced state freed back to the system."""
+    freeze_heap()
     trim_heap()
-    gc.freeze()
 
 
 def trim_heap() -> None:

@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 
-from service.api.heap import refreeze_heap, trim_heap
+from service.api.heap import release_heap, trim_heap
 from service.errors import ServiceError
 from service.screening.builder import build_in_child, start_child
 from service.settings import Settings
@@ -261,10 +261,10 @@ class Supervisor:
         prepare_text(state.matcher)  # the text view too, so that every worker shares it
         previous, self.preloaded = self.preloaded, Preloaded(state)
         # Everything alive is frozen: the workers forked from here never have the collector scan (and so copy) the
-        # pages of the index. After a change built here the old state's cycles are freed first (a full collection).
+        # pages of the index. The replaced state is freed as the last reference to it goes (it holds no cycle).
         if previous.state is not None:
             del previous
-            refreeze_heap()  # what the old state freed goes back to the system, not into the next workers' copy
+            release_heap()  # what the old state freed goes back to the system, not into the next workers' copy
         else:
             gc.freeze()
             if dropped is not None:
@@ -273,9 +273,8 @@ class Supervisor:
         return True
 
     def _drop_state(self) -> str | None:
-        """Free the serving state before loading the one a child built: the full collection that frees its cycles
-        then scans the old state alone instead of both (0.55-0.68 s with both on all lists), and the new state is
-        loaded into the memory the old one leaves. The workers keep serving from their own copies meanwhile, and
+        """Free the serving state before loading the one a child built, so that the new state is loaded into the
+        memory the old one leaves. The workers keep serving from their own copies meanwhile, and
         nothing here forks until the load ends. Returns the old state's matcher cache key, to load it again should
         the new entry fail to load (None when there was none)."""
         from service.screening.runtime import Preloaded
@@ -285,8 +284,8 @@ class Supervisor:
             return None
         key = self.cache.key(state.generation, self.list_ids)
         self.preloaded = Preloaded(None, "the lists are being loaded")
-        del state
-        refreeze_heap()
+        del state  # freed here: a state holds no reference cycle (service.api.heap)
+        trim_heap()
         return key
 
     def _build_in_child(self, generation: str) -> bool:

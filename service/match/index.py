@@ -87,6 +87,24 @@ class NameTable(Sequence[IndexedName]):
         return IndexedName(self.entity[i], self.name[i], self.norm[i], self.weights[i])
 
 
+class Rarity:
+    """A token's rarity on the loaded lists, as `Index.idf` gives it, from the index's own tables. The token comparer
+    reads it through this object rather than `Index.idf`, a method bound to the index that holds the comparer:
+    without that reference cycle (nor any other), a replaced index is freed by reference counting as soon as the
+    last request lets go of it, with no full collection scanning the heap (service.api.heap)."""
+
+    __slots__ = ("_idf", "_numbers", "max_idf")
+
+    def __init__(self, numbers: Mapping[str, int], idf: array[float], max_idf: float) -> None:
+        self._numbers = numbers
+        self._idf = idf
+        self.max_idf = max_idf
+
+    def __call__(self, token: str) -> float:
+        number = self._numbers.get(token)
+        return self.max_idf if number is None else self._idf[number]
+
+
 def deletions(token: str) -> list[str]:
     return [token[:i] + token[i + 1 :] for i in range(len(token))]
 
@@ -176,8 +194,9 @@ class Index:
         n = max(len(name_norm), 1)
         self._idf = array("d", [math.log(1 + n / count) for count in lengths])
         self.max_idf = math.log(1 + n)
-        # the lists' own spelling variants (aliases of one entity aligned token by token) and rarity, for the scorer
-        self.comparer: TokenComparer = TokenComparer(variants, self.idf)
+        # the lists' own spelling variants (aliases of one entity aligned token by token) and rarity, for the scorer;
+        # the rarity as an object of its own, not `self.idf`: the comparer must not refer back to the index
+        self.comparer: TokenComparer = TokenComparer(variants, Rarity(self._key_number, self._idf, self.max_idf))
         # equal weights share one float and equal rows one tuple: 190,000 floats on the lists hold 417 values
         floats: dict[float, float] = {}
         rows: dict[tuple[float, ...], tuple[float, ...]] = {}

@@ -228,13 +228,17 @@ class TokenComparer:
     safe to share across threads."""
 
     def __init__(self, variants: Variants | None = None, rarity: Weigher | None = None) -> None:
-        self.variants = variants or Variants()
-        self._partners = self.variants.partners
+        # The rules live in an object of their own, which the memo below refers to: an LRU cache around one of this
+        # object's own methods would refer back to it, and an index holding a comparer would then be a reference
+        # cycle, kept until a full collection (see service.api.heap).
+        rules = TokenRules(variants or Variants(), rarity)
+        self.variants = rules.variants
         self.rarity = rarity  # IDF on the lists: a short token's one slip counts when the listed token is rare
+        self._similarity = rules.similarity
         # `similarity` is the hot call of every screening: a C-level LRU cache around the rules
         self.similarity: Callable[[str, str, TokenClass, TokenClass, int], tuple[float, str]] = lru_cache(
             maxsize=TOKEN_CACHE_SIZE
-        )(self._similarity)
+        )(rules.similarity)
         # The alignment's memo, one row per query token (and class and flags) keyed by the listed token alone: a
         # lookup hashes one string instead of building and hashing a five-field key, the cost of half an alignment.
         # Bounded: past TOKEN_CACHE_SIZE entries every row is dropped at once (the count is approximate under
@@ -250,7 +254,7 @@ class TokenComparer:
 
     def row(self, a: str, ca: TokenClass, flags: int) -> dict[str, tuple[float, str]] | None:
         """The memo of `similarity(a, b, ca, cb, flags)` by listed token b, for `remember` to fill; None when a is a
-        legal form, the one case where b's class counts (two legal forms of one kind: see `_similarity`)."""
+        legal form, the one case where b's class counts (two legal forms of one kind: see TokenRules.similarity)."""
         if ca == TokenClass.LEGAL:
             return None
         key = (a, ca, flags)
@@ -272,8 +276,19 @@ class TokenComparer:
         self._row_entries += 1
         return found
 
-    def _similarity(self, a: str, b: str, ca: TokenClass, cb: TokenClass, flags: int = 0) -> tuple[float, str]:
-        """(similarity, method) of query token `a` and listed token `b` (called as `similarity`, memoized).
+
+class TokenRules:
+    """TOKEN_RULES over the lists' own variant pairs and token rarity, unmemoized: TokenComparer memoizes them."""
+
+    __slots__ = ("_partners", "rarity", "variants")
+
+    def __init__(self, variants: Variants, rarity: Weigher | None) -> None:
+        self.variants = variants
+        self._partners = variants.partners
+        self.rarity = rarity
+
+    def similarity(self, a: str, b: str, ca: TokenClass, cb: TokenClass, flags: int = 0) -> tuple[float, str]:
+        """(similarity, method) of query token `a` and listed token `b` (memoized by TokenComparer.similarity).
 
         `flags`: ABJAD_QUERY / ABJAD_LISTED when that token was written in an abjad (Arabic, Hebrew, Persian script),
         whose transliteration carries few vowels ("bhja" for Bahaji), so the consonant skeleton is the evidence;

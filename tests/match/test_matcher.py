@@ -6,6 +6,7 @@ word's frequency on the lists decides, need the whole lists (`real_matcher`, ../
 from __future__ import annotations
 
 import gc
+from collections.abc import Callable
 from dataclasses import replace
 
 import pytest
@@ -299,3 +300,61 @@ def test_a_build_from_the_serving_matcher_reuses_its_analysis_and_answers_the_sa
     assert queries
     for q in queries:
         assert [(h.entity_id, h.score) for h in reused.screen(q)] == [(h.entity_id, h.score) for h in fresh.screen(q)]
+
+
+def _unreachable_after_del(make: Callable[[], object]) -> list[str]:
+    """With the collector off, make an object and drop it: the classes of this package's objects that a
+    collection then finds unreachable (freed only by a collection: held by a reference cycle)."""
+    was = gc.isenabled()
+    gc.collect()
+    gc.disable()
+    try:
+        made = make()
+        assert isinstance(made, Matcher)
+        del made
+        gc.set_debug(gc.DEBUG_SAVEALL)
+        gc.collect()
+        return sorted({f"{type(o).__module__}.{type(o).__qualname__}" for o in gc.garbage
+                       if type(o).__module__.startswith("service.")})  # fmt: skip
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        gc.enable() if was else gc.disable()
+
+
+def _served_matcher(pickled: bool, cycle: bool = False) -> Callable[[], Matcher]:
+    """A matcher over the excerpts as a server holds one: its text view built, memos filled by screenings (names,
+    text), straight from a build or through the matcher cache's pickle."""
+    import pickle
+
+    from service.match import text
+    from tests.conftest import read_fixture_files
+    from tests.match.conftest import _snapshots
+
+    snapshots = _snapshots(read_fixture_files)
+
+    def make() -> Matcher:
+        matcher = Matcher.build(snapshots)
+        if pickled:
+            matcher = pickle.loads(pickle.dumps(matcher, protocol=pickle.HIGHEST_PROTOCOL))
+        text.prepare(matcher)
+        for name in ("Nicolas Madruo Moros", "Владимир Путин", "Mahan Air", "EP-GOM", "Usama bin Ladin"):
+            assert matcher.screen(Query(name=name))
+        assert text.scan_text(matcher, "Minister Nicolas Maduro met Mahan Air officials.", threshold=0.8).mentions
+        if cycle:
+            matcher.index.itself = matcher.index  # type: ignore[attr-defined]
+        return matcher
+
+    return make
+
+
+@pytest.mark.parametrize("pickled", [False, True], ids=["built", "from the cache"])
+def test_a_serving_matcher_holds_no_reference_cycle(pickled: bool) -> None:
+    """The server freezes its matcher for the collector and frees a replaced one by reference counting alone
+    (service.api.heap): a cycle anywhere in it would keep the whole matcher for the life of the process."""
+    assert _unreachable_after_del(_served_matcher(pickled)) == []
+
+
+def test_the_reference_cycle_check_sees_a_cycle() -> None:
+    found = _unreachable_after_del(_served_matcher(pickled=False, cycle=True))
+    assert "service.match.index.Index" in found and "service.match.score.TokenComparer" in found
