@@ -17,6 +17,7 @@ from typing import NamedTuple, overload
 import numpy as np
 from rapidfuzz.distance import OSA
 
+from service.match.analysis import analyse_names
 from service.match.score import (
     ABJAD_SKELETON_SIMILARITY,
     PHONETIC_SIMILARITY,
@@ -134,6 +135,8 @@ class Index:
         (service.match.variants)."""
         analysed = previous.analysed_names() if previous is not None else {}
         self.entities: list[Entity] = list(entities)
+        # what the previous index had not analysed, on every core when there is much of it (a first build)
+        fresh = analyse_names((name.full for entity in self.entities for name in entity.all_names()), analysed)
         self.position: dict[str, int] = {e.id: i for i, e in enumerate(self.entities)}
         name_entity: list[int] = []  # the names' columns (NameTable), weights added once the IDF is known
         name_name: list[Name] = []
@@ -149,7 +152,7 @@ class Index:
             seen: set[str] = set()
             learnable: list[NormalizedName] = []
             for name in entity.all_names():
-                norm = analysed.get(name.full) or analyze(name.full)
+                norm = analysed.get(name.full) or fresh[name.full]
                 if not norm.tokens or norm.text in seen:
                     continue
                 seen.add(norm.text)

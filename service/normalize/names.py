@@ -481,6 +481,21 @@ def _shared_pattern(classes: tuple[TokenClass, ...]) -> tuple[TokenClass, ...]:
     return _CLASS_PATTERNS.get(classes, classes)
 
 
+def reshared(norm: NormalizedName) -> NormalizedName:
+    """An analysis made in another process (service.match.analysis), with its strings interned and its class pattern
+    shared as `analyze` makes them in this one."""
+    return NormalizedName(
+        text=intern(norm.text),
+        tokens=tuple(map(intern, norm.tokens)),
+        classes=_shared_pattern(norm.classes),
+        compact=intern(norm.compact),
+        abjad=norm.abjad,
+        script=intern(norm.script),
+        native=tuple(map(intern, norm.native)),
+        pinyin=norm.pinyin,
+    )
+
+
 @lru_cache(maxsize=65536)
 def analyze(text: str) -> NormalizedName:
     norm = normalize_name(text)

@@ -1,0 +1,113 @@
+"""A build's name analysis spread over forked children: the same analyses as in one process, sharing this process's
+strings, and a child that fails costs time, never an analysis."""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+
+import pytest
+
+from service.match import analysis
+from service.match.analysis import analyse_names
+from service.normalize.names import NormalizedName, analyze
+from tests.conftest import read_fixture_files
+from tests.match.conftest import _snapshots
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="forks")
+
+
+@pytest.fixture(scope="module")
+def texts() -> list[str]:
+    """Every name of the real excerpts, in many scripts, some twice."""
+    names = [n.full for s in _snapshots(read_fixture_files) for e in s.entities for n in e.all_names()]
+    assert len(set(names)) > 300
+    return names + names[:50]
+
+
+@pytest.fixture
+def forks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The pids of the children forked (os.fork itself runs; it is only counted), with any number of names worth
+    a fork."""
+    made: list[int] = []
+    fork = os.fork
+
+    def counted() -> int:
+        pid = fork()
+        if pid:
+            made.append(pid)
+        return pid
+
+    monkeypatch.setattr(os, "fork", counted)
+    monkeypatch.setattr(analysis, "PARALLEL_MIN_NAMES", 1)
+    return made
+
+
+def _serial(texts: list[str]) -> dict[str, NormalizedName]:
+    return {t: analyze(t) for t in texts}
+
+
+@pytest.mark.parametrize("processes", [2, 3])
+def test_children_give_the_analyses_one_process_gives(texts: list[str], forks: list[int], processes: int) -> None:
+    analyze.cache_clear()  # the children's analyses must not be this process's own, cached
+    got = analyse_names(texts, {}, processes=processes)
+    assert len(forks) == processes - 1
+    assert got == _serial(texts)
+    assert list(got) == list(dict.fromkeys(texts))
+
+
+def test_a_childs_analyses_share_this_processes_strings(texts: list[str], forks: list[int]) -> None:
+    analyze.cache_clear()
+    got = analyse_names(texts, {}, processes=2)
+    assert forks
+    tokens = [t for norm in got.values() for t in norm.tokens]
+    assert len(tokens) > 1000
+    assert all(t is sys.intern(t) for t in tokens)
+    for text, norm in got.items():
+        assert norm.classes is analyze(text).classes  # the one tuple of each class pattern
+
+
+def test_names_already_analysed_are_not_analysed_again(texts: list[str], forks: list[int]) -> None:
+    known = _serial(texts[: len(texts) // 2])
+    got = analyse_names(texts, known, processes=2)
+    assert set(got) == set(texts) - set(known)
+    assert got == _serial(list(got))
+
+
+def test_a_child_that_dies_costs_time_not_analyses(
+    texts: list[str], forks: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    parent = os.getpid()
+
+    def dies_in_a_child(text: str) -> NormalizedName:
+        if os.getpid() != parent:
+            os._exit(3)
+        return analyze(text)
+
+    monkeypatch.setattr(analysis, "analyze", dies_in_a_child)
+    got = analyse_names(texts, {}, processes=3)
+    assert len(forks) == 2
+    assert got == _serial(texts)
+
+
+def test_no_fork_while_another_thread_runs(texts: list[str], forks: list[int]) -> None:
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        got = analyse_names(texts, {}, processes=2)
+    finally:
+        stop.set()
+        other.join()
+    assert forks == []
+    assert got == _serial(texts)
+
+
+@pytest.mark.parametrize(("processes", "min_names"), [(1, 1), (2, 10**6)], ids=["one core", "few names"])
+def test_one_core_or_few_names_analyse_here(
+    texts: list[str], forks: list[int], monkeypatch: pytest.MonkeyPatch, processes: int, min_names: int
+) -> None:
+    monkeypatch.setattr(analysis, "PARALLEL_MIN_NAMES", min_names)
+    assert analyse_names(texts, {}, processes=processes) == _serial(texts)
+    assert forks == []
