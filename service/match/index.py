@@ -389,16 +389,14 @@ class Index:
         ends = np.cumsum(lengths)
         idx = self._flat[np.arange(ends[-1]) + np.repeat(starts - (ends - lengths), lengths)]
         w = np.repeat(weights, lengths)
-        # each name reached, summed over the names reached only (in the order of the postings, as a bincount over
-        # every name summed them): a bincount by name number zeroed an array of every indexed name per query name,
-        # 0.5 MB on the lists and 5 MB at ten times them, for a few hundred names reached
-        reached, position = np.unique(idx, return_inverse=True)
-        acc = np.bincount(position, weights=w)
-        # names sharing only a sliver of the best candidate's evidence cannot outscore it
-        enough = acc >= acc.max() * MIN_SHARE_OF_BEST
-        nonzero, shared = reached[enough], acc[enough]
+        acc = np.bincount(idx, weights=w)
+        # names sharing only a sliver of the best candidate's evidence cannot outscore it. Read at the postings only
+        # (every weight is positive, so the names elsewhere are the zeros): a few hundred values, not every name.
+        reached = acc[idx]
+        nonzero = np.unique(idx[reached >= reached.max() * MIN_SHARE_OF_BEST])
         # rank by shared evidence times the square root of how much of the listed name it covers, so that among
         # names sharing common tokens ("Ahmad Ali") the ones made mostly of them come first
+        shared = acc[nonzero]
         rank = shared * np.sqrt(shared / self._name_weight[nonzero])
         if len(nonzero) > limit:
             keep = np.argpartition(-rank, limit - 1)[:limit]
