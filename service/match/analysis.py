@@ -57,7 +57,7 @@ def analyse_names(
 
 
 def _analyse(texts: Sequence[str], processes: int) -> list[NormalizedName]:
-    if processes < 2 or len(texts) < PARALLEL_MIN_NAMES or not hasattr(os, "fork") or threading.active_count() > 1:
+    if processes < 2 or len(texts) < PARALLEL_MIN_NAMES or not hasattr(os, "fork") or not _alone():
         return [analyze(t) for t in texts]
     shares = [texts[i::processes] for i in range(processes)]
     children = [_fork(share) for share in shares[1:]]
@@ -71,6 +71,11 @@ def _analyse(texts: Sequence[str], processes: int) -> list[NormalizedName]:
     for i, analysed in enumerate(results):
         out[i::processes] = analysed
     return out  # type: ignore[return-value]  # every place filled: the shares cover the texts
+
+
+def _alone() -> bool:
+    """Whether this is the process's only thread (module docstring: no fork otherwise)."""
+    return threading.active_count() == 1
 
 
 def _fork(share: Sequence[str]) -> tuple[int, int] | None:
