@@ -89,10 +89,11 @@ class NameTable(Sequence[IndexedName]):
 
 
 class Rarity:
-    """A token's rarity on the loaded lists, as `Index.idf` gives it, from the index's own tables. The token comparer
-    reads it through this object rather than `Index.idf`, a method bound to the index that holds the comparer:
-    without that reference cycle (nor any other), a replaced index is freed by reference counting as soon as the
-    last request lets go of it, with no full collection scanning the heap (service.api.heap)."""
+    """A token's rarity on the loaded lists: log(1 + names / names containing it); unseen = rarest. From the index's
+    own tables. The token comparer reads it through this object rather than `Index.idf`, a method bound to the index
+    that holds the comparer: without that reference cycle (nor any other), a replaced index is freed by reference
+    counting as soon as the last request lets go of it, with no full collection scanning the heap
+    (service.api.heap)."""
 
     __slots__ = ("_idf", "_numbers", "max_idf")
 
@@ -203,7 +204,8 @@ class Index:
         self.max_idf = math.log(1 + n)
         # the lists' own spelling variants (aliases of one entity aligned token by token) and rarity, for the scorer;
         # the rarity as an object of its own, not `self.idf`: the comparer must not refer back to the index
-        self.comparer: TokenComparer = TokenComparer(variants, Rarity(self._key_number, self._idf, self.max_idf))
+        self.rarity = Rarity(self._key_number, self._idf, self.max_idf)
+        self.comparer: TokenComparer = TokenComparer(variants, self.rarity)
         # equal weights share one float and equal rows one tuple: 190,000 floats on the lists hold 417 values
         floats: dict[float, float] = {}
         rows: dict[tuple[float, ...], tuple[float, ...]] = {}
@@ -250,9 +252,8 @@ class Index:
 
     # --- weights -----------------------------------------------------------------------------------------
     def idf(self, token: str) -> float:
-        """Rarity of a token on the loaded lists: log(1 + names / names containing it); unseen = rarest."""
-        number = self._key_number.get(token)
-        return self.max_idf if number is None else self._idf[number]
+        """Rarity of a token on the loaded lists (see Rarity)."""
+        return self.rarity(token)
 
     def analysed_names(self) -> dict[str, NormalizedName]:
         """Each indexed name's text and its analysis, for the next index to reuse."""
