@@ -216,13 +216,13 @@ class Index:
 
         # every token of an indexed name is a key, so its rarity is one C-level dict lookup here rather than a
         # call of `idf` (2 million calls at ten times the lists); the same floats, so the same weights
-        rarity = dict(zip(self._key_number, self._idf, strict=True)).__getitem__
-        weights = [shared(token_weights(norm, rarity)) for norm in name_norm]
+        idf_of = dict(zip(self._key_number, self._idf, strict=True)).__getitem__  # self.rarity's values, for the build
+        weights = [shared(token_weights(norm, idf_of)) for norm in name_norm]
         self.names = NameTable(array("i", name_entity), name_name, name_norm, weights)
         self._name_weight = np.fromiter(
-            (max(1e-9, _retrieval_weight(norm, rarity)) for norm in name_norm), dtype=np.float64, count=len(name_norm)
+            (max(1e-9, _retrieval_weight(norm, idf_of)) for norm in name_norm), dtype=np.float64, count=len(name_norm)
         )
-        del rarity
+        del idf_of
         by_skeleton: dict[str, list[str]] = defaultdict(list)
         by_deletion: dict[str, list[str]] = defaultdict(list)
         by_unarticled: dict[str, list[str]] = defaultdict(list)

@@ -118,7 +118,7 @@ def test_every_response_carries_a_request_id_even_errors(client: TestClient) -> 
 
 def test_a_published_change_frees_the_matcher_it_replaces(tmp_path: Path, fixture_mirror: Path) -> None:
     """The server freezes each matcher for the garbage collector; the one a change replaces must still be freed
-    (it lies in reference cycles, which a frozen object never leaves: every change used to keep its predecessor)."""
+    (a frozen object in a reference cycle never is: while matchers had one, every change kept its predecessor)."""
     import gc
     import weakref
 
