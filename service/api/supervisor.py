@@ -223,6 +223,7 @@ class Supervisor:
 
     def _load(self) -> bool:
         """Load the store's lists into `self.preloaded`; False when there was nothing new to load."""
+        from service.match.text import TEXT_VIEW
         from service.match.text import prepare as prepare_text
         from service.screening.runtime import NO_LISTS, Preloaded, load_state, log_loaded
 
@@ -236,7 +237,12 @@ class Supervisor:
                 dropped = self._drop_state()
             # from the entry the child wrote; built here when there is none (no cache, or the child wrote nothing)
             state, cached = load_state(
-                self.store, self.list_ids, self.cache, background=False, previous=self.preloaded.state
+                self.store,
+                self.list_ids,
+                self.cache,
+                background=False,
+                previous=self.preloaded.state,
+                views=(TEXT_VIEW,),
             )
             cached = cached and not built_by_child
         except Exception as exc:
@@ -258,7 +264,7 @@ class Supervisor:
         if state is None:
             self.preloaded = Preloaded(None, NO_LISTS)
             return False
-        prepare_text(state.matcher)  # the text view too, so that every worker shares it
+        prepare_text(state.matcher)  # the text view here (an entry brings it), so that every worker shares it
         previous, self.preloaded = self.preloaded, Preloaded(state)
         # Everything alive is frozen: the workers forked from here never have the collector scan (and so copy) the
         # pages of the index. The replaced state is freed as the last reference to it goes (it holds no cycle).

@@ -124,6 +124,14 @@ def _tables(lists: Mapping[str, list[str]]) -> dict[str, Tokens]:
     return {k: v[0] if len(v) == 1 else tuple(v) for k, v in lists.items()}
 
 
+def analyses(entities: Iterable[Entity], previous: Index | None = None) -> dict[str, NormalizedName]:
+    """The analysis of every name of `entities`: the `previous` index's where it has one (Index), the rest analysed
+    now, on every core when there is much of it (a first build: service.match.analysis)."""
+    analysed = previous.analysed_names() if previous is not None else {}
+    analysed.update(analyse_names((name.full for entity in entities for name in entity.all_names()), analysed))
+    return analysed
+
+
 def _each(found: Tokens | None) -> tuple[str, ...]:
     if found is None:
         return ()
@@ -133,15 +141,19 @@ def _each(found: Tokens | None) -> tuple[str, ...]:
 class Index:
     """Immutable after build; safe to read from many threads."""
 
-    def __init__(self, entities: Iterable[Entity], previous: Index | None = None) -> None:
+    def __init__(
+        self,
+        entities: Iterable[Entity],
+        previous: Index | None = None,
+        analysed: Mapping[str, NormalizedName] | None = None,
+    ) -> None:
         """`previous`: an earlier index (the one serving), which lends its names' analysis, reused instead of
         analysing them again (analysis is a pure function of the text; a list change leaves nearly every name as it
         was), and whose spelling variants are counted again only for the entities whose names changed
-        (service.match.variants)."""
-        analysed = previous.analysed_names() if previous is not None else {}
+        (service.match.variants). `analysed`: every name's analysis (`analyses`), when the caller made it already."""
         self.entities: list[Entity] = list(entities)
-        # what the previous index had not analysed, on every core when there is much of it (a first build)
-        fresh = analyse_names((name.full for entity in self.entities for name in entity.all_names()), analysed)
+        if analysed is None:
+            analysed = analyses(self.entities, previous)
         self.position: dict[str, int] = {e.id: i for i, e in enumerate(self.entities)}
         name_entity: list[int] = []  # the names' columns (NameTable), weights added once the IDF is known
         name_name: list[Name] = []
@@ -157,7 +169,7 @@ class Index:
             seen: set[str] = set()
             learnable: list[NormalizedName] = []
             for name in entity.all_names():
-                norm = analysed.get(name.full) or fresh[name.full]
+                norm = analysed[name.full]
                 if not norm.tokens or norm.text in seen:
                     continue
                 seen.add(norm.text)

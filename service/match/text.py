@@ -24,15 +24,16 @@ from __future__ import annotations
 import math
 import re
 import threading
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from sys import intern
 
 from rapidfuzz.distance import OSA
 
-from service.match.matcher import Matcher
+from service.match.matcher import Matcher, ViewMaker
 from service.match.text_vocab import Vocabulary, adopt, is_ordinary_token, is_title_word, stop_words_for, vocabulary
-from service.model import EntityKind, Evidence, Hit, Query
+from service.model import Entity, EntityKind, Evidence, Hit, Query
 from service.normalize.countries import to_country_code
 from service.normalize.identifiers import canonical, imo_check_digit_ok, looks_like_tail_number
 from service.normalize.names import NormalizedName, TokenClass, analyze, fold_vowels, skeletons
@@ -188,38 +189,49 @@ def _view(matcher: Matcher) -> _View:
 
 
 def _build_view(matcher: Matcher) -> _View:
+    # the index analysed (nearly) every name already; a matcher loaded from the matcher cache would otherwise
+    # analyse them all again, the analyser's memo being empty in that process (4 s instead of 1 s on all lists)
+    return build_view(matcher.index.entities, matcher.index.analysed_names())
+
+
+def _named(
+    entities: Sequence[Entity], analysed: Mapping[str, NormalizedName]
+) -> Iterator[tuple[Entity, str, NormalizedName]]:
+    """Each name the view holds, in its numbering: (its entity, the name as listed, its analysis)."""
+    for entity in entities:
+        for name in entity.all_names():
+            norm = analysed.get(name.full) or analyze(name.full)
+            if norm.tokens:
+                yield entity, name.full, norm
+
+
+def build_view(entities: Sequence[Entity], analysed: Mapping[str, NormalizedName]) -> _View:
+    """The text view of `entities`, whose names `analysed` holds analysed (any missing is analysed here)."""
     view = _View(vocabulary=vocabulary())
     seen: set[str] = set()
     by_key: dict[str, set[int]] = {}
     exact_kinds: dict[str, set[EntityKind]] = {}
-    # the index analysed (nearly) every name already; a matcher loaded from the matcher cache would otherwise
-    # analyse them all again, the analyser's memo being empty in that process (4 s instead of 1 s on all lists)
-    analysed = matcher.index.analysed_names()
     keys_of: dict[str, tuple[str, ...]] = {}  # a token's keys, once per token rather than once per name it is in
-    for entity in matcher.index.entities:
-        for name in entity.all_names():
-            norm = analysed.get(name.full) or analyze(name.full)
-            if not norm.tokens:
-                continue
-            exact_kinds.setdefault(norm.text, set()).add(entity.kind)
-            if not name.full.isascii() and any(char_script(ch) in _CJK_SCRIPTS for ch in name.full):
-                compact = "".join(ch for ch in name.full if char_script(ch) in _CJK_SCRIPTS)
-                if len(compact) >= MIN_CJK_NAME_CHARS and compact not in seen:
-                    seen.add(compact)
-                    view.cjk.setdefault(compact[:2], []).append(compact)
-            ni = len(view.norms)
-            view.norms.append(norm)
-            view.raws.append(name.full)
-            view.kinds.append(entity.kind)
-            for tok in set(norm.tokens):
-                view.df[tok] = view.df.get(tok, 0) + 1
-            for tok, cls in zip(norm.tokens, norm.classes, strict=True):
-                if cls in (TokenClass.NORMAL, TokenClass.PATRONYMIC):
-                    keys = keys_of.get(tok)
-                    if keys is None:
-                        keys = keys_of[tok] = _keys(tok)
-                    for key in keys:
-                        by_key.setdefault(key, set()).add(ni)
+    for entity, raw, norm in _named(entities, analysed):
+        exact_kinds.setdefault(norm.text, set()).add(entity.kind)
+        if not raw.isascii() and any(char_script(ch) in _CJK_SCRIPTS for ch in raw):
+            compact = "".join(ch for ch in raw if char_script(ch) in _CJK_SCRIPTS)
+            if len(compact) >= MIN_CJK_NAME_CHARS and compact not in seen:
+                seen.add(compact)
+                view.cjk.setdefault(compact[:2], []).append(compact)
+        ni = len(view.norms)
+        view.norms.append(norm)
+        view.raws.append(raw)
+        view.kinds.append(entity.kind)
+        for tok in set(norm.tokens):
+            view.df[tok] = view.df.get(tok, 0) + 1
+        for tok, cls in zip(norm.tokens, norm.classes, strict=True):
+            if cls in (TokenClass.NORMAL, TokenClass.PATRONYMIC):
+                keys = keys_of.get(tok)
+                if keys is None:
+                    keys = keys_of[tok] = _keys(tok)
+                for key in keys:
+                    by_key.setdefault(key, set()).add(ni)
     view.n_names = len(view.norms)
     # kept as numbers, tuples and shared frozensets, not sets: a set costs 216 bytes at least, and these were 43 MB
     # of the view's 53 MB on the real lists (and of the time to load it from the matcher cache)
@@ -227,6 +239,42 @@ def _build_view(matcher: Matcher) -> _View:
     kind_sets: dict[frozenset[EntityKind], frozenset[EntityKind]] = {}
     view.exact_kinds = {k: kind_sets.setdefault(fs, fs) for k, v in exact_kinds.items() if (fs := frozenset(v))}
     return view
+
+
+# Built in a forked child beside the index (Matcher.build, service.match.analysis.in_child), the view comes back
+# pickled: its tables only, since the names' columns are this process's own objects (the index's analyses, the
+# entities' strings) and are quicker to walk again here than to send; the tables' strings are interned again, so
+# that the view shares them with the index as a view built here does.
+def _view_tables(entities: Sequence[Entity], analysed: Mapping[str, NormalizedName]) -> _View:
+    """In the child: the view without its names' columns."""
+    view = build_view(entities, analysed)
+    view.norms, view.raws, view.kinds = [], [], []
+    return view
+
+
+def _view_completed(got: object, entities: Sequence[Entity], analysed: Mapping[str, NormalizedName]) -> _View | None:
+    """Here: the view the child sent, with its names' columns and its strings this process's; None when it is not
+    what this code sends (the caller builds the view itself)."""
+    if not isinstance(got, _View):
+        return None
+    if got.norms or got.raws or got.kinds:
+        return None
+    for entity, raw, norm in _named(entities, analysed):
+        got.norms.append(norm)
+        got.raws.append(raw)
+        got.kinds.append(entity.kind)
+    if len(got.norms) != got.n_names:
+        return None
+    got.df = {intern(k): n for k, n in got.df.items()}
+    got.by_key = {intern(k): v for k, v in got.by_key.items()}
+    got.exact_kinds = {intern(k): v for k, v in got.exact_kinds.items()}
+    if got.vocabulary is not None:
+        adopt(got.vocabulary)
+    got.vocabulary = vocabulary()
+    return got
+
+
+TEXT_VIEW = ViewMaker("text", build_view, _view_tables, _view_completed)
 
 
 # --- where names can be ------------------------------------------------------------------------------------

@@ -17,7 +17,8 @@ from pathlib import Path
 import structlog
 
 from service.errors import ServiceError, StoreError
-from service.match.matcher import Matcher
+from service.match.matcher import Matcher, ViewMaker
+from service.match.text import TEXT_VIEW
 from service.match.text import prepare as prepare_text
 from service.model import Entity, ListInfo, ListStatus, Snapshot
 from service.normalize.dates import parse_timestamp
@@ -48,9 +49,15 @@ class ServingState:
     loaded_at: float  # time.time()
 
 
-def build_state(snapshots: Sequence[Snapshot], generation: str, previous: ServingState | None = None) -> ServingState:
-    """A matcher over `snapshots` and the list versions it screens against (`previous`: see Matcher.build)."""
-    matcher = Matcher.build(snapshots, previous.matcher if previous is not None else None)
+def build_state(
+    snapshots: Sequence[Snapshot],
+    generation: str,
+    previous: ServingState | None = None,
+    views: Sequence[ViewMaker] = (),
+) -> ServingState:
+    """A matcher over `snapshots` and the list versions it screens against (`previous`, `views`: see
+    Matcher.build)."""
+    matcher = Matcher.build(snapshots, previous.matcher if previous is not None else None, views)
     lists = {
         s.list_id: ListInfo(
             id=s.list_id,
@@ -69,9 +76,9 @@ def write_entry(
 ) -> None:
     """Build the serving state of what the store holds now, with its text view, and write its matcher cache entry,
     in this process and now: the body of a builder child (service.screening.builder)."""
-    state, cached = load_state(store, list_ids, cache, background=False, previous=previous)
+    # the text view goes into the entry with the matcher, built beside the index
+    state, cached = load_state(store, list_ids, cache, background=False, previous=previous, views=(TEXT_VIEW,))
     if state is not None and not cached and cache is not None:
-        prepare_text(state.matcher)  # the view goes into the entry with the matcher
         cache.finish_pending_here()
 
 
@@ -116,11 +123,14 @@ def load_state(
     *,
     background: bool = True,
     previous: ServingState | None = None,
+    views: Sequence[ViewMaker] = (),
 ) -> tuple[ServingState | None, bool]:
     """A serving state over the last good snapshot of each of `list_ids` the store holds, taken from `cache` when a
     process on this data folder built it already: (the state, or None when the store holds none; from the cache).
     `background=False`: a state built here is written to the cache only by `cache.finish_pending_in_thread()` or
-    `cache.finish_pending_in_child()`; `previous`: the state serving now, whose name analysis a build reuses."""
+    `cache.finish_pending_in_child()`; `previous`: the state serving now, whose name analysis a build reuses;
+    `views`: views a build makes with the matcher (Matcher.build: the text view, in a child beside the index where
+    that pays)."""
     generation = store.generation()  # read before the snapshots: a publish in between is loaded next time
 
     def build() -> tuple[ServingState | None, bool]:
@@ -128,7 +138,7 @@ def load_state(
         if not snapshots:
             return None, False
         # a publish while the snapshots were read: serve what was read, but do not file it under `generation`
-        return build_state(snapshots, generation, previous), store.generation() == generation
+        return build_state(snapshots, generation, previous, views), store.generation() == generation
 
     if cache is None:
         return build()[0], False
