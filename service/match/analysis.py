@@ -24,12 +24,16 @@ it builds the index (service.match.text), once the names are analysed.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
+import select
 import signal
 import threading
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import partial
+from typing import TypeVar
 
 import structlog
 
@@ -39,6 +43,11 @@ log = structlog.get_logger("service.match")
 
 PARALLEL_MIN_NAMES = 20_000  # fewer names take under a second here (about 35,000 names/s per core), not worth a fork
 MAX_PROCESSES = 4
+MIN_WAIT_S = 1.0  # the least `spread` waits for a child it has patience with, once its own share is done
+READ_CHUNK = 1 << 20
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 def processes_available() -> int:
@@ -63,22 +72,49 @@ def analyse_names(
 def _analyse(texts: Sequence[str], processes: int) -> list[NormalizedName]:
     if processes < 2 or len(texts) < PARALLEL_MIN_NAMES or not can_fork():
         return [analyze(t) for t in texts]
-    shares = [texts[i::processes] for i in range(processes)]
-    children = [in_child(partial(_analyse_here, share), "names") for share in shares[1:]]
-    mine = [analyze(t) for t in shares[0]]
-    results = [mine]
+    return spread(_analyse_here, texts, processes, "names", adopt=reshared)
+
+
+def spread(
+    work: Callable[[Sequence[T]], list[R]],
+    items: Sequence[T],
+    processes: int,
+    what: str,
+    *,
+    adopt: Callable[[R], R] | None = None,
+    patience: float | None = None,
+) -> list[R]:
+    """`work(items)`, with the items shared evenly over this process and `processes - 1` forked children
+    (`in_child`; the caller knows that forking is safe here). A child's results pass through `adopt` (to make them
+    this process's objects). A child that fails, sends the wrong number of results, or (with `patience`) has not
+    answered within `patience` times what its share would have taken here, going by this process's own share, costs
+    time: its share is done here."""
+    shares = [items[i::processes] for i in range(processes)]
+    children = [in_child(partial(work, share), what) for share in shares[1:]]
+    started = time.perf_counter()
+    try:
+        results = [work(shares[0])]
+    except BaseException:
+        for child in children:
+            if child is not None:
+                child.abandon()
+        raise
+    per_item_s = (time.perf_counter() - started) / max(1, len(shares[0]))
     for share, child in zip(shares[1:], children, strict=True):
-        got = child.result() if child is not None else None
-        if not isinstance(got, list) or len(got) != len(share):
-            if child is not None and got is not None:
-                log.warning("analysis.child_failed", work="names", names=len(got) if isinstance(got, list) else None)
+        timeout_s = None if patience is None else max(MIN_WAIT_S, patience * per_item_s * len(share))
+        got = child.result(timeout_s) if child is not None else None
+        if got is not None and (not isinstance(got, list) or len(got) != len(share)):
+            log.warning("analysis.child_failed", work=what, sent=len(got) if isinstance(got, list) else None)
             got = None
-        results.append([reshared(n) for n in got] if got is not None else [analyze(t) for t in share])
-    # back into the texts' order: share i holds texts i, i + processes, i + 2 * processes, ...
-    out: list[NormalizedName | None] = [None] * len(texts)
-    for i, analysed in enumerate(results):
-        out[i::processes] = analysed
-    return out  # type: ignore[return-value]  # every place filled: the shares cover the texts
+        if got is None:
+            results.append(work(share))
+        else:
+            results.append([adopt(r) for r in got] if adopt is not None else got)
+    # back into the items' order: share i holds items i, i + processes, i + 2 * processes, ...
+    out: list[R | None] = [None] * len(items)
+    for i, done in enumerate(results):
+        out[i::processes] = done
+    return out  # type: ignore[return-value]  # every place filled: the shares cover the items
 
 
 def _analyse_here(texts: Sequence[str]) -> list[NormalizedName]:
@@ -103,18 +139,47 @@ class Forked:
         self.what = what
         self._read_fd = read_fd
 
-    def result(self) -> object | None:
-        """The child's value, once it has exited; None when it sent nothing usable (logged)."""
-        try:
-            with os.fdopen(self._read_fd, "rb") as pipe:
-                data = pipe.read()  # at once: unpickling from the pipe would read it in small pieces
-        finally:
-            _, status = os.waitpid(self.pid, 0)
+    def result(self, timeout_s: float | None = None) -> object | None:
+        """The child's value, once it has exited; None when it sent nothing usable, or nothing within `timeout_s`
+        (then it is killed). Logged either way."""
+        data = self._read(timeout_s)
+        if data is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGKILL)
+        _, status = os.waitpid(self.pid, 0)
+        if data is None:
+            log.warning("analysis.child_failed", work=self.what, timeout_s=round(timeout_s or 0.0, 3))
+            return None
         if not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0 or not data:
             log.warning("analysis.child_failed", work=self.what, status=status)
             return None
         got: object = pickle.loads(data)  # noqa: S301 -- written by our own child, through our own pipe
         return got
+
+    def abandon(self) -> None:
+        """Kill the child and forget what it would send (the work it shares failed here)."""
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGKILL)
+        os.waitpid(self.pid, 0)
+        os.close(self._read_fd)
+
+    def _read(self, timeout_s: float | None) -> bytes | None:
+        """All the child wrote (at once: unpickling from the pipe would read it in small pieces); None when it
+        did not finish writing within `timeout_s`."""
+        deadline = None if timeout_s is None else time.monotonic() + timeout_s
+        chunks: list[bytes] = []
+        try:
+            while True:
+                if deadline is not None:
+                    left = deadline - time.monotonic()
+                    if left <= 0 or not select.select([self._read_fd], [], [], left)[0]:
+                        return None
+                chunk = os.read(self._read_fd, READ_CHUNK)
+                if not chunk:
+                    return b"".join(chunks)
+                chunks.append(chunk)
+        finally:
+            os.close(self._read_fd)
 
 
 def in_child(work: Callable[[], object], what: str) -> Forked | None:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from datetime import datetime
 
+import pytest
 from fastapi.testclient import TestClient
 
 from service.api.schemas import BatchResponse, CompareResponse, ScreenResponse, TextResponse
+from service.screening import usecases
 from tests.api.conftest import AUTH
 from tests.conftest import read_fixture_files
 
@@ -100,6 +103,36 @@ def test_screen_batch_answers_each_ref_in_order(client: TestClient) -> None:
     assert [h["entity_id"] for h in body["results"][1]["hits"]] == ["us_ofac_sdn:37445"]
     assert body["results"][2]["hits"][0]["entity_id"] == "us_ofac_sdn:22790"
     assert {x["id"] for x in body["lists"]} == {"un_sc_sanctions", "us_ofac_sdn", "eu_fsf"}
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="forks")
+def test_screen_batch_on_every_core_answers_as_on_one(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Through the app: a batch big enough for children (here any) gives the answers one process gives, and the
+    audit record holds every party (tests/screening/test_batch_cores.py has the failures)."""
+    names = ["Ayman al-Zawahiri", "Nicolas Maduro Moros", "Vladimir Putin", "Jane Smith", "Olympia", "Kim Jong Un"]
+    body = {"queries": [{"ref": f"c{i}", "name": n} for i, n in enumerate(names * 4)], "limit": 5}
+    forks: list[int] = []
+    fork = os.fork
+
+    def counted() -> int:
+        forks.append(1)
+        return fork()
+
+    monkeypatch.setattr(os, "fork", counted)
+    monkeypatch.setattr(usecases, "processes_available", lambda: 2)
+
+    def answers() -> list[tuple[str, list[object]]]:
+        r = client.post("/v1/screen/batch", headers=AUTH, json=body)
+        assert r.status_code == 200, r.text
+        return [(x["ref"], x["hits"]) for x in r.json()["results"]]
+
+    monkeypatch.setattr(usecases, "BATCH_CHILD_MIN_PARTIES", 10**9)
+    one = answers()
+    assert forks == []
+    monkeypatch.setattr(usecases, "BATCH_CHILD_MIN_PARTIES", 1)
+    assert answers() == one
+    assert forks == [1]
+    assert sum(bool(hits) for _, hits in one) >= 8
 
 
 def test_compare_scores_pair_with_evidence(client: TestClient) -> None:
