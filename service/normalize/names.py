@@ -249,6 +249,8 @@ _SKELETON_DIGRAPHS = (
 )
 _SKELETON_LETTERS = str.maketrans({"q": "k", "g": "k", "c": "k", "z": "s", "x": "k"})
 _VOWELS = re.compile(r"[aeiouyw]+")
+_ANY_DIGRAPH = re.compile("|".join(re.escape(a) for a, _ in _SKELETON_DIGRAPHS))
+_DOUBLED = re.compile(r"(.)\1", re.DOTALL)
 
 
 @lru_cache(maxsize=131072)
@@ -261,12 +263,13 @@ def skeleton(token: str, collapse: bool = True) -> str:
     transliteration are two consonants).
     """
     s = token
-    for a, b in _SKELETON_DIGRAPHS:
-        if a in s:
-            s = s.replace(a, b)
+    if _ANY_DIGRAPH.search(s):  # (most tokens have none: one search instead of a test per digraph)
+        for a, b in _SKELETON_DIGRAPHS:
+            if a in s:
+                s = s.replace(a, b)
     s = s.translate(_SKELETON_LETTERS)
     # doubled letters collapse before the vowels go: "Hassan" is "hsn", but "Aziz" keeps both its z ("ss")
-    if collapse:
+    if collapse and _DOUBLED.search(s):
         s = "".join(ch for ch, _ in groupby(s))
     s = _VOWELS.sub("", s)
     if len(s) > 2 and s.endswith("h"):

@@ -1,6 +1,13 @@
+from itertools import groupby
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from service.normalize.names import (
+    _SKELETON_DIGRAPHS,
+    _SKELETON_LETTERS,
+    _VOWELS,
     TokenClass,
     abjad_skeletons,
     analyze,
@@ -75,6 +82,27 @@ def test_classify_token_classes(token: str, cls: TokenClass) -> None:
 )
 def test_skeleton_merges_transliteration_variants(variants: tuple[str, ...]) -> None:
     assert len({skeleton(v) for v in variants}) == 1
+
+
+def _skeleton_rule_by_rule(token: str, collapse: bool) -> str:
+    """The skeleton as its docstring defines it, every digraph rule tried in turn (the function skips the rules
+    and the collapsing when a search says they cannot apply)."""
+    s = token
+    for a, b in _SKELETON_DIGRAPHS:
+        s = s.replace(a, b)
+    s = s.translate(_SKELETON_LETTERS)
+    if collapse:
+        s = "".join(ch for ch, _ in groupby(s))
+    s = _VOWELS.sub("", s)
+    if len(s) > 2 and s.endswith("h"):
+        s = s[:-1]
+    return s or token[:1]
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.text(alphabet="aehkcstzpvwdjgqxyoubnr", max_size=10), st.booleans())
+def test_skeleton_shortcuts_change_nothing(token: str, collapse: bool) -> None:
+    assert skeleton.__wrapped__(token, collapse) == _skeleton_rule_by_rule(token, collapse)
 
 
 def test_skeleton_keeps_different_names_apart() -> None:
