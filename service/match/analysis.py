@@ -37,6 +37,7 @@ from typing import TypeVar
 
 import structlog
 
+from service.forking import stop_with
 from service.normalize.names import NormalizedName, analyze, reshared
 
 log = structlog.get_logger("service.match")
@@ -190,6 +191,7 @@ def in_child(work: Callable[[], object], what: str) -> Forked | None:
         read_fd, write_fd = os.pipe()
     except OSError:
         return None
+    parent = os.getpid()
     try:
         pid = os.fork()
     except OSError:
@@ -202,6 +204,7 @@ def in_child(work: Callable[[], object], what: str) -> Forked | None:
             os.close(read_fd)
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
             signal.signal(signal.SIGINT, signal.SIG_DFL)
+            stop_with(parent)  # a child stuck on a lock must not outlive this process, holding its memory
             data = pickle.dumps(work(), protocol=pickle.HIGHEST_PROTOCOL)
             with os.fdopen(write_fd, "wb") as pipe:
                 pipe.write(data)

@@ -16,38 +16,25 @@ nothing.
 
 from __future__ import annotations
 
-import ctypes
 import os
 import signal
-import sys
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import structlog
 
+from service.forking import stop_with
+
 if TYPE_CHECKING:
     from service.screening.matcher_cache import MatcherCache
 
 log = structlog.get_logger("service.screening")
 
-PR_SET_PDEATHSIG = 1  # linux/prctl.h
 # A build of the real lists takes seconds, ten times the lists under a minute; past this the child is taken to be
 # stuck (a lock held by another thread at the fork) and the parent builds in place.
 CHILD_BUILD_TIMEOUT_S = 600.0
 _WAIT_STEP_S = 0.05
-
-
-def stop_with(parent: int) -> None:
-    """Have the kernel send this child SIGTERM when `parent` dies (killed, out of memory), so that no child goes
-    on serving, building or holding the port without it. prctl(PR_SET_PDEATHSIG) through ctypes: the maintained
-    binding (python-prctl) needs a compiler to install, and this is one call. Linux only."""
-    if sys.platform.startswith("linux"):
-        libc = ctypes.CDLL(None, use_errno=True)
-        if libc.prctl(PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0) != 0:
-            log.warning("server.no_parent_death_signal", errno=ctypes.get_errno())
-    if os.getppid() != parent:  # the parent died before the call above
-        os._exit(1)
 
 
 def start_child(parent: int, cache: MatcherCache[Any] | None) -> None:

@@ -3,9 +3,12 @@ strings, and a child that fails costs time, never an analysis."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import sys
 import threading
+import time
 
 import pytest
 
@@ -119,3 +122,44 @@ def test_one_core_or_few_names_analyse_here(
     monkeypatch.setattr(analysis, "PARALLEL_MIN_NAMES", min_names)
     assert analyse_names(texts, {}, processes=processes) == _serial(texts)
     assert forks == []
+
+
+def _gone(pid: int) -> bool:
+    """Whether `pid` has exited (a zombie waiting for its new parent to reap it counts)."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] in ("Z", "X")
+    except FileNotFoundError:
+        return True
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the parent-death signal is Linux's")
+def test_a_child_ends_with_the_process_that_forked_it() -> None:
+    """A child stuck in its work (a lock another thread held at the fork) must not outlive a process that is
+    killed: it would keep the memory of a whole serving state. The kernel stops it (PR_SET_PDEATHSIG)."""
+    read_fd, write_fd = os.pipe()
+    helper = os.fork()
+    if helper == 0:  # pragma: no cover - the process that forks the stuck child and is then killed
+        try:
+            os.close(read_fd)
+            child = analysis.in_child(lambda: time.sleep(3600), "test")
+            os.write(write_fd, str(child.pid if child is not None else 0).encode())
+            time.sleep(3600)
+        finally:
+            os._exit(0)
+    os.close(write_fd)
+    try:
+        stuck = int(os.read(read_fd, 32))  # what is there: the helper (and the child) keep the pipe open
+    finally:
+        os.close(read_fd)
+    assert stuck > 0 and not _gone(stuck)
+    os.kill(helper, signal.SIGKILL)
+    os.waitpid(helper, 0)
+    deadline = time.monotonic() + 10
+    try:
+        while not _gone(stuck) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _gone(stuck)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(stuck, signal.SIGKILL)
