@@ -3,6 +3,7 @@ decisions that silence a false positive until its evidence changes."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -24,6 +25,7 @@ from service.model import (
     Snapshot,
     SyncState,
 )
+from service.screening import usecases
 from service.screening.monitoring import Monitoring, MonitorSpec, MonitorWorker
 from service.screening.runtime import Runtime
 from service.screening.usecases import Screener
@@ -219,3 +221,29 @@ def test_a_monitor_import_is_not_held_to_the_screening_batch_cap(world: World) -
     stored, record = Monitoring(world.store, small).put(items, actor="t")
     assert [s.monitor.ref for s in stored] == ["r0", "r1", "r2", "r3"] and len(record.items) == 4
     assert world.store.monitoring.count_monitors() == 4
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="forks")
+def test_a_monitor_import_screens_on_every_core_and_a_rescreen_in_this_process(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A client waits on an import, nobody on the worker's re-screen: only the import forks (usecases.batch)."""
+    forks: list[int] = []
+    fork = os.fork
+
+    def counted() -> int:
+        forks.append(1)
+        return fork()
+
+    monkeypatch.setattr(os, "fork", counted)
+    monkeypatch.setattr(usecases, "BATCH_CHILD_MIN_PARTIES", 1)
+    monkeypatch.setattr(usecases, "processes_available", lambda: 2)
+    world.monitoring.put(
+        [("c-1", MonitorSpec(Query(name="Vladimir Putin"))), ("c-2", MonitorSpec(Query(name="Maria Rojas")))],
+        actor="test",
+    )
+    assert len(forks) == 1
+    assert [h.entity_id for h in world.monitoring.get("c-1").hits] == ["us_ofac_sdn:35096"]
+    report = world.worker.run_once()
+    assert report is not None and report.full and report.rescreened == 2
+    assert len(forks) == 1
