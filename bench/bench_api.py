@@ -204,13 +204,15 @@ def _batch_times(base: str, repeats: int = 3) -> tuple[float, int]:
     return statistics.median(times), hits
 
 
-def _batches_in_flight(base: str, *, staggered: bool, in_flight: int = 4, rounds: int = 3) -> float:
+def _batches_in_flight(base: str, *, staggered: bool, in_flight: int = 4, rounds: int = 8) -> float:
     """Names/s of 1,000-query batches sent `in_flight` at a time over as many connections (the issue's figure).
 
     Where the connections land decides it. uvicorn's own workers shared one listening socket, and the worker that
     woke first accepted every connection of a burst, so `in_flight` connections opened at once usually all went to
     one worker; under the supervisor each worker has a socket of its own (SO_REUSEPORT) and the kernel spreads
-    connections by a hash of their addresses. `staggered` opens them one after another (each with a request)."""
+    connections by a hash of their addresses. `staggered` opens them one after another (each with a request).
+    Where four connections land is a draw (two and two, three and one, or four on one worker), so the rate is over
+    `rounds` of them: with three, two runs of the same code differed by a fifth."""
     queries = [{"ref": f"r{i}", **QUERIES[i % len(QUERIES)]} for i in range(1000)]
     headers = {"X-API-Key": KEY}
 
