@@ -88,3 +88,19 @@ def sync_into(data_dir: Path, mirror: Path, lists: list[str]) -> None:
         assert not failed, f"sync of the mirror failed: {failed}"
     finally:
         store.close()
+
+
+def counted_forks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The pids of the children this process forks from now on, for the rest of the test: os.fork itself runs
+    (the tests of work spread over forked children see real children), it is only counted."""
+    made: list[int] = []
+    fork = os.fork
+
+    def counted() -> int:
+        pid = fork()
+        if pid:
+            made.append(pid)
+        return pid
+
+    monkeypatch.setattr(os, "fork", counted)
+    return made

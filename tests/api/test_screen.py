@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from service.api.schemas import BatchResponse, CompareResponse, ScreenResponse, TextResponse
 from service.screening import usecases
 from tests.api.conftest import AUTH
-from tests.conftest import read_fixture_files
+from tests.conftest import counted_forks, read_fixture_files
 
 
 def _screen(client: TestClient, **body: object) -> dict:
@@ -111,14 +111,7 @@ def test_screen_batch_on_every_core_answers_as_on_one(client: TestClient, monkey
     audit record holds every party (tests/screening/test_batch_cores.py has the failures)."""
     names = ["Ayman al-Zawahiri", "Nicolas Maduro Moros", "Vladimir Putin", "Jane Smith", "Olympia", "Kim Jong Un"]
     body = {"queries": [{"ref": f"c{i}", "name": n} for i, n in enumerate(names * 4)], "limit": 5}
-    forks: list[int] = []
-    fork = os.fork
-
-    def counted() -> int:
-        forks.append(1)
-        return fork()
-
-    monkeypatch.setattr(os, "fork", counted)
+    forks = counted_forks(monkeypatch)
     monkeypatch.setattr(usecases, "processes_available", lambda: 2)
 
     def answers() -> list[tuple[str, list[object]]]:
@@ -131,7 +124,7 @@ def test_screen_batch_on_every_core_answers_as_on_one(client: TestClient, monkey
     assert forks == []
     monkeypatch.setattr(usecases, "BATCH_CHILD_MIN_PARTIES", 1)
     assert answers() == one
-    assert forks == [1]
+    assert len(forks) == 1
     assert sum(bool(hits) for _, hits in one) >= 8
 
 

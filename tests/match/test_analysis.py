@@ -9,13 +9,15 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Sequence
 
 import pytest
+import structlog
 
 from service.match import analysis
 from service.match.analysis import analyse_names
 from service.normalize.names import NormalizedName, analyze
-from tests.conftest import read_fixture_files
+from tests.conftest import counted_forks, read_fixture_files
 from tests.match.conftest import _snapshots
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="forks")
@@ -35,16 +37,7 @@ def forks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     a fork, and this process taken for one thread, as a server's builder child is: threads that other tests leave
     in this test process would otherwise rule the fork out (`test_no_fork_while_another_thread_runs` checks that
     rule)."""
-    made: list[int] = []
-    fork = os.fork
-
-    def counted() -> int:
-        pid = fork()
-        if pid:
-            made.append(pid)
-        return pid
-
-    monkeypatch.setattr(os, "fork", counted)
+    made = counted_forks(monkeypatch)
     monkeypatch.setattr(analysis, "PARALLEL_MIN_NAMES", 1)
     monkeypatch.setattr(analysis, "_alone", lambda: True)
     return made
@@ -122,6 +115,18 @@ def test_one_core_or_few_names_analyse_here(
     monkeypatch.setattr(analysis, "PARALLEL_MIN_NAMES", min_names)
     assert analyse_names(texts, {}, processes=processes) == _serial(texts)
     assert forks == []
+
+
+def test_spread_redoes_a_share_whose_child_sends_the_wrong_thing(forks: list[int]) -> None:
+    parent = os.getpid()
+
+    def doubled(share: Sequence[int]) -> list[int]:
+        return [] if os.getpid() != parent else [2 * x for x in share]  # a child sends nothing of its share
+
+    with structlog.testing.capture_logs() as logs:
+        assert analysis.spread(doubled, list(range(101)), 3, "test") == [2 * x for x in range(101)]
+    assert len(forks) == 2
+    assert [(e["work"], e["sent"]) for e in logs if e["event"] == "analysis.child_failed"] == [("test", 0)] * 2
 
 
 def _gone(pid: int) -> bool:

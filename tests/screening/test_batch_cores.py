@@ -1,13 +1,13 @@
 """A large batch screened on every core: the same hits, in the same order, as screened in one process; a child
-that dies, hangs or sends nonsense costs time, never an answer; and a batch whose party is refused leaves no child
-behind."""
+that dies or hangs costs time, never an answer (tests/match/test_analysis.py: one that sends the wrong thing); and
+a batch whose party is refused leaves no child behind."""
 
 from __future__ import annotations
 
 import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 import structlog
@@ -18,7 +18,7 @@ from service.model import EntityKind, Query
 from service.screening import usecases
 from service.screening.runtime import ServingState
 from service.screening.usecases import FixedState, Options, Party, Screener
-from tests.conftest import read_fixture_files
+from tests.conftest import counted_forks, read_fixture_files
 from tests.match.conftest import _snapshots
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="forks")
@@ -55,16 +55,7 @@ def screener(sample_state: ServingState) -> Screener:
 def forks(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
     """The pids of the children forked (os.fork runs; it is only counted), with batches of any size worth it and
     two cores; a thread runs meanwhile, as a server worker's do (a batch forks anyway)."""
-    made: list[int] = []
-    fork = os.fork
-
-    def counted() -> int:
-        pid = fork()
-        if pid:
-            made.append(pid)
-        return pid
-
-    monkeypatch.setattr(os, "fork", counted)
+    made = counted_forks(monkeypatch)
     monkeypatch.setattr(usecases, "BATCH_CHILD_MIN_PARTIES", 1)
     monkeypatch.setattr(usecases, "processes_available", lambda: 2)
     stop = threading.Event()
@@ -99,18 +90,23 @@ def test_a_batch_on_two_cores_answers_as_one_process_does(
     assert len(forks) == 1
 
 
-def test_a_child_that_dies_costs_time_not_hits(
-    screener: Screener, parties: list[Party], serial: list[object], forks: list[int], monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _in_children(monkeypatch: pytest.MonkeyPatch, act: Callable[[], object]) -> None:
+    """Have every screening in a forked child do `act` first (this process screens as before)."""
     parent = os.getpid()
     screen = Screener._screen
 
-    def dies_in_a_child(*args: object, **kwargs: object) -> object:
+    def patched(*args: object, **kwargs: object) -> object:
         if os.getpid() != parent:
-            os._exit(3)
+            act()
         return screen(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(Screener, "_screen", staticmethod(dies_in_a_child))
+    monkeypatch.setattr(Screener, "_screen", staticmethod(patched))
+
+
+def test_a_child_that_dies_costs_time_not_hits(
+    screener: Screener, parties: list[Party], serial: list[object], forks: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _in_children(monkeypatch, lambda: os._exit(3))
     with structlog.testing.capture_logs() as logs:
         assert _hits(screener, parties) == serial
     assert len(forks) == 1
@@ -120,15 +116,8 @@ def test_a_child_that_dies_costs_time_not_hits(
 def test_a_child_that_hangs_is_killed_and_its_share_screened_here(
     screener: Screener, parties: list[Party], serial: list[object], forks: list[int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    parent = os.getpid()
-    screen = Screener._screen
-
-    def hangs_in_a_child(*args: object, **kwargs: object) -> object:
-        if os.getpid() != parent:
-            time.sleep(3600)  # as a child stuck on a lock another thread held at the fork would
-        return screen(*args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(Screener, "_screen", staticmethod(hangs_in_a_child))
+    # as a child stuck on a lock another thread held at the fork would
+    _in_children(monkeypatch, lambda: time.sleep(3600))
     monkeypatch.setattr(analysis, "MIN_WAIT_S", 0.2)
     started = time.monotonic()
     with structlog.testing.capture_logs() as logs:
@@ -136,23 +125,6 @@ def test_a_child_that_hangs_is_killed_and_its_share_screened_here(
     assert time.monotonic() - started < 30
     assert len(forks) == 1
     assert [e["work"] for e in logs if e["event"] == "analysis.child_failed" and "timeout_s" in e] == ["batch"]
-
-
-def test_what_a_child_sends_is_checked(
-    screener: Screener, parties: list[Party], serial: list[object], forks: list[int], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    parent = os.getpid()
-    screen = Screener._screen
-
-    def short_in_a_child(*args: object, **kwargs: object) -> object:
-        if os.getpid() != parent:
-            raise SystemExit(0)  # leaves the child's loop early: the child exits 0 having sent nothing
-        return screen(*args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(Screener, "_screen", staticmethod(short_in_a_child))
-    with structlog.testing.capture_logs() as logs:
-        assert _hits(screener, parties) == serial
-    assert [e["work"] for e in logs if e["event"] == "analysis.child_failed"] == ["batch"]
 
 
 def test_a_refused_party_refuses_the_batch_and_leaves_no_child(

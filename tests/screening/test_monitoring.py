@@ -33,6 +33,7 @@ from service.settings import Settings
 from service.sources.manifest import load_manifests
 from service.store.embedded import EmbeddedStore
 from service.sync.worker import diff_entities
+from tests.conftest import counted_forks
 from tests.screening.conftest import sample_snapshots
 
 NEW_PERSON = Entity(
@@ -228,14 +229,7 @@ def test_a_monitor_import_screens_on_every_core_and_a_rescreen_in_this_process(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A client waits on an import, nobody on the worker's re-screen: only the import forks (usecases.batch)."""
-    forks: list[int] = []
-    fork = os.fork
-
-    def counted() -> int:
-        forks.append(1)
-        return fork()
-
-    monkeypatch.setattr(os, "fork", counted)
+    forks = counted_forks(monkeypatch)
     monkeypatch.setattr(usecases, "BATCH_CHILD_MIN_PARTIES", 1)
     monkeypatch.setattr(usecases, "processes_available", lambda: 2)
     world.monitoring.put(
