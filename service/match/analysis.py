@@ -92,25 +92,22 @@ def spread(
     time: its share is done here."""
     shares = [items[i::processes] for i in range(processes)]
     children = [in_child(partial(work, share), what) for share in shares[1:]]
-    started = time.perf_counter()
     try:
+        started = time.perf_counter()
         results = [work(shares[0])]
-    except BaseException:
-        for child in children:
-            if child is not None:
-                child.abandon()
-        raise
-    per_item_s = (time.perf_counter() - started) / max(1, len(shares[0]))
-    for share, child in zip(shares[1:], children, strict=True):
-        timeout_s = None if patience is None else max(MIN_WAIT_S, patience * per_item_s * len(share))
-        got = child.result(timeout_s) if child is not None else None
-        if got is not None and (not isinstance(got, list) or len(got) != len(share)):
-            log.warning("analysis.child_failed", work=what, sent=len(got) if isinstance(got, list) else None)
-            got = None
-        if got is None:
-            results.append(work(share))
-        else:
-            results.append([adopt(r) for r in got] if adopt is not None else got)
+        per_item_s = (time.perf_counter() - started) / max(1, len(shares[0]))
+        for share, child in zip(shares[1:], children, strict=True):
+            timeout_s = None if patience is None else max(MIN_WAIT_S, patience * per_item_s * len(share))
+            got = child.result(timeout_s) if child is not None else None
+            if got is not None and (not isinstance(got, list) or len(got) != len(share)):
+                log.warning("analysis.child_failed", work=what, sent=len(got) if isinstance(got, list) else None)
+                got = None
+            if got is None:
+                results.append(work(share))
+            else:
+                results.append([adopt(r) for r in got] if adopt is not None else got)
+    finally:
+        abandon(children)  # (those waited for are reaped already) should anything here raise
     # back into the items' order: share i holds items i, i + processes, i + 2 * processes, ...
     out: list[R | None] = [None] * len(items)
     for i, done in enumerate(results):
@@ -139,48 +136,67 @@ class Forked:
         self.pid = pid
         self.what = what
         self._read_fd = read_fd
+        self._reaped = False
 
     def result(self, timeout_s: float | None = None) -> object | None:
         """The child's value, once it has exited; None when it sent nothing usable, or nothing within `timeout_s`
         (then it is killed). Logged either way."""
-        data = self._read(timeout_s)
+        try:
+            data = self._read(timeout_s)
+        finally:
+            self._close()
         if data is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(self.pid, signal.SIGKILL)
-        _, status = os.waitpid(self.pid, 0)
-        if data is None:
+            self.abandon()
             log.warning("analysis.child_failed", work=self.what, timeout_s=round(timeout_s or 0.0, 3))
             return None
+        _, status = os.waitpid(self.pid, 0)
+        self._reaped = True
         if not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0 or not data:
             log.warning("analysis.child_failed", work=self.what, status=status)
             return None
-        got: object = pickle.loads(data)  # noqa: S301 -- written by our own child, through our own pipe
+        try:
+            got: object = pickle.loads(data)  # noqa: S301 -- written by our own child, through our own pipe
+        except Exception as exc:  # boundary: whatever the child sent, it costs this process the work, not an answer
+            log.warning("analysis.child_failed", work=self.what, error=f"{type(exc).__name__}: {exc}")
+            return None
         return got
 
     def abandon(self) -> None:
-        """Kill the child and forget what it would send (the work it shares failed here)."""
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(self.pid, signal.SIGKILL)
-        os.waitpid(self.pid, 0)
-        os.close(self._read_fd)
+        """Kill and reap the child, unless that is done, and drop what it would send."""
+        self._close()
+        if not self._reaped:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGKILL)
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(self.pid, 0)
+            self._reaped = True
+
+    def _close(self) -> None:
+        if self._read_fd >= 0:
+            os.close(self._read_fd)
+            self._read_fd = -1
 
     def _read(self, timeout_s: float | None) -> bytes | None:
         """All the child wrote (at once: unpickling from the pipe would read it in small pieces); None when it
         did not finish writing within `timeout_s`."""
         deadline = None if timeout_s is None else time.monotonic() + timeout_s
         chunks: list[bytes] = []
-        try:
-            while True:
-                if deadline is not None:
-                    left = deadline - time.monotonic()
-                    if left <= 0 or not select.select([self._read_fd], [], [], left)[0]:
-                        return None
-                chunk = os.read(self._read_fd, READ_CHUNK)
-                if not chunk:
-                    return b"".join(chunks)
-                chunks.append(chunk)
-        finally:
-            os.close(self._read_fd)
+        while True:
+            if deadline is not None:
+                left = deadline - time.monotonic()
+                if left <= 0 or not select.select([self._read_fd], [], [], left)[0]:
+                    return None
+            chunk = os.read(self._read_fd, READ_CHUNK)
+            if not chunk:
+                return b"".join(chunks)
+            chunks.append(chunk)
+
+
+def abandon(children: Iterable[Forked | None]) -> None:
+    """Kill and reap the children whose work is no longer wanted (what they would send is dropped)."""
+    for child in children:
+        if child is not None:
+            child.abandon()
 
 
 def in_child(work: Callable[[], object], what: str) -> Forked | None:

@@ -23,7 +23,7 @@ from typing import NamedTuple
 import structlog
 
 from service.errors import QueryError
-from service.match.analysis import can_fork, in_child, processes_available
+from service.match.analysis import abandon, can_fork, in_child, processes_available
 from service.match.features import (
     Candidate,
     Context,
@@ -191,15 +191,18 @@ class Matcher:
                 if parallel
                 else {}
             )
-            matcher = cls(Index(entities, prior, analysed), versions)
-            built: dict[str, object] = {}
-            for v in views:
-                child = children.get(v.name)
-                got = child.result() if child is not None else None
-                view = v.completed(got, entities, analysed) if got is not None else None
-                if view is None and got is not None:
-                    log.warning("analysis.child_failed", work=f"{v.name} view", sent=type(got).__name__)
-                built[v.name] = view if view is not None else v.build(entities, analysed)
+            try:
+                matcher = cls(Index(entities, prior, analysed), versions)
+                built: dict[str, object] = {}
+                for v in views:
+                    child = children.pop(v.name, None)
+                    got = child.result() if child is not None else None
+                    view = v.completed(got, entities, analysed) if got is not None else None
+                    if view is None and got is not None:
+                        log.warning("analysis.child_failed", work=f"{v.name} view", sent=type(got).__name__)
+                    built[v.name] = view if view is not None else v.build(entities, analysed)
+            finally:
+                abandon(children.values())  # a build that failed here: its children's views are not wanted
             matcher.views = built
             return matcher
 

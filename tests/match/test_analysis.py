@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import pickle
 import signal
 import sys
 import threading
@@ -127,6 +128,44 @@ def test_spread_redoes_a_share_whose_child_sends_the_wrong_thing(forks: list[int
         assert analysis.spread(doubled, list(range(101)), 3, "test") == [2 * x for x in range(101)]
     assert len(forks) == 2
     assert [(e["work"], e["sent"]) for e in logs if e["event"] == "analysis.child_failed"] == [("test", 0)] * 2
+
+
+def test_spread_redoes_a_share_whose_child_sends_no_pickle(forks: list[int], monkeypatch: pytest.MonkeyPatch) -> None:
+    parent = os.getpid()
+
+    class Garbled:  # the pickle module, but a child's dumps sends bytes that are no pickle
+        HIGHEST_PROTOCOL = pickle.HIGHEST_PROTOCOL
+        loads = staticmethod(pickle.loads)
+
+        @staticmethod
+        def dumps(obj: object, protocol: int) -> bytes:
+            return b"not a pickle" if os.getpid() != parent else pickle.dumps(obj, protocol=protocol)
+
+    monkeypatch.setattr(analysis, "pickle", Garbled)
+    with structlog.testing.capture_logs() as logs:
+        assert analysis.spread(lambda share: [x + 1 for x in share], list(range(50)), 2, "test") == list(range(1, 51))
+    assert len(forks) == 1
+    assert [e["work"] for e in logs if e["event"] == "analysis.child_failed" and "error" in e] == ["test"]
+
+
+def test_spread_leaves_no_child_behind_when_its_work_fails_here(forks: list[int]) -> None:
+    parent = os.getpid()
+
+    def work(share: Sequence[int]) -> list[int]:
+        if os.getpid() != parent:
+            if share[0] == 1:
+                os._exit(3)  # the first child fails: its share is done here, and fails
+            time.sleep(3600)  # the second would still be at it
+        if share[0] == 1:
+            raise ValueError("this share cannot be done")
+        return list(share)
+
+    with pytest.raises(ValueError, match="cannot be done"):
+        analysis.spread(work, list(range(30)), 3, "test")
+    assert len(forks) == 2
+    for pid in forks:  # both reaped: the one that failed, and the one still sleeping, killed
+        with pytest.raises(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)
 
 
 def _gone(pid: int) -> bool:

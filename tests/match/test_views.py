@@ -90,6 +90,20 @@ def test_what_a_child_sends_is_checked(snapshots: list[Snapshot], forks: list[in
     assert [e.get("sent") for e in logs if e["event"] == "analysis.child_failed"] == ["dict"]
 
 
+def test_a_build_that_fails_leaves_no_view_child_behind(
+    snapshots: list[Snapshot], forks: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def fails(*args: object) -> None:
+        raise MemoryError("the index could not be built")
+
+    monkeypatch.setattr(matcher, "Index", fails)
+    with pytest.raises(MemoryError):
+        Matcher.build(snapshots, views=(TEXT_VIEW,))
+    assert len(forks) == 1
+    with pytest.raises(ChildProcessError):  # killed and reaped, not left writing into a pipe nobody reads
+        os.waitpid(forks[0], os.WNOHANG)
+
+
 def test_views_are_built_here_with_another_thread_or_few_names(
     snapshots: list[Snapshot], forks: list[int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
