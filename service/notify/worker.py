@@ -113,11 +113,10 @@ class DeliveryWorker:
         self.store_error: str | None = None
         self._on_outcome = on_outcome
         self._rng = random.Random()  # noqa: S311 (jitter, not a secret)
-        self._client = httpx.Client(
-            timeout=httpx.Timeout(timeout_s),
-            follow_redirects=False,  # a redirect is a failure: the receiver's URL is the one the operator gave
-            headers={"User-Agent": USER_AGENT},
-        )
+        # made at the first delivery (`_http`): an httpx client loads the CA certificates, 20-40 ms of every worker's
+        # start before it could serve, and most servers deliver no webhook
+        self._client: httpx.Client | None = None
+        self._client_lock = threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=CONCURRENCY, thread_name_prefix="sanctions-webhook")
         self._stop = threading.Event()
         self._wake = threading.Event()
@@ -142,7 +141,20 @@ class DeliveryWorker:
         if self._thread is not None:
             self._thread.join(timeout_s)
         self._pool.shutdown(wait=True, cancel_futures=True)
-        self._client.close()
+        with self._client_lock:
+            if self._client is not None:
+                self._client.close()
+
+    def _http(self) -> httpx.Client:
+        """The one client the deliveries share (its connection pool), made at the first delivery."""
+        with self._client_lock:
+            if self._client is None:
+                self._client = httpx.Client(
+                    timeout=httpx.Timeout(self.timeout_s),
+                    follow_redirects=False,  # a redirect is a failure: the receiver's URL is the one the operator gave
+                    headers={"User-Agent": USER_AGENT},
+                )
+            return self._client
 
     def _run(self) -> None:
         pause = self.poll_s
@@ -228,7 +240,7 @@ class DeliveryWorker:
             status: int | None = None
             try:
                 # Streamed and never read: the receiver's answer body is not ours to download or keep.
-                with self._client.stream("POST", webhook.url, content=d.body, headers=headers) as response:
+                with self._http().stream("POST", webhook.url, content=d.body, headers=headers) as response:
                     status = response.status_code
                 if not 200 <= status < 300:
                     error = f"HTTP {status}"

@@ -76,7 +76,9 @@ def test_an_event_is_delivered_once_signed_with_its_exact_body(store: Store) -> 
             w2 = worker(store)
             w2.step()
             w2.stop()
+            assert w2._client is None  # nor make an HTTP client (CA certificates: 20-40 ms of a worker's start)
         assert receiver.event_ids() == [event.id]
+        assert w._client is not None and w._client.is_closed  # the one that delivered, closed by stop()
     assert req.path == "/hooks/sanctions"
     assert req.headers["content-type"] == "application/json"
     assert req.headers["sanctions-event-id"] == event.id
