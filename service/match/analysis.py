@@ -87,9 +87,9 @@ def spread(
 ) -> list[R]:
     """`work(items)`, with the items shared evenly over this process and `processes - 1` forked children
     (`in_child`; the caller knows that forking is safe here). A child's results pass through `adopt` (to make them
-    this process's objects). A child that fails, sends the wrong number of results, or (with `patience`) has not
-    answered within `patience` times what its share would have taken here, going by this process's own share, costs
-    time: its share is done here."""
+    this process's objects). A child that fails, sends the wrong number of results, or (with `patience`) is stuck,
+    having neither answered nor used any CPU for `patience` times what its share would have taken here (going by
+    this process's own share), costs time: its share is done here."""
     shares = [items[i::processes] for i in range(processes)]
     children = [in_child(partial(work, share), what) for share in shares[1:]]
     try:
@@ -139,8 +139,8 @@ class Forked:
         self._reaped = False
 
     def result(self, timeout_s: float | None = None) -> object | None:
-        """The child's value, once it has exited; None when it sent nothing usable, or nothing within `timeout_s`
-        (then it is killed). Logged either way."""
+        """The child's value, once it has exited; None when it sent nothing usable, or when it made no progress for
+        `timeout_s` (then it is killed: `_read`). Logged either way."""
         try:
             data = self._read(timeout_s)
         finally:
@@ -178,18 +178,37 @@ class Forked:
 
     def _read(self, timeout_s: float | None) -> bytes | None:
         """All the child wrote (at once: unpickling from the pipe would read it in small pieces); None when it
-        did not finish writing within `timeout_s`."""
+        wrote nothing more for `timeout_s` and used no CPU meanwhile: stuck, as on a lock another thread held at the
+        fork. A child that is slow because the machine is busy is waited for: killing it would only have its work
+        done again here, on the same busy cores."""
         deadline = None if timeout_s is None else time.monotonic() + timeout_s
+        ticks = _cpu_ticks(self.pid)
         chunks: list[bytes] = []
         while True:
-            if deadline is not None:
+            if deadline is not None and timeout_s is not None:
                 left = deadline - time.monotonic()
-                if left <= 0 or not select.select([self._read_fd], [], [], left)[0]:
-                    return None
+                if left <= 0:
+                    now = _cpu_ticks(self.pid)
+                    if now is None or ticks is None or now == ticks:
+                        return None
+                    ticks, deadline = now, time.monotonic() + timeout_s
+                    continue
+                if not select.select([self._read_fd], [], [], left)[0]:
+                    continue
             chunk = os.read(self._read_fd, READ_CHUNK)
             if not chunk:
                 return b"".join(chunks)
             chunks.append(chunk)
+
+
+def _cpu_ticks(pid: int) -> int | None:
+    """The CPU time `pid` has used, in clock ticks (Linux's /proc); None where that cannot be read."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+        return int(fields[11]) + int(fields[12])  # utime and stime, fields 14 and 15 of proc(5)
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def abandon(children: Iterable[Forked | None]) -> None:

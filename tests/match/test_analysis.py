@@ -148,6 +148,29 @@ def test_spread_redoes_a_share_whose_child_sends_no_pickle(forks: list[int], mon
     assert [e["work"] for e in logs if e["event"] == "analysis.child_failed" and "error" in e] == ["test"]
 
 
+def test_spread_waits_for_a_slow_child_that_works_and_kills_a_stuck_one(
+    forks: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Patience is about a child stuck on a lock (no CPU used), not one slowed by busy cores (CPU used)."""
+    parent = os.getpid()
+    monkeypatch.setattr(analysis, "MIN_WAIT_S", 0.2)
+
+    def work(share: Sequence[int]) -> list[int]:
+        if os.getpid() != parent:
+            until = time.monotonic() + 1.0
+            while time.monotonic() < until:  # five times the patience, all of it computing
+                pass
+            if share[0] == 2:
+                time.sleep(3600)  # then stuck
+        return [x + 1 for x in share]
+
+    with structlog.testing.capture_logs() as logs:
+        assert analysis.spread(work, list(range(30)), 3, "test", patience=1.0) == list(range(1, 31))
+    assert len(forks) == 2
+    # the child that computed for a second answered; the one that then slept was killed once it used no CPU
+    assert [e["work"] for e in logs if e["event"] == "analysis.child_failed" and "timeout_s" in e] == ["test"]
+
+
 def test_spread_leaves_no_child_behind_when_its_work_fails_here(forks: list[int]) -> None:
     parent = os.getpid()
 
