@@ -265,6 +265,7 @@ class Supervisor:
             self.preloaded = Preloaded(None, NO_LISTS)
             return False
         prepare_text(state.matcher)  # the text view here (an entry brings it), so that every worker shares it
+        state.matcher.warm_up()  # and what the libraries load on first use (before any worker forks a batch child)
         previous, self.preloaded = self.preloaded, Preloaded(state)
         # Everything alive is frozen: the workers forked from here never have the collector scan (and so copy) the
         # pages of the index. The replaced state is freed as the last reference to it goes (it holds no cycle).

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import NamedTuple, overload
 
 import numpy as np
+import numpy.ma  # np.unique reads np.ma, which numpy 2 imports on first use: here, not in a request
 from rapidfuzz.distance import OSA
 
 from service.match.analysis import analyse_names

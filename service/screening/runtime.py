@@ -323,6 +323,7 @@ class Runtime:
             if state is None:
                 self.last_error = NO_LISTS
                 return False
+            state.matcher.warm_up()  # before a request can fork a batch child (Matcher.warm_up)
             self._after_build()
             self.state = state  # the one swap
             self.last_error = None

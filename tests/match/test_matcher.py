@@ -6,14 +6,20 @@ word's frequency on the lists decides, need the whole lists (`real_matcher`, ../
 from __future__ import annotations
 
 import gc
+import pickle
+import subprocess
+import sys
 from collections.abc import Callable
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
 from service.errors import QueryError
 from service.match.matcher import Matcher
 from service.model import Entity, EntityKind, Hit, Name, Query, Snapshot
+from tests.conftest import ROOT, read_fixture_files
+from tests.match.conftest import _snapshots
 
 SDN_MADURO = "us_ofac_sdn:22790"
 SDN_PUTIN = "us_ofac_sdn:35096"
@@ -358,3 +364,19 @@ def test_a_serving_matcher_holds_no_reference_cycle(pickled: bool) -> None:
 def test_the_reference_cycle_check_sees_a_cycle() -> None:
     found = _unreachable_after_del(_served_matcher(pickled=False, cycle=True))
     assert "service.match.index.Index" in found and "service.match.score.TokenComparer" in found
+
+
+def test_warm_up_loads_what_the_libraries_load_on_first_use(tmp_path: Path) -> None:
+    """A matcher loaded from the cache, in a fresh process: pycountry's database is loaded by the first screening
+    that needs it, unless warm_up ran first (a forked batch child must not wait on its lock); numpy.ma, which
+    np.unique reads, is imported with the index."""
+    path = tmp_path / "matcher.pickle"
+    path.write_bytes(pickle.dumps(Matcher.build(_snapshots(read_fixture_files)), protocol=pickle.HIGHEST_PROTOCOL))
+    probe = (
+        "import pickle, sys, pycountry, service.screening.runtime\n"
+        f"m = pickle.loads(open({str(path)!r}, 'rb').read())\n"
+        "def loaded(): return (pycountry.countries._is_loaded, 'numpy.ma' in sys.modules)\n"
+        "before = loaded(); m.warm_up(); print(before, loaded())\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "(False, True) (True, True)"
