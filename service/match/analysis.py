@@ -181,11 +181,11 @@ class Forked:
         wrote nothing more for `timeout_s` and used no CPU meanwhile: stuck, as on a lock another thread held at the
         fork. A child that is slow because the machine is busy is waited for: killing it would only have its work
         done again here, on the same busy cores."""
-        deadline = None if timeout_s is None else time.monotonic() + timeout_s
+        deadline = time.monotonic() + (timeout_s or 0.0)  # read only with a timeout
         ticks = _cpu_ticks(self.pid)
         chunks: list[bytes] = []
         while True:
-            if deadline is not None and timeout_s is not None:
+            if timeout_s is not None:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     now = _cpu_ticks(self.pid)

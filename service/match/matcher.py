@@ -275,11 +275,11 @@ class Matcher:
 
     def warm_up(self) -> None:
         """Screen once through every path (a name, a country, a birth date, an identifier), so that what the
-        libraries load on their first use (numpy.ma, pycountry's database) is loaded now. A server calls it before it
-        serves: its workers then share those pages instead of each loading them on a first request (13 ms), and a
-        child forked to screen a share of a batch never waits on a lock another thread held while loading them
-        (pycountry loads under a lock; an import holds the module's): such a child sat stuck until its parent's
-        patience ran out (service.match.analysis.spread)."""
+        libraries load on their first use (pycountry's database; numpy.ma, which np.unique reads, is imported with
+        the index) is loaded now. A server calls it before it serves: its workers then share those pages instead of
+        each loading them on a first request (13 ms), and a child forked to screen a share of a batch never waits on
+        a lock another thread held while loading them (pycountry loads under a lock; an import holds the module's):
+        such a child sat stuck until its parent's patience ran out (service.match.analysis.spread)."""
         names = self.index.names.name
         name = names[0].full if names else "Warm Up Probe"  # a listed name: retrieval, scoring and evidence all run
         self.screen(Query(name=name, countries=("Venezuela",), birth_date="1962-11-23", identifiers=("IMO 9339325",)))
