@@ -125,6 +125,17 @@ def _tables(lists: Mapping[str, list[str]]) -> dict[str, Tokens]:
     return {k: v[0] if len(v) == 1 else tuple(v) for k, v in lists.items()}
 
 
+class TokenKeys(NamedTuple):
+    """Each indexed token's keys in an index's tables (Index.token_keys), for the next build to reuse."""
+
+    latin: Mapping[str, Sequence[str]]  # skeleton keys (two letters or more) of a token indexed by its Latin skeletons
+    abjad: Mapping[str, Sequence[str]]  # those of a token of an abjad name (by every Latin reading of its letters)
+    deletions: Mapping[str, Sequence[str]]  # deletion keys, as often as `deletions` gives each
+
+
+NO_TOKEN_KEYS = TokenKeys({}, {}, {})
+
+
 def analyses(entities: Iterable[Entity], previous: Index | None = None) -> dict[str, NormalizedName]:
     """The analysis of every name of `entities`: the `previous` index's where it has one (Index), the rest analysed
     now, on every core when there is much of it (a first build: service.match.analysis)."""
@@ -147,11 +158,13 @@ class Index:
         entities: Iterable[Entity],
         previous: Index | None = None,
         analysed: Mapping[str, NormalizedName] | None = None,
+        known: TokenKeys | None = None,
     ) -> None:
         """`previous`: an earlier index (the one serving), which lends its names' analysis, reused instead of
         analysing them again (analysis is a pure function of the text; a list change leaves nearly every name as it
-        was), and whose spelling variants are counted again only for the entities whose names changed
-        (service.match.variants). `analysed`: every name's analysis (`analyses`), when the caller made it already."""
+        was), its tokens' keys (`token_keys`), and whose spelling variants are counted again only for the entities
+        whose names changed (service.match.variants). `analysed`: every name's analysis (`analyses`), `known`:
+        `previous.token_keys()`, when the caller made them already."""
         self.entities: list[Entity] = list(entities)
         if analysed is None:
             analysed = analyses(self.entities, previous)
@@ -239,20 +252,33 @@ class Index:
         by_skeleton: dict[str, list[str]] = defaultdict(list)
         by_deletion: dict[str, list[str]] = defaultdict(list)
         by_unarticled: dict[str, list[str]] = defaultdict(list)
+        # a token's keys are a pure function of the token (and of its script, for skeletons): the previous index's
+        # are taken rather than computed again (see `token_keys`)
+        if known is None:
+            known = previous.token_keys() if previous is not None else NO_TOKEN_KEYS
+        known_latin, known_abjad, known_deletions = known
         for token in postings:
             if len(token) > 4 and token[:2] in _ARTICLES:
                 by_unarticled[token[2:]].append(token)
             if token.isdigit():
                 continue
             # a listed abjad token is found under every Latin reading of its letters ("fdl": Fadl, Fazl)
-            for sk in abjad_skeletons(token) if token in abjad_tokens else skeletons(token):
-                if len(sk) >= 2:
-                    by_skeleton[sk].append(token)
+            sks: Sequence[str] | None
+            if token in abjad_tokens:
+                sks = known_abjad.get(token)
+                if sks is None:
+                    sks = [sk for sk in abjad_skeletons(token) if len(sk) >= 2]
+            else:
+                sks = known_latin.get(token)
+                if sks is None:
+                    sks = [sk for sk in skeletons(token) if len(sk) >= 2]
+            for sk in sks:
+                by_skeleton[sk].append(token)
             # joined forms are reached through their skeleton; deletion keys for them would double the index
             # (a joined form that is also a word, "naeem" of "Naeem Sheikh", keeps its typo neighbours)
             joined_only = token in compacts and token not in words
             if MIN_DELETE_TOKEN_LEN <= len(token) <= MAX_DELETE_TOKEN_LEN and not joined_only:
-                for d in deletions(token):
+                for d in known_deletions.get(token) or deletions(token):
                     by_deletion[d].append(token)
         self.by_skeleton = _tables(by_skeleton)
         self.by_unarticled = _tables(by_unarticled)
@@ -271,6 +297,24 @@ class Index:
     def analysed_names(self) -> dict[str, NormalizedName]:
         """Each indexed name's text and its analysis, for the next index to reuse."""
         return {name.full: norm for name, norm in zip(self.names.name, self.names.norm, strict=True)}
+
+    def token_keys(self) -> TokenKeys:
+        """Each indexed token's skeleton keys (of two letters or more), read back from the tables: those of the tokens
+        indexed by their Latin skeletons, those of the abjad tokens (by every Latin reading), and each token's
+        deletion keys, as often as `deletions` gives each, for the next index to reuse. At a list change nearly every
+        token is the same, and a process that loaded its index from the matcher cache has never computed a skeleton:
+        computing them all again was 1.2 s of a 2.5 s rebuild on the real lists (the skeleton memo empty)."""
+        abjad = {t for norm in self.names.norm if norm.abjad for t in norm.tokens}
+        latin: dict[str, list[str]] = defaultdict(list)
+        by_script: dict[str, list[str]] = defaultdict(list)
+        for sk, tokens in self.by_skeleton.items():
+            for token in _each(tokens):
+                (by_script if token in abjad else latin)[token].append(sk)
+        dels: dict[str, list[str]] = defaultdict(list)
+        for d, tokens in self.by_deletion.items():
+            for token in _each(tokens):
+                dels[token].append(d)
+        return TokenKeys(latin, by_script, dels)
 
     def learnable_names(self) -> list[list[NormalizedName]]:
         """By entity, the names spelling variants are learned from (strong ones, as indexed): what `__init__` gave

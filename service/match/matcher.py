@@ -36,7 +36,7 @@ from service.match.features import (
     explain,
     resolve_weights,
 )
-from service.match.index import Index, analyses
+from service.match.index import NO_TOKEN_KEYS, Index, analyses
 from service.match.score import token_weights
 from service.model import (
     Comparison,
@@ -149,9 +149,12 @@ class ViewMaker(NamedTuple):
     """A view of the lists that a module above this one derives from the entities and their names' analyses
     (Matcher.views; text screening's is one), built with the index by Matcher.build."""
 
+    # Both builders take the entities, their names' analyses and the skeleton keys of the tokens the serving index
+    # had (TokenKeys.latin, empty at a first build), which a view may read instead of computing them.
     name: str  # its key in Matcher.views
-    build: Callable[[Sequence[Entity], Mapping[str, NormalizedName]], object]  # the view, built here
-    part: Callable[[Sequence[Entity], Mapping[str, NormalizedName]], object]  # what a forked child builds and sends
+    build: Callable[[Sequence[Entity], Mapping[str, NormalizedName], Mapping[str, Sequence[str]]], object]  # here
+    part: Callable[[Sequence[Entity], Mapping[str, NormalizedName], Mapping[str, Sequence[str]]], object]  # in a
+    # forked child, which sends it
     # the view from what the child sent, its objects made this process's; None when it is unusable
     completed: Callable[[object, Sequence[Entity], Mapping[str, NormalizedName]], object | None]
 
@@ -185,14 +188,15 @@ class Matcher:
         with collector_paused():
             prior = previous.index if previous is not None else None
             analysed = analyses(entities, prior)
+            known = prior.token_keys() if prior is not None else NO_TOKEN_KEYS
             parallel = len(analysed) >= VIEW_CHILD_MIN_NAMES and processes_available() > 1 and can_fork()
             children = (
-                {v.name: in_child(partial(v.part, entities, analysed), f"{v.name} view") for v in views}
+                {v.name: in_child(partial(v.part, entities, analysed, known.latin), f"{v.name} view") for v in views}
                 if parallel
                 else {}
             )
             try:
-                matcher = cls(Index(entities, prior, analysed), versions)
+                matcher = cls(Index(entities, prior, analysed, known), versions)
                 built: dict[str, object] = {}
                 for v in views:
                     child = children.pop(v.name, None)
@@ -200,7 +204,7 @@ class Matcher:
                     view = v.completed(got, entities, analysed) if got is not None else None
                     if view is None and got is not None:
                         log.warning("analysis.child_failed", work=f"{v.name} view", sent=type(got).__name__)
-                    built[v.name] = view if view is not None else v.build(entities, analysed)
+                    built[v.name] = view if view is not None else v.build(entities, analysed, known.latin)
             finally:
                 abandon(children.values())  # a build that failed here: its children's views are not wanted
             matcher.views = built

@@ -164,8 +164,14 @@ class _View:
 _VIEW_LOCK = threading.Lock()
 
 
-def _keys(token: str) -> tuple[str, ...]:
-    return (token, *(f"~{s}" for s in skeletons(token) if len(s) >= 2))
+_NO_KEYS: Mapping[str, Sequence[str]] = {}
+
+
+def _keys(token: str, skeleton_keys: Sequence[str] | None = None) -> tuple[str, ...]:
+    """The token and its skeletons of two letters or more (`skeleton_keys`, when the index had them already)."""
+    if skeleton_keys is None:
+        skeleton_keys = [s for s in skeletons(token) if len(s) >= 2]
+    return (token, *(f"~{s}" for s in skeleton_keys))
 
 
 def prepare(matcher: Matcher) -> None:
@@ -205,8 +211,13 @@ def _named(
                 yield entity, name.full, norm
 
 
-def build_view(entities: Sequence[Entity], analysed: Mapping[str, NormalizedName]) -> _View:
-    """The text view of `entities`, whose names `analysed` holds analysed (any missing is analysed here)."""
+def build_view(
+    entities: Sequence[Entity],
+    analysed: Mapping[str, NormalizedName],
+    skeleton_keys: Mapping[str, Sequence[str]] = _NO_KEYS,
+) -> _View:
+    """The text view of `entities`, whose names `analysed` holds analysed (any missing is analysed here);
+    `skeleton_keys`: tokens' skeleton keys the serving index had (TokenKeys.latin), read instead of computed."""
     view = _View(vocabulary=vocabulary())
     seen: set[str] = set()
     by_key: dict[str, set[int]] = {}
@@ -229,7 +240,7 @@ def build_view(entities: Sequence[Entity], analysed: Mapping[str, NormalizedName
             if cls in (TokenClass.NORMAL, TokenClass.PATRONYMIC):
                 keys = keys_of.get(tok)
                 if keys is None:
-                    keys = keys_of[tok] = _keys(tok)
+                    keys = keys_of[tok] = _keys(tok, skeleton_keys.get(tok))
                 for key in keys:
                     by_key.setdefault(key, set()).add(ni)
     view.n_names = len(view.norms)
@@ -245,9 +256,11 @@ def build_view(entities: Sequence[Entity], analysed: Mapping[str, NormalizedName
 # pickled: its tables only, since the names' columns are this process's own objects (the index's analyses, the
 # entities' strings) and are quicker to walk again here than to send; the tables' strings are interned again, so
 # that the view shares them with the index as a view built here does.
-def _view_tables(entities: Sequence[Entity], analysed: Mapping[str, NormalizedName]) -> _View:
+def _view_tables(
+    entities: Sequence[Entity], analysed: Mapping[str, NormalizedName], skeleton_keys: Mapping[str, Sequence[str]]
+) -> _View:
     """In the child: the view without its names' columns."""
-    view = build_view(entities, analysed)
+    view = build_view(entities, analysed, skeleton_keys)
     view.norms, view.raws, view.kinds = [], [], []
     return view
 

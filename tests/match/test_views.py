@@ -11,6 +11,7 @@ import pytest
 import structlog
 
 from service.match import analysis, matcher
+from service.match import text as text_module
 from service.match.matcher import Matcher
 from service.match.text import TEXT_VIEW, _build_view
 from service.model import Snapshot
@@ -60,7 +61,38 @@ def test_a_view_built_with_the_previous_index_is_the_same(snapshots: list[Snapsh
     changed = [*snapshots[1:], snapshots[0]]  # another order of the lists: other name numbers in the view
     m = Matcher.build(changed, first, views=(TEXT_VIEW,))
     assert len(forks) == 1
-    assert pickle.dumps((m.index, m.views["text"])) == pickle.dumps((m.index, _in_place(m)))
+    got, here = m.views["text"], _in_place(m)
+    assert got == here
+    # the child read the serving index's skeleton keys, so its key table met the keys in another order: a mapping,
+    # equal to the one built here; in one order, the same bytes beside the index
+    for view in (got, here):
+        view.by_key = dict(sorted(view.by_key.items()))  # type: ignore[attr-defined]
+    assert pickle.dumps((m.index, got)) == pickle.dumps((m.index, here))
+
+
+def test_a_view_built_with_the_previous_index_reads_its_skeleton_keys(
+    snapshots: list[Snapshot], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = Matcher.build(snapshots)
+    changed = [*snapshots[1:], snapshots[0]]
+    calls: list[str] = []
+    real = text_module.skeletons
+
+    def counted(token: str) -> tuple[str, ...]:
+        calls.append(token)
+        return real(token)
+
+    monkeypatch.setattr(text_module, "skeletons", counted)
+    m = Matcher.build(changed, first, views=(TEXT_VIEW,))  # few names: the view is built here
+    computed = set(calls)
+    view = m.views["text"]
+    assert view == _in_place(m)
+    # computed again: only the tokens the index had no Latin skeleton key of two letters for (a digit, "ra", "hua",
+    # the tokens of abjad names, which it keys by their letters' every reading)
+    abjad = {t for norm in m.index.names.norm if norm.abjad for t in norm.tokens}
+    assert computed
+    assert all(t in abjad or t.isdigit() or not [sk for sk in real(t) if len(sk) >= 2] for t in computed)
+    assert len(view.df) > 5 * len(computed)  # type: ignore[attr-defined]
 
 
 def test_a_child_that_dies_costs_time_not_the_view(
@@ -82,7 +114,7 @@ def test_a_child_that_dies_costs_time_not_the_view(
 
 
 def test_what_a_child_sends_is_checked(snapshots: list[Snapshot], forks: list[int]) -> None:
-    wrong = TEXT_VIEW._replace(part=lambda entities, analysed: {"not": "a view"})
+    wrong = TEXT_VIEW._replace(part=lambda *args: {"not": "a view"})
     with structlog.testing.capture_logs() as logs:
         m = Matcher.build(snapshots, views=(wrong,))
     assert len(forks) == 1
