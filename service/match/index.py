@@ -11,14 +11,16 @@ import math
 import re
 from array import array
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from functools import partial
 from typing import NamedTuple, overload
 
 import numpy as np
 import numpy.ma  # np.unique reads np.ma, which numpy 2 imports on first use: here, not in a request
+import structlog
 from rapidfuzz.distance import OSA
 
-from service.match.analysis import analyse_names
+from service.match.analysis import Forked, abandon, analyse_names, can_fork, in_child, processes_available
 from service.match.score import (
     ABJAD_SKELETON_SIMILARITY,
     PHONETIC_SIMILARITY,
@@ -31,6 +33,8 @@ from service.model import Entity, Identifier, Name, NameQuality
 from service.normalize.identifiers import comparable
 from service.normalize.names import NormalizedName, TokenClass, abjad_skeletons, analyze, skeletons
 
+log = structlog.get_logger("service.match")
+
 # Retrieval only: a one-edit neighbour must be at least this similar to be followed.
 NEIGHBOUR_MIN_SIMILARITY = 0.7
 MIN_DELETE_TOKEN_LEN = 4  # shorter tokens have too many one-edit neighbours to be worth following
@@ -40,6 +44,9 @@ MOST_SHARED = 8  # names kept by raw shared evidence on top of the coverage-rank
 MIN_SHARE_OF_BEST = 0.25  # retrieval evidence a name needs, relative to the best name, to be scored
 MIN_SKELETON_LEN = 3
 MAX_COMPACT_LEN = 30  # joined forms ("alqaida") are indexed for names up to this length
+# Fewer tokens get their keys here: a fork, and pickling the tables there and back, cost more than computing them
+# (about 60,000 tokens a second on one core).
+KEYS_CHILD_MIN_TOKENS = 20_000
 _VOWELS = re.compile("[aeiou]")
 _ARTICLES = ("al", "el")
 _RETRIEVAL_CLASS_WEIGHT = {
@@ -123,6 +130,68 @@ Tokens = str | tuple[str, ...]
 
 def _tables(lists: Mapping[str, list[str]]) -> dict[str, Tokens]:
     return {k: v[0] if len(v) == 1 else tuple(v) for k, v in lists.items()}
+
+
+def key_tables(
+    tokens: Sequence[str], abjad_tokens: Collection[str], joined_only: Collection[str], known: TokenKeys
+) -> tuple[dict[str, Tokens], dict[str, Tokens], dict[str, Tokens]]:
+    """The index's key tables over its `tokens` (in key order, which orders each key's tokens): by skeleton, by
+    unarticled form, by deletion. `abjad_tokens`: tokens of abjad names, keyed by every Latin reading of their
+    letters; `joined_only`: joined forms that are no word of a name, which get no deletion keys (they are reached
+    through their skeleton, and deletion keys for them would double the index; a joined form that is also a word,
+    "naeem" of "Naeem Sheikh", keeps its typo neighbours); `known`: tokens' keys read instead of computed."""
+    by_skeleton: dict[str, list[str]] = defaultdict(list)
+    by_deletion: dict[str, list[str]] = defaultdict(list)
+    by_unarticled: dict[str, list[str]] = defaultdict(list)
+    known_latin, known_abjad, known_deletions = known
+    for token in tokens:
+        if len(token) > 4 and token[:2] in _ARTICLES:
+            by_unarticled[token[2:]].append(token)
+        if token.isdigit():
+            continue
+        # a listed abjad token is found under every Latin reading of its letters ("fdl": Fadl, Fazl)
+        sks: Sequence[str] | None
+        if token in abjad_tokens:
+            sks = known_abjad.get(token)
+            if sks is None:
+                sks = [sk for sk in abjad_skeletons(token) if len(sk) >= 2]
+        else:
+            sks = known_latin.get(token)
+            if sks is None:
+                sks = [sk for sk in skeletons(token) if len(sk) >= 2]
+        for sk in sks:
+            by_skeleton[sk].append(token)
+        if MIN_DELETE_TOKEN_LEN <= len(token) <= MAX_DELETE_TOKEN_LEN and token not in joined_only:
+            for d in known_deletions.get(token) or deletions(token):
+                by_deletion[d].append(token)
+    return _tables(by_skeleton), _tables(by_unarticled), _tables(by_deletion)
+
+
+def _adopted(
+    got: object, own: Mapping[str, int]
+) -> tuple[dict[str, Tokens], dict[str, Tokens], dict[str, Tokens]] | None:
+    """The key tables a child sent (`key_tables`), their tokens made this process's own objects (the keys of `own`,
+    the index's key numbers), as tables built here hold them; None when they are not what the child sends."""
+    if not (isinstance(got, tuple) and len(got) == 3 and all(isinstance(t, dict) for t in got)):
+        return None
+    mine = {token: token for token in own}.get
+    out = []
+    try:
+        for table in got:
+            adopted: dict[str, Tokens] = {}
+            for key, value in table.items():
+                if value.__class__ is str:
+                    adopted[key] = mine(value) or _foreign(value)
+                else:
+                    adopted[key] = tuple([mine(v) or _foreign(v) for v in value])
+            out.append(adopted)
+    except (AttributeError, TypeError, ValueError):  # not tables of tokens
+        return None
+    return out[0], out[1], out[2]
+
+
+def _foreign(token: object) -> str:
+    raise ValueError(f"not an indexed token: {token!r}")
 
 
 class TokenKeys(NamedTuple):
@@ -211,78 +280,69 @@ class Index:
                 key = comparable(ident.type, ident.value)
                 if len(key) >= 4:
                     ids[key].append((ei, ident))
-        learned = (previous.comparer.variants, previous.learnable_names()) if previous is not None else None
-        variants = learn_variants(by_entity, learned)
-        # postings as one flat array plus (start, end) per key: one allocation instead of one per token
-        self._flat = np.fromiter(
-            (ni for p in postings.values() for ni in p), dtype=np.int32, count=sum(map(len, postings.values()))
-        )
-        # Every indexed key (token or joined form) has a number; what the index knows of a key is kept in arrays by
-        # that number (its span of _flat, its rarity) rather than in a dict per fact: one dict of keys instead of
-        # three (at 10x the lists, 52 MB less), and retrieval gathers spans in numpy (see `candidates`).
-        self._key_number: dict[str, int] = {key: number for number, key in enumerate(postings)}
-        lengths = [len(plist) for plist in postings.values()]
-        self._key_len = np.array(lengths, dtype=np.int64)
-        self._key_start = np.cumsum(self._key_len) - self._key_len
-        self.ids: dict[str, tuple[tuple[int, Identifier], ...]] = {k: tuple(v) for k, v in ids.items()}
-        n = max(len(name_norm), 1)
-        self._idf = array("d", [math.log(1 + n / count) for count in lengths])
-        self.max_idf = math.log(1 + n)
-        # the lists' own spelling variants (aliases of one entity aligned token by token) and rarity, for the scorer;
-        # the rarity as an object of its own, not `self.idf`: the comparer must not refer back to the index
-        self.rarity = Rarity(self._key_number, self._idf, self.max_idf)
-        self.comparer: TokenComparer = TokenComparer(variants, self.rarity)
-        # equal weights share one float and equal rows one tuple: 190,000 floats on the lists hold 417 values
-        floats: dict[float, float] = {}
-        rows: dict[tuple[float, ...], tuple[float, ...]] = {}
-
-        def shared(weights: tuple[float, ...]) -> tuple[float, ...]:
-            row = tuple([floats.setdefault(w, w) for w in weights])
-            return rows.setdefault(row, row)
-
-        # every token of an indexed name is a key, so its rarity is one C-level dict lookup here rather than a
-        # call of `idf` (2 million calls at ten times the lists); the same floats, so the same weights
-        idf_of = dict(zip(self._key_number, self._idf, strict=True)).__getitem__  # self.rarity's values, for the build
-        weights = [shared(token_weights(norm, idf_of)) for norm in name_norm]
-        self.names = NameTable(array("i", name_entity), name_name, name_norm, weights)
-        self._name_weight = np.fromiter(
-            (max(1e-9, _retrieval_weight(norm, idf_of)) for norm in name_norm), dtype=np.float64, count=len(name_norm)
-        )
-        del idf_of
-        by_skeleton: dict[str, list[str]] = defaultdict(list)
-        by_deletion: dict[str, list[str]] = defaultdict(list)
-        by_unarticled: dict[str, list[str]] = defaultdict(list)
-        # a token's keys are a pure function of the token (and of its script, for skeletons): the previous index's
-        # are taken rather than computed again (see `token_keys`)
+        # Every token's keys (typo neighbours, skeletons, unarticled forms), the longest part of a first build (1.2 s
+        # of 3 on the real lists: a skeleton is computed by rules, token by token), are made in a forked child while
+        # this process learns the spelling variants and weighs the names, where forking is safe and pays
+        # (KEYS_CHILD_MIN_TOKENS); at a list change, they are read back from the serving index's tables instead.
+        tokens = list(postings)
+        joined_only = compacts - words  # joined forms are reached through their skeleton only (`key_tables`)
         if known is None:
             known = previous.token_keys() if previous is not None else NO_TOKEN_KEYS
-        known_latin, known_abjad, known_deletions = known
-        for token in postings:
-            if len(token) > 4 and token[:2] in _ARTICLES:
-                by_unarticled[token[2:]].append(token)
-            if token.isdigit():
-                continue
-            # a listed abjad token is found under every Latin reading of its letters ("fdl": Fadl, Fazl)
-            sks: Sequence[str] | None
-            if token in abjad_tokens:
-                sks = known_abjad.get(token)
-                if sks is None:
-                    sks = [sk for sk in abjad_skeletons(token) if len(sk) >= 2]
-            else:
-                sks = known_latin.get(token)
-                if sks is None:
-                    sks = [sk for sk in skeletons(token) if len(sk) >= 2]
-            for sk in sks:
-                by_skeleton[sk].append(token)
-            # joined forms are reached through their skeleton; deletion keys for them would double the index
-            # (a joined form that is also a word, "naeem" of "Naeem Sheikh", keeps its typo neighbours)
-            joined_only = token in compacts and token not in words
-            if MIN_DELETE_TOKEN_LEN <= len(token) <= MAX_DELETE_TOKEN_LEN and not joined_only:
-                for d in known_deletions.get(token) or deletions(token):
-                    by_deletion[d].append(token)
-        self.by_skeleton = _tables(by_skeleton)
-        self.by_unarticled = _tables(by_unarticled)
-        self.by_deletion = _tables(by_deletion)
+        keys_child: Forked | None = None
+        tables: tuple[dict[str, Tokens], dict[str, Tokens], dict[str, Tokens]] | None = None
+        if not known.latin and len(tokens) >= KEYS_CHILD_MIN_TOKENS and processes_available() > 1 and can_fork():
+            keys_child = in_child(partial(key_tables, tokens, abjad_tokens, joined_only, known), "key tables")
+        try:
+            learned = (previous.comparer.variants, previous.learnable_names()) if previous is not None else None
+            variants = learn_variants(by_entity, learned)
+            # postings as one flat array plus (start, end) per key: one allocation instead of one per token
+            self._flat = np.fromiter(
+                (ni for p in postings.values() for ni in p), dtype=np.int32, count=sum(map(len, postings.values()))
+            )
+            # Every indexed key (token or joined form) has a number; what the index knows of a key is kept in arrays
+            # by that number (its span of _flat, its rarity) rather than in a dict per fact: one dict of keys instead
+            # of three (at 10x the lists, 52 MB less), and retrieval gathers spans in numpy (see `candidates`).
+            self._key_number: dict[str, int] = {key: number for number, key in enumerate(postings)}
+            lengths = [len(plist) for plist in postings.values()]
+            self._key_len = np.array(lengths, dtype=np.int64)
+            self._key_start = np.cumsum(self._key_len) - self._key_len
+            self.ids: dict[str, tuple[tuple[int, Identifier], ...]] = {k: tuple(v) for k, v in ids.items()}
+            n = max(len(name_norm), 1)
+            self._idf = array("d", [math.log(1 + n / count) for count in lengths])
+            self.max_idf = math.log(1 + n)
+            # the lists' own spelling variants (aliases of one entity aligned token by token) and rarity, for the
+            # scorer; the rarity as an object of its own, not `self.idf`: the comparer must not refer back to the index
+            self.rarity = Rarity(self._key_number, self._idf, self.max_idf)
+            self.comparer: TokenComparer = TokenComparer(variants, self.rarity)
+            # equal weights share one float and equal rows one tuple: 190,000 floats on the lists hold 417 values
+            floats: dict[float, float] = {}
+            rows: dict[tuple[float, ...], tuple[float, ...]] = {}
+
+            def shared(weights: tuple[float, ...]) -> tuple[float, ...]:
+                row = tuple([floats.setdefault(w, w) for w in weights])
+                return rows.setdefault(row, row)
+
+            # every token of an indexed name is a key, so its rarity is one C-level dict lookup here rather than a
+            # call of `idf` (2 million calls at ten times the lists); the same floats, so the same weights
+            idf_of = dict(zip(self._key_number, self._idf, strict=True)).__getitem__  # self.rarity's, for the build
+            weights = [shared(token_weights(norm, idf_of)) for norm in name_norm]
+            self.names = NameTable(array("i", name_entity), name_name, name_norm, weights)
+            self._name_weight = np.fromiter(
+                (max(1e-9, _retrieval_weight(norm, idf_of)) for norm in name_norm),
+                dtype=np.float64,
+                count=len(name_norm),
+            )
+            del idf_of
+            if keys_child is not None:
+                got = keys_child.result()
+                tables = _adopted(got, self._key_number)
+                if tables is None and got is not None:
+                    log.warning("analysis.child_failed", work="key tables", sent=type(got).__name__)
+            if tables is None:
+                tables = key_tables(tokens, abjad_tokens, joined_only, known)
+            self.by_skeleton, self.by_unarticled, self.by_deletion = tables
+        finally:
+            abandon([keys_child])  # a build that failed here: its child's tables are not wanted
         self._neighbours: dict[tuple[str, bool], dict[str, float]] = {}
         self._weighted_neighbours: dict[tuple[str, bool], tuple[np.ndarray, np.ndarray]] = {}
         self.linked_from: dict[int, list[tuple[int, str]]] = defaultdict(list)  # target -> (source, relation)

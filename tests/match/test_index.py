@@ -1,16 +1,22 @@
-"""The index built at a list change, from the serving index, is the index built from scratch."""
+"""The index built at a list change, from the serving index, and the index whose key tables a forked child made,
+are the index built from scratch in one process."""
 
 from __future__ import annotations
 
+import os
+import pickle
+import threading
 from collections.abc import Callable
 from dataclasses import replace
 
 import pytest
+import structlog
 
+from service.match import analysis
 from service.match import index as index_module
 from service.match.index import Index
 from service.model import Entity, EntityKind, Name, Snapshot
-from tests.conftest import read_fixture_files
+from tests.conftest import counted_forks, read_fixture_files
 from tests.match.conftest import _snapshots
 
 
@@ -104,3 +110,102 @@ def real_snapshots(mirror_dir: object) -> list[Snapshot]:
     from tests.match.conftest import load_real_snapshots
 
     return load_real_snapshots()
+
+
+@pytest.fixture
+def forks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The children forked (counted, not faked), with a key child worth it for any index, two cores, and this
+    process taken for one thread, as a server's builder child is (tests/match/test_analysis.py says why)."""
+    made = counted_forks(monkeypatch)
+    monkeypatch.setattr(index_module, "KEYS_CHILD_MIN_TOKENS", 1)
+    monkeypatch.setattr(index_module, "processes_available", lambda: 2)
+    monkeypatch.setattr(analysis, "_alone", lambda: True)
+    return made
+
+
+def _pickled(ix: Index) -> bytes:
+    return pickle.dumps(ix, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _built_here(entities: list[Entity], monkeypatch: pytest.MonkeyPatch) -> bytes:
+    with monkeypatch.context() as m:
+        m.setattr(index_module, "KEYS_CHILD_MIN_TOKENS", 10**9)
+        return _pickled(Index(entities))
+
+
+def test_key_tables_from_a_child_are_those_built_here(
+    entities: list[Entity], forks: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    here = _built_here(entities, monkeypatch)
+    assert forks == []
+    ix = Index(entities)
+    assert len(forks) == 1
+    # the same tables, sharing this process's token objects (the index's keys) as tables built here do: pickled,
+    # the same bytes
+    assert len(ix.by_skeleton) > 500 and len(ix.by_deletion) > 2000
+    assert _pickled(ix) == here
+    with pytest.raises(ChildProcessError):
+        os.waitpid(forks[0], os.WNOHANG)  # reaped
+
+
+def test_no_key_child_at_a_change_with_another_thread_or_few_tokens(
+    entities: list[Entity], forks: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    serving = Index(entities)
+    assert len(forks) == 1
+    Index(entities[3:], serving)  # the serving index's keys are read back: nothing to compute
+    assert len(forks) == 1
+    monkeypatch.setattr(analysis, "_alone", lambda: threading.active_count() == 1)
+    done = threading.Event()
+    other = threading.Thread(target=done.wait)
+    other.start()
+    try:
+        Index(entities)
+    finally:
+        done.set()
+        other.join()
+    assert len(forks) == 1
+    monkeypatch.setattr(index_module, "KEYS_CHILD_MIN_TOKENS", 10**9)
+    Index(entities)
+    assert len(forks) == 1
+
+
+def test_a_key_child_that_dies_or_sends_the_wrong_thing_costs_time_not_the_index(
+    entities: list[Entity], forks: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    expected = _built_here(entities, monkeypatch)
+    parent = os.getpid()
+    real = index_module.key_tables
+
+    def dies_in_a_child(*args: object) -> object:
+        if os.getpid() != parent:
+            os._exit(3)
+        return real(*args)  # type: ignore[arg-type]
+
+    def sends_a_stranger(*args: object) -> object:
+        if os.getpid() != parent:
+            return ({"ab": "not-a-token"}, {}, {})
+        return real(*args)  # type: ignore[arg-type]
+
+    for wrong, logged in ((dies_in_a_child, "status"), (sends_a_stranger, "sent")):
+        monkeypatch.setattr(index_module, "key_tables", wrong)
+        with structlog.testing.capture_logs() as logs:
+            ix = Index(entities)
+        assert _pickled(ix) == expected
+        failed = [e for e in logs if e["event"] == "analysis.child_failed"]
+        assert [e["work"] for e in failed] == ["key tables"] and logged in failed[0]
+    assert len(forks) == 2
+
+
+def test_a_build_that_fails_leaves_no_key_child_behind(
+    entities: list[Entity], forks: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def fails(*args: object) -> None:
+        raise MemoryError("the variants could not be learned")
+
+    monkeypatch.setattr(index_module, "learn_variants", fails)
+    with pytest.raises(MemoryError):
+        Index(entities)
+    assert len(forks) == 1
+    with pytest.raises(ChildProcessError):
+        os.waitpid(forks[0], os.WNOHANG)  # killed and reaped
