@@ -19,6 +19,7 @@ import structlog
 from fastapi import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from service import forking
 from service.api.metrics import Metrics
 
 log = structlog.get_logger("service.api")
@@ -59,7 +60,8 @@ class RequestGuard:
             return
         request_id = request_id_of(scope)
         header = (REQUEST_ID_HEADER, request_id.encode("ascii"))
-        with structlog.contextvars.bound_contextvars(request_id=request_id):
+        # the worker's core is busy meanwhile: another worker's large batch then keeps to its own core (CoreBoard)
+        with structlog.contextvars.bound_contextvars(request_id=request_id), forking.busy():
             await self._guarded(scope, receive, send, header)
 
     async def _guarded(self, scope: Scope, receive: Receive, send: Send, header: tuple[bytes, bytes]) -> None:
