@@ -19,7 +19,6 @@ import structlog
 from fastapi import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from service import forking
 from service.api.metrics import Metrics
 
 log = structlog.get_logger("service.api")
@@ -60,8 +59,7 @@ class RequestGuard:
             return
         request_id = request_id_of(scope)
         header = (REQUEST_ID_HEADER, request_id.encode("ascii"))
-        # the worker's core is busy meanwhile: another worker's large batch then keeps to its own core (CoreBoard)
-        with structlog.contextvars.bound_contextvars(request_id=request_id), forking.busy():
+        with structlog.contextvars.bound_contextvars(request_id=request_id):
             await self._guarded(scope, receive, send, header)
 
     async def _guarded(self, scope: Scope, receive: Receive, send: Send, header: tuple[bytes, bytes]) -> None:

@@ -42,7 +42,6 @@ import structlog
 
 from service.api.heap import release_heap, trim_heap
 from service.errors import ServiceError
-from service.forking import CoreBoard, join_board
 from service.screening.builder import build_in_child, start_child
 from service.settings import Settings
 
@@ -149,7 +148,6 @@ class Supervisor:
         self.metrics_dir = metrics_dir
         self.poll_s = poll_s
         self.workers: dict[int, _Worker] = {}  # by slot: the worker serving it
-        self.board = CoreBoard(workers)  # which workers have requests in progress, shared with them (forking.py)
         self.starting: dict[int, _Worker] = {}  # by pid: replacements not yet serving
         self.retiring: dict[int, _Worker] = {}  # by pid: replaced workers finishing their requests
         self.sync_pid: int | None = None
@@ -359,9 +357,8 @@ class Supervisor:
         self._last_spawn[slot] = time.monotonic()
         ready_r, ready_w = os.pipe()
         preloaded = self.preloaded
-        entry = self.board.entry_for(slot)
         try:
-            pid = self._fork(lambda: self._worker_main(slot, entry, ready_w, preloaded), keep_fds=(ready_w,))
+            pid = self._fork(lambda: self._worker_main(slot, ready_w, preloaded), keep_fds=(ready_w,))
         finally:
             os.close(ready_w)
         return _Worker(slot, pid, ready_r, time.monotonic())
@@ -505,12 +502,11 @@ class Supervisor:
             os._exit(code)
         return 0  # not reached
 
-    def _worker_main(self, slot: int, entry: int, ready_w: int, preloaded: Any) -> None:
+    def _worker_main(self, slot: int, ready_w: int, preloaded: Any) -> None:
         import uvicorn
 
         from service.api.app import create_app
 
-        join_board(self.board, entry)
         sock = self._sockets[slot]
         for other in set(self._sockets):
             if other is not sock:

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple, Protocol
 
 from service.errors import NotReadyError, QueryError, TooLargeError
-from service.forking import spare_cores
 from service.match.analysis import processes_available, spread
 from service.match.features import FEATURE_NAMES
 from service.match.text import Mention, scan_text
@@ -171,8 +170,7 @@ def _screen_all(state: ServingState, jobs: Sequence[_Job], *, on_every_core: boo
         return [Screener._screen(state, j.query, j.threshold, j.limit, j.filters) for j in share]
 
     big = on_every_core and len(jobs) >= BATCH_CHILD_MIN_PARTIES
-    # the cores the server's other workers leave idle (service.forking.CoreBoard; every other core when serving alone)
-    processes = 1 + spare_cores(processes_available()) if big and hasattr(os, "fork") else 1
+    processes = processes_available() if big and hasattr(os, "fork") else 1
     if processes < 2:
         return screen(jobs)
     return spread(screen, jobs, processes, "batch", patience=BATCH_PATIENCE)
