@@ -34,7 +34,8 @@ import socket
 import sys
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
@@ -47,7 +48,7 @@ from service.settings import Settings
 
 if TYPE_CHECKING:
     from service.screening.matcher_cache import MatcherCache
-    from service.screening.runtime import SyncRunner
+    from service.screening.runtime import ServingState, SyncRunner
     from service.store import Store
 
 log = structlog.get_logger("service.api")
@@ -225,26 +226,42 @@ class Supervisor:
         """Load the store's lists into `self.preloaded`; False when there was nothing new to load."""
         from service.match.text import TEXT_VIEW
         from service.match.text import prepare as prepare_text
-        from service.screening.runtime import NO_LISTS, Preloaded, load_state, log_loaded
+        from service.screening import handoff
+        from service.screening.runtime import NO_LISTS, Preloaded, load_state, log_loaded, snapshots_of
 
         started = time.perf_counter()
         generation: str | None = None
         dropped: str | None = None  # the cache key of the state dropped before loading its replacement
+        handed: Path | None = self._handoff_path()
         try:
             generation = self.store.generation()
-            built_by_child = self.cache is not None and self._build_in_child(generation)
+            built_by_child = self.cache is not None and self._build_in_child(generation, handed)
+            state: ServingState | None = None
             if built_by_child:
+                # what the child handed over refers to the serving state's entities, names and analyses: those are
+                # held while the rest of the state is freed, then shared by the new one
+                held = handoff.hold(self.preloaded.state) if self.preloaded.state is not None else None
                 dropped = self._drop_state()
-            # from the entry the child wrote; built here when there is none (no cache, or the child wrote nothing)
-            state, cached = load_state(
-                self.store,
-                self.list_ids,
-                self.cache,
-                background=False,
-                previous=self.preloaded.state,
-                views=(TEXT_VIEW,),
-            )
-            cached = cached and not built_by_child
+                if held is not None and handed is not None:
+                    state = handoff.read(handed, held)
+                del held
+                if state is not None:
+                    state = replace(state, generation=generation, loaded_at=time.time())
+                    self.store.seed_snapshots(generation, snapshots_of(state))  # as a load from the cache does
+            cached = False
+            source = "handoff" if state is not None else None
+            if state is None:
+                # from the entry the child wrote (waiting for it, when the child handed over a state this process
+                # could not read); built here when there is none (no cache, or the child wrote nothing)
+                state, cached = load_state(
+                    self.store,
+                    self.list_ids,
+                    self.cache,
+                    background=False,
+                    previous=self.preloaded.state,
+                    views=(TEXT_VIEW,),
+                )
+                cached = cached and not built_by_child
         except Exception as exc:
             # Boundary: a snapshot that cannot be loaded leaves the workers serving what they have (none at a
             # first start: /readyz says why); the same store generation is not tried again.
@@ -276,7 +293,7 @@ class Supervisor:
             gc.freeze()
             if dropped is not None:
                 trim_heap()  # the old entities, which the store held until the new ones replaced them there
-        log_loaded(state, cached=cached, started=started)
+        log_loaded(state, cached=cached, started=started, source=source)
         return True
 
     def _drop_state(self) -> str | None:
@@ -295,19 +312,35 @@ class Supervisor:
         trim_heap()
         return key
 
-    def _build_in_child(self, generation: str) -> bool:
+    def _handoff_path(self) -> Path | None:
+        """Where this process's builder child hands a new state over (service.screening.handoff), cleared."""
+        if self.cache is None:
+            return None
+        path = self.cache.folder / f".handoff-{os.getpid()}"
+        path.unlink(missing_ok=True)  # one a child wrote too late (its parent had stopped waiting)
+        return path
+
+    def _build_in_child(self, generation: str, handed: Path | None) -> bool:
         """Build the new serving state in a child that writes it to the matcher cache, for `_load` to load (see
         service.screening.builder: the workers forked from here would otherwise share a builder's fragmented
-        heap); True when the child wrote the entry."""
+        heap); True when the child wrote the entry, or handed the state over at `handed` (at a list change: it
+        then writes the entry while this process loads the handoff)."""
+        from service.screening import handoff
         from service.screening.runtime import write_entry
 
         cache, previous = self.cache, self.preloaded.state
         assert cache is not None
+
+        def hand_over(state: ServingState) -> None:
+            if previous is not None and handed is not None:
+                handoff.write(handed, state, previous)
+
         return build_in_child(
             cache,
             cache.key(generation, self.list_ids),
-            lambda: write_entry(self.store, self.list_ids, cache, previous),
+            lambda: write_entry(self.store, self.list_ids, cache, previous, hand_over),
             in_child=self._close_pipes,
+            ready=handed.exists if handed is not None and previous is not None else None,
         )
 
     def _close_pipes(self, keep_fds: tuple[int, ...] = ()) -> None:

@@ -56,11 +56,14 @@ def build_in_child(
     *,
     in_child: Callable[[], None] = lambda: None,
     timeout_s: float = CHILD_BUILD_TIMEOUT_S,
+    ready: Callable[[], bool] | None = None,
 ) -> bool:
     """Run `body` (build a state and write its entry under `key`: runtime.write_entry) in a forked child; True when
     the entry is there once the child is done. False, with no child, when the entry exists already or the process
     cannot fork; False when the child wrote nothing (the caller builds in place). `in_child`: what the child does
-    first (the supervisor closes its workers' pipes)."""
+    first (the supervisor closes its workers' pipes). `ready`: whether the child has handed its state over already
+    (service.screening.handoff); True then, at once, while the child goes on to write the entry (whoever reaps the
+    parent's children reaps it)."""
     if cache.has(key) or not hasattr(os, "fork"):
         return False
     started = time.perf_counter()
@@ -81,19 +84,25 @@ def build_in_child(
             log.exception("matcher.child_build_crashed")
         finally:
             os._exit(code)
-    code = _wait(pid, timeout_s)
-    if code != 0:
-        log.warning("matcher.child_build_failed", code=code)  # the caller builds in place instead
+    exit_code = _wait(pid, timeout_s, ready)
+    if exit_code is None:
+        log.info("matcher.built_in_child", seconds=round(time.perf_counter() - started, 3), handed_over=True)
+        return True
+    if exit_code != 0:
+        log.warning("matcher.child_build_failed", code=exit_code)  # the caller builds in place instead
     written = cache.has(key)
     if written:
         log.info("matcher.built_in_child", seconds=round(time.perf_counter() - started, 3))
     return written
 
 
-def _wait(pid: int, timeout_s: float) -> int:
-    """The child's exit code; after `timeout_s`, the child is killed (-9)."""
+def _wait(pid: int, timeout_s: float, ready: Callable[[], bool] | None = None) -> int | None:
+    """The child's exit code; after `timeout_s`, the child is killed (-9); None as soon as `ready()`, the child
+    still running."""
     deadline = time.monotonic() + timeout_s
     while True:
+        if ready is not None and ready():
+            return None
         try:
             done, status = os.waitpid(pid, os.WNOHANG)
         except ChildProcessError:  # reaped by someone else: what it wrote is all there is to go by

@@ -72,13 +72,20 @@ def build_state(
 
 
 def write_entry(
-    store: Store, list_ids: Sequence[str], cache: MatcherCache[ServingState] | None, previous: ServingState | None
+    store: Store,
+    list_ids: Sequence[str],
+    cache: MatcherCache[ServingState] | None,
+    previous: ServingState | None,
+    built: Callable[[ServingState], None] | None = None,
 ) -> None:
     """Build the serving state of what the store holds now, with its text view, and write its matcher cache entry,
-    in this process and now: the body of a builder child (service.screening.builder)."""
+    in this process and now: the body of a builder child (service.screening.builder). `built`: called with a state
+    built here before its entry is written (the supervisor's child hands it over first: service.screening.handoff)."""
     # the text view goes into the entry with the matcher, built beside the index
     state, cached = load_state(store, list_ids, cache, background=False, previous=previous, views=(TEXT_VIEW,))
     if state is not None and not cached and cache is not None:
+        if built is not None:
+            built(state)
         cache.finish_pending_here()
 
 
@@ -162,14 +169,14 @@ class Preloaded:
 NO_LISTS = "no snapshot in the store for any configured list; run `sanctions sync`"  # /readyz's reason
 
 
-def log_loaded(state: ServingState, *, cached: bool, started: float) -> None:
-    """The `matcher.loaded` event (benchmarks and operators read it): list versions, size, source and seconds
-    since `started` (a time.perf_counter())."""
+def log_loaded(state: ServingState, *, cached: bool, started: float, source: str | None = None) -> None:
+    """The `matcher.loaded` event (benchmarks and operators read it): list versions, size, source (`source`, else
+    from the cache or built) and seconds since `started` (a time.perf_counter())."""
     log.info(
         "matcher.loaded",
         lists={k: v.version for k, v in state.lists.items()},
         entities=len(state.matcher),
-        source="cache" if cached else "built",
+        source=source or ("cache" if cached else "built"),
         build_s=round(time.perf_counter() - started, 3),
     )
 

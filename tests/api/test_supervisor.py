@@ -319,6 +319,7 @@ def test_a_change_built_by_a_child_replaces_the_state_and_a_failed_load_keeps_th
     still replaced by one serving the lists."""
     import service.screening.runtime as runtime
     from service.model import Query
+    from service.screening import handoff
 
     data_dir = tmp_path / "data"
     shutil.copytree(synced_dir, data_dir, ignore=shutil.ignore_patterns("audit.sqlite3*", "matcher-cache"))
@@ -346,6 +347,7 @@ def test_a_change_built_by_a_child_replaces_the_state_and_a_failed_load_keeps_th
             return real(*args, **kwargs)
 
         monkeypatch.setattr(runtime, "load_state", fails)
+        monkeypatch.setattr(handoff, "read", lambda *args: None)  # and the child's handoff unreadable
         assert not sup._load()
         assert (data_dir / "matcher-cache").is_dir()
         kept = sup.preloaded.state
