@@ -104,3 +104,16 @@ def counted_forks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
     monkeypatch.setattr(os, "fork", counted)
     return made
+
+
+def forks_as_a_builder_child(monkeypatch: pytest.MonkeyPatch, module: object, threshold: str) -> list[int]:
+    """`counted_forks`, with `module`'s work worth a child at any size (its `threshold` constant set to 1), two
+    cores, and this process taken for one thread, as a server's builder child is (tests/match/test_analysis.py says
+    why): for the tests of what a build does in forked children (the text view, the index's key tables)."""
+    from service.match import analysis
+
+    made = counted_forks(monkeypatch)
+    monkeypatch.setattr(module, threshold, 1)
+    monkeypatch.setattr(module, "processes_available", lambda: 2)
+    monkeypatch.setattr(analysis, "_alone", lambda: True)
+    return made

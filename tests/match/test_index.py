@@ -16,7 +16,7 @@ from service.match import analysis
 from service.match import index as index_module
 from service.match.index import Index
 from service.model import Entity, EntityKind, Name, Snapshot
-from tests.conftest import counted_forks, read_fixture_files
+from tests.conftest import forks_as_a_builder_child, read_fixture_files
 from tests.match.conftest import _snapshots
 
 
@@ -114,13 +114,8 @@ def real_snapshots(mirror_dir: object) -> list[Snapshot]:
 
 @pytest.fixture
 def forks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """The children forked (counted, not faked), with a key child worth it for any index, two cores, and this
-    process taken for one thread, as a server's builder child is (tests/match/test_analysis.py says why)."""
-    made = counted_forks(monkeypatch)
-    monkeypatch.setattr(index_module, "KEYS_CHILD_MIN_TOKENS", 1)
-    monkeypatch.setattr(index_module, "processes_available", lambda: 2)
-    monkeypatch.setattr(analysis, "_alone", lambda: True)
-    return made
+    """The children forked (counted, not faked), with a key child worth it for any index."""
+    return forks_as_a_builder_child(monkeypatch, index_module, "KEYS_CHILD_MIN_TOKENS")
 
 
 def _pickled(ix: Index) -> bytes:

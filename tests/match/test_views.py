@@ -15,7 +15,7 @@ from service.match import text as text_module
 from service.match.matcher import Matcher
 from service.match.text import TEXT_VIEW, _build_view
 from service.model import Snapshot
-from tests.conftest import counted_forks, read_fixture_files
+from tests.conftest import forks_as_a_builder_child, read_fixture_files
 from tests.match.conftest import _snapshots
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="forks")
@@ -29,14 +29,8 @@ def snapshots() -> list[Snapshot]:
 
 @pytest.fixture
 def forks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """The pids of the children forked (os.fork runs; it is only counted), with a view of any size worth a child,
-    two cores, and this process taken for one thread, as a server's builder child is (tests/match/test_analysis.py
-    says why)."""
-    made = counted_forks(monkeypatch)
-    monkeypatch.setattr(matcher, "VIEW_CHILD_MIN_NAMES", 1)
-    monkeypatch.setattr(matcher, "processes_available", lambda: 2)
-    monkeypatch.setattr(analysis, "_alone", lambda: True)
-    return made
+    """The pids of the children forked (os.fork runs; it is only counted), with a view of any size worth a child."""
+    return forks_as_a_builder_child(monkeypatch, matcher, "VIEW_CHILD_MIN_NAMES")
 
 
 def _in_place(m: Matcher) -> object:
