@@ -150,15 +150,10 @@ def key_tables(
         if token.isdigit():
             continue
         # a listed abjad token is found under every Latin reading of its letters ("fdl": Fadl, Fazl)
-        sks: Sequence[str] | None
-        if token in abjad_tokens:
-            sks = known_abjad.get(token)
-            if sks is None:
-                sks = [sk for sk in abjad_skeletons(token) if len(sk) >= 2]
-        else:
-            sks = known_latin.get(token)
-            if sks is None:
-                sks = [sk for sk in skeletons(token) if len(sk) >= 2]
+        known_sks, readings = (known_abjad, abjad_skeletons) if token in abjad_tokens else (known_latin, skeletons)
+        sks = known_sks.get(token)
+        if sks is None:
+            sks = [sk for sk in readings(token) if len(sk) >= 2]
         for sk in sks:
             by_skeleton[sk].append(token)
         if MIN_DELETE_TOKEN_LEN <= len(token) <= MAX_DELETE_TOKEN_LEN and token not in joined_only:
@@ -174,24 +169,17 @@ def _adopted(
     the index's key numbers), as tables built here hold them; None when they are not what the child sends."""
     if not (isinstance(got, tuple) and len(got) == 3 and all(isinstance(t, dict) for t in got)):
         return None
-    mine = {token: token for token in own}.get
+    mine = {token: token for token in own}
     out = []
     try:
         for table in got:
             adopted: dict[str, Tokens] = {}
             for key, value in table.items():
-                if value.__class__ is str:
-                    adopted[key] = mine(value) or _foreign(value)
-                else:
-                    adopted[key] = tuple([mine(v) or _foreign(v) for v in value])
+                adopted[key] = mine[value] if value.__class__ is str else tuple([mine[v] for v in value])
             out.append(adopted)
-    except (AttributeError, TypeError, ValueError):  # not tables of tokens
+    except (AttributeError, KeyError, TypeError):  # not tables of this index's tokens
         return None
     return out[0], out[1], out[2]
-
-
-def _foreign(token: object) -> str:
-    raise ValueError(f"not an indexed token: {token!r}")
 
 
 class TokenKeys(NamedTuple):
