@@ -34,7 +34,7 @@ import socket
 import sys
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any
@@ -227,7 +227,7 @@ class Supervisor:
         from service.match.text import TEXT_VIEW
         from service.match.text import prepare as prepare_text
         from service.screening import handoff
-        from service.screening.runtime import NO_LISTS, Preloaded, load_state, log_loaded, snapshots_of
+        from service.screening.runtime import NO_LISTS, Preloaded, adopt_loaded, load_state, log_loaded
 
         started = time.perf_counter()
         generation: str | None = None
@@ -246,8 +246,7 @@ class Supervisor:
                     state = handoff.read(handed, held)
                 del held
                 if state is not None:
-                    state = replace(state, generation=generation, loaded_at=time.time())
-                    self.store.seed_snapshots(generation, snapshots_of(state))  # as a load from the cache does
+                    state = adopt_loaded(self.store, state, generation)  # as a load from the cache does
             cached = False
             source = "handoff" if state is not None else None
             if state is None:

@@ -151,10 +151,17 @@ def load_state(
         return build()[0], False
     state, cached = cache.get_or_build(cache.key(generation, list_ids), build, background=background)
     if state is not None and cached:
-        state = replace(state, generation=generation, loaded_at=time.time())
-        # the next publish then decodes only the lists it changed (the rest are this state's own entities)
-        store.seed_snapshots(generation, snapshots_of(state))
+        state = adopt_loaded(store, state, generation)
     return state, cached
+
+
+def adopt_loaded(store: Store, state: ServingState, generation: str) -> ServingState:
+    """A state this process loaded rather than built (a cache entry, a child's handoff), as of `generation`, its
+    entities handed back to `store` as the snapshots they came from: the next publish then decodes only the lists
+    it changed (the rest are this state's own entities)."""
+    state = replace(state, generation=generation, loaded_at=time.time())
+    store.seed_snapshots(generation, snapshots_of(state))
+    return state
 
 
 @dataclass(frozen=True, slots=True)
