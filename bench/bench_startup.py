@@ -6,7 +6,9 @@ its start, until every worker has logged `matcher.loaded` (the moment it serves)
 the entry the first start wrote (`--rounds` of them). Then it publishes a changed UN list (one added entity,
 written through the store as a sync would) a few times and times until every worker serves the new version, and
 reads the PSS of the server's processes (parent and workers; PSS shares pages between the processes that map
-them, so the sum is what the server costs) with one worker and with two. Prints figures, asserts nothing.
+them, so the sum is what the server costs) with one worker and with two. Last, the same changes reach a one-worker
+server, which builds and swaps them in itself while it serves: how long until it serves them, and the longest a
+screening sent meanwhile took. Prints figures, asserts nothing.
 
     python -m bench.bench_startup [--rounds 3] [--mirror ../shared/mirror]
 """
@@ -22,15 +24,16 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 if __package__ in (None, ""):  # run as a script: make `bench` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.bench_replicas import Replica
+from bench.bench_replicas import Replica, http
 from bench.common import MIRROR, ROOT
 from bench.soak import descendants, memory_kb
 from service.model import Entity, EntityKind, Name, SyncState
@@ -165,13 +168,58 @@ def run_setting(
         store.close()
     out["change_s"] = times
     server = Server(env, work / f"{name}-one-worker.log", workers=1, code=code)
+    store = EmbeddedStore(data)
     try:
         server.wait_loaded(1)
         settle(data)
         out["pss_1_mb"] = server.pss_mb()
+        # the one-worker server builds and swaps in the new lists itself while serving: how long until it serves
+        # them, and the longest a screening waited meanwhile (the interpreter is held while the state is read)
+        out["change_1_s"], out["stall_1_ms"] = [], []
+        for r in range(rounds):
+            time.sleep(1.0)
+            with Screening(server.base) as client:
+                version = publish_change(store, 100 + r)
+                server.started = time.monotonic()
+                out["change_1_s"].append(server.wait_loaded(1, version))
+            out["stall_1_ms"].append(client.longest_ms)
     finally:
         server.stop()
+        store.close()
     return out
+
+
+class Screening:
+    """One client screening a name over and over in a thread while a list change is picked up (`with`): the longest
+    a screening took meanwhile."""
+
+    BODY: ClassVar[dict[str, object]] = {"name": "Aeroflot Cargo Airlines LLC"}
+
+    def __init__(self, base: str) -> None:
+        self.url = f"{base}/v1/screen"
+        self.longest_ms = 0.0
+        self.count = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            t0 = time.perf_counter()
+            status, _ = http("POST", self.url, self.BODY, timeout_s=30)
+            if status != 200:
+                raise RuntimeError(f"screening answered {status} during a list change")
+            self.longest_ms = max(self.longest_ms, 1000 * (time.perf_counter() - t0))
+            self.count += 1
+
+    def __enter__(self) -> Screening:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        if not self.count:
+            raise RuntimeError("no screening completed during the list change")
 
 
 def compiled(code: Path) -> None:
@@ -246,6 +294,12 @@ def main(argv: list[str] | None = None) -> int:
     row("first start (no cache entry)", [f"{float(r['cold_s']):.1f}" for r in results.values()])
     row(f"restart, median of {args.rounds}", [f"{med(r['warm_s']):.2f}" for r in results.values()], "<= 1 s")
     row(f"list change, median of {args.rounds}", [f"{med(r['change_s']):.2f}" for r in results.values()], "about 1 s")
+    row(
+        f"list change, 1 worker, median of {args.rounds}",
+        [f"{med(r['change_1_s']):.2f}" for r in results.values()],
+        "about 1 s",
+    )
+    row("  longest screening meanwhile (ms)", [f"{max(r['stall_1_ms']):.0f}" for r in results.values()])
     row("PSS, 1 worker (MB)", [f"{float(r['pss_1_mb']):.0f}" for r in results.values()])
     row("PSS, 2 workers (MB)", [f"{float(r['pss_2_mb']):.0f}" for r in results.values()])
     row(
@@ -258,7 +312,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     for name, r in results.items():
         print(f"  {name}: first start loaded {r['cold_loads']}; restarts {[round(t, 2) for t in r['warm_s']]}, loaded"
-              f" {'; '.join(r['warm_loads'])}; changes {[round(t, 2) for t in r['change_s']]}")  # fmt: skip
+              f" {'; '.join(r['warm_loads'])}; changes {[round(t, 2) for t in r['change_s']]};"
+              f" one worker's changes {[round(t, 2) for t in r['change_1_s']]}, longest screenings"
+              f" {[round(t) for t in r['stall_1_ms']]} ms")  # fmt: skip
     return 0
 
 
