@@ -35,7 +35,6 @@ import sys
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
@@ -43,12 +42,12 @@ import structlog
 
 from service.api.heap import release_heap, trim_heap
 from service.errors import ServiceError
-from service.screening.builder import build_in_child, start_child
+from service.screening.builder import start_child
 from service.settings import Settings
 
 if TYPE_CHECKING:
     from service.screening.matcher_cache import MatcherCache
-    from service.screening.runtime import ServingState, SyncRunner
+    from service.screening.runtime import SyncRunner
     from service.store import Store
 
 log = structlog.get_logger("service.api")
@@ -226,27 +225,34 @@ class Supervisor:
         """Load the store's lists into `self.preloaded`; False when there was nothing new to load."""
         from service.match.text import TEXT_VIEW
         from service.match.text import prepare as prepare_text
-        from service.screening import handoff
-        from service.screening.runtime import NO_LISTS, Preloaded, adopt_loaded, load_state, log_loaded
+        from service.screening.runtime import NO_LISTS, Preloaded, build_handed_over, load_state, log_loaded
 
         started = time.perf_counter()
         generation: str | None = None
         dropped: str | None = None  # the cache key of the state dropped before loading its replacement
-        handed: Path | None = self._handoff_path()
+
+        def release() -> None:
+            # the child's handoff refers to the serving state's entities, names and analyses: those are held while
+            # the rest of the state is freed, then shared by the new one
+            nonlocal dropped
+            if dropped is None:  # once (it is called again when the handoff could not be read)
+                dropped = self._drop_state()
+
         try:
             generation = self.store.generation()
-            built_by_child = self.cache is not None and self._build_in_child(generation, handed)
-            state: ServingState | None = None
-            if built_by_child:
-                # what the child handed over refers to the serving state's entities, names and analyses: those are
-                # held while the rest of the state is freed, then shared by the new one
-                held = handoff.hold(self.preloaded.state) if self.preloaded.state is not None else None
-                dropped = self._drop_state()
-                if held is not None and handed is not None:
-                    state = handoff.read(handed, held)
-                del held
-                if state is not None:
-                    state = adopt_loaded(self.store, state, generation)  # as a load from the cache does
+            built_by_child, state = False, None
+            if self.cache is not None:
+                built_by_child, state = build_handed_over(
+                    self.store,
+                    self.list_ids,
+                    self.cache,
+                    self.preloaded.state,
+                    generation,
+                    release=release,
+                    in_child=self._close_pipes,
+                )
+            if built_by_child and state is None:
+                release()  # the entry the child wrote is loaded into the memory the serving state leaves
             cached = False
             source = "handoff" if state is not None else None
             if state is None:
@@ -310,37 +316,6 @@ class Supervisor:
         del state  # freed here: a state holds no reference cycle (service.api.heap)
         trim_heap()
         return key
-
-    def _handoff_path(self) -> Path | None:
-        """Where this process's builder child hands a new state over (service.screening.handoff), cleared."""
-        if self.cache is None:
-            return None
-        path = self.cache.folder / f".handoff-{os.getpid()}"
-        path.unlink(missing_ok=True)  # one a child wrote too late (its parent had stopped waiting)
-        return path
-
-    def _build_in_child(self, generation: str, handed: Path | None) -> bool:
-        """Build the new serving state in a child that writes it to the matcher cache, for `_load` to load (see
-        service.screening.builder: the workers forked from here would otherwise share a builder's fragmented
-        heap); True when the child wrote the entry, or handed the state over at `handed` (at a list change: it
-        then writes the entry while this process loads the handoff)."""
-        from service.screening import handoff
-        from service.screening.runtime import write_entry
-
-        cache, previous = self.cache, self.preloaded.state
-        assert cache is not None
-
-        def hand_over(state: ServingState) -> None:
-            if previous is not None and handed is not None:
-                handoff.write(handed, state, previous)
-
-        return build_in_child(
-            cache,
-            cache.key(generation, self.list_ids),
-            lambda: write_entry(self.store, self.list_ids, cache, previous, hand_over),
-            in_child=self._close_pipes,
-            ready=handed.exists if handed is not None and previous is not None else None,
-        )
 
     def _close_pipes(self, keep_fds: tuple[int, ...] = ()) -> None:
         """In a child: the workers' readiness pipes are the supervisor's (but for `keep_fds`, a new worker's own)."""

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -57,13 +58,15 @@ def build_in_child(
     in_child: Callable[[], None] = lambda: None,
     timeout_s: float = CHILD_BUILD_TIMEOUT_S,
     ready: Callable[[], bool] | None = None,
+    reap: bool = False,
 ) -> bool:
     """Run `body` (build a state and write its entry under `key`: runtime.write_entry) in a forked child; True when
     the entry is there once the child is done. False, with no child, when the entry exists already or the process
     cannot fork; False when the child wrote nothing (the caller builds in place). `in_child`: what the child does
     first (the supervisor closes its workers' pipes). `ready`: whether the child has handed its state over already
-    (service.screening.handoff); True then, at once, while the child goes on to write the entry (whoever reaps the
-    parent's children reaps it)."""
+    (service.screening.handoff); True then, at once, while the child goes on to write the entry: a thread of this
+    process reaps it when it exits if `reap`, else whoever reaps the parent's children does (the supervisor's
+    loop)."""
     if cache.has(key) or not hasattr(os, "fork"):
         return False
     started = time.perf_counter()
@@ -87,6 +90,8 @@ def build_in_child(
     exit_code = _wait(pid, timeout_s, ready)
     if exit_code is None:
         log.info("matcher.built_in_child", seconds=round(time.perf_counter() - started, 3), handed_over=True)
+        if reap:
+            threading.Thread(target=_reap, args=(pid,), name="builder-reaper", daemon=True).start()
         return True
     if exit_code != 0:
         log.warning("matcher.child_build_failed", code=exit_code)  # the caller builds in place instead
@@ -94,6 +99,18 @@ def build_in_child(
     if written:
         log.info("matcher.built_in_child", seconds=round(time.perf_counter() - started, 3))
     return written
+
+
+def _reap(pid: int) -> None:
+    """Wait for a child that handed its state over and went on to write the cache entry, so that it leaves no zombie
+    behind; one that fails there is logged (its entry is not written: the next start builds it)."""
+    try:
+        _, status = os.waitpid(pid, 0)
+    except ChildProcessError:  # reaped by someone else
+        return
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0:
+        log.warning("matcher.child_build_failed", code=code, handed_over=True)
 
 
 def _wait(pid: int, timeout_s: float, ready: Callable[[], bool] | None = None) -> int | None:

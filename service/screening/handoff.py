@@ -1,11 +1,12 @@
-"""A new serving state handed from a builder child to the supervisor that forked it, as a pickle that refers to the
-entities, names and name analyses the supervisor holds already instead of copying them.
+"""A new serving state handed from a builder child to the process that forked it (the supervisor, or a one-worker
+server), as a pickle that refers to the entities, names and name analyses that process holds already instead of
+copying them.
 
 Why: at a list change nearly every entity, name and analysis of the new state is an object of the serving state
 (the child decodes only the list that changed, and reuses the serving index's analyses). Pickled whole (the matcher
-cache entry), they were most of what the child wrote and the supervisor read: on the real lists 0.97 s to write and
+cache entry), they were most of what the child wrote and the parent read: on the real lists 0.97 s to write and
 0.63-0.76 s to read, against 0.52-0.57 s and 0.33-0.41 s for the handoff, which writes a reference (a position in
-the serving index's columns) for each object the supervisor has. The references are good only in the process that
+the serving index's columns) for each object the parent has. The references are good only in the process that
 forked the writer, holding the same serving state: the file carries a stamp of it (that process's id, the state's
 address and generation, the columns' lengths), checked before anything is resolved, and is read once and deleted.
 The child writes the full cache entry after the handoff, for restarts and other processes.
@@ -18,35 +19,55 @@ import os
 import pickle
 from collections.abc import Sequence
 from pathlib import Path
-from typing import IO, Any, NamedTuple
+from typing import IO, Any, NamedTuple, Protocol, TypeVar
 
 import structlog
 
-from service.match.matcher import collector_paused
-from service.screening.runtime import ServingState
+from service.match.matcher import Matcher, collector_paused
 
 log = structlog.get_logger("service.screening")
 
 
+class State(Protocol):
+    """What a handoff reads of a serving state (runtime.ServingState, which imports this module)."""
+
+    @property
+    def matcher(self) -> Matcher: ...
+
+    @property
+    def generation(self) -> str: ...
+
+
+S = TypeVar("S", bound=State)
+
+
 class Held(NamedTuple):
-    """What the supervisor keeps of its serving state while it reads a handoff: the stamp and the columns the
-    handoff refers to (the rest of the state may be freed first, to make room for the new one)."""
+    """What the parent keeps of its serving state while it reads a handoff: the stamp and the columns the handoff
+    refers to (the supervisor frees the rest of the state first, to make room for the new one)."""
 
     stamp: tuple[object, ...]
     columns: tuple[Sequence[object], ...]
 
 
-def _columns(state: ServingState) -> tuple[Sequence[object], ...]:
+def path_in(folder: Path) -> Path:
+    """Where this process's builder child hands a state over, in the matcher cache's `folder`: cleared of one a
+    child wrote too late (its parent had stopped waiting)."""
+    path = folder / f".handoff-{os.getpid()}"
+    path.unlink(missing_ok=True)
+    return path
+
+
+def _columns(state: State) -> tuple[Sequence[object], ...]:
     index = state.matcher.index
     return index.entities, index.names.name, index.names.norm
 
 
-def _stamp(state: ServingState, process: int) -> tuple[object, ...]:
+def _stamp(state: State, process: int) -> tuple[object, ...]:
     return ("handoff-1", process, id(state), state.generation, *(len(c) for c in _columns(state)))
 
 
-def hold(state: ServingState) -> Held:
-    """In the supervisor, before it frees `state`: what reading a handoff written against it needs."""
+def hold(state: State) -> Held:
+    """What reading a handoff written against `state` needs (the supervisor frees the rest of `state` first)."""
     return Held(_stamp(state, os.getpid()), _columns(state))
 
 
@@ -72,7 +93,7 @@ def _held(column: int, position: int) -> object:
     return _reading[column][position]
 
 
-def write(path: Path, state: ServingState, previous: ServingState) -> None:
+def write(path: Path, state: State, previous: State) -> None:
     """In a builder child: `state`, as a handoff for the parent whose serving state is `previous` (this process's
     copy of it: the same objects at the same addresses). Atomic: the parent sees the whole file or none."""
     known: dict[int, tuple[int, int]] = {}
@@ -86,11 +107,12 @@ def write(path: Path, state: ServingState, previous: ServingState) -> None:
     os.replace(tmp, path)
 
 
-def read(path: Path, held: Held) -> ServingState | None:
-    """The state a child handed over against the state `held` was taken from; None (logged) when there is no
-    handoff, when it was written against another state or process, or when it cannot be read: the caller then
-    loads the cache entry the child writes next. The file is deleted either way."""
-    global _reading  # noqa: PLW0603 -- set while this process's one supervisor thread reads a handoff
+def read(path: Path, held: Held, kind: type[S]) -> S | None:
+    """The state (a `kind`) a child handed over against the state `held` was taken from; None (logged) when there
+    is no handoff, when it was written against another state or process, or when it cannot be read: the caller then
+    loads the cache entry the child writes next. The file is deleted either way. One thread at a time (the
+    supervisor's one thread; a one-worker server's reload, under its lock)."""
+    global _reading  # noqa: PLW0603 -- set while the one thread that loads states reads a handoff
     try:
         data = path.read_bytes()
     except FileNotFoundError:
@@ -111,7 +133,7 @@ def read(path: Path, held: Held) -> ServingState | None:
         return None
     finally:
         _reading = None
-    if not isinstance(state, ServingState):
+    if not isinstance(state, kind):
         log.warning("matcher.handoff_refused", reason=f"not a serving state: {type(state).__name__}")
         return None
     return state

@@ -22,6 +22,7 @@ from service.match.text import TEXT_VIEW
 from service.match.text import prepare as prepare_text
 from service.model import Entity, ListInfo, ListStatus, Snapshot
 from service.normalize.dates import parse_timestamp
+from service.screening import handoff
 from service.screening.builder import build_in_child
 from service.screening.matcher_cache import MatcherCache
 from service.sources.manifest import ListManifest
@@ -162,6 +163,45 @@ def adopt_loaded(store: Store, state: ServingState, generation: str) -> ServingS
     state = replace(state, generation=generation, loaded_at=time.time())
     store.seed_snapshots(generation, snapshots_of(state))
     return state
+
+
+def build_handed_over(
+    store: Store,
+    list_ids: Sequence[str],
+    cache: MatcherCache[ServingState],
+    previous: ServingState | None,
+    generation: str,
+    *,
+    release: Callable[[], None] = lambda: None,
+    in_child: Callable[[], None] = lambda: None,
+    reap: bool = False,
+) -> tuple[bool, ServingState | None]:
+    """Build the serving state of what the store holds now in a forked child, which writes its matcher cache entry
+    (service.screening.builder): (whether the child built it, the state it handed over or None). At a list change
+    (`previous`: the state this process serves) the child first hands the new state over (service.screening.handoff)
+    and this process reads it, sharing `previous`'s entities, names and analyses, while the child writes the entry.
+    None as the state: no handoff (a first build), or none this process could read; the caller then loads the entry.
+    `release`: called just before the handoff is read, once nothing here holds more of `previous` than the handoff
+    refers to (the supervisor frees its serving state there). `in_child`, `reap`: builder.build_in_child's."""
+    handed = handoff.path_in(cache.folder) if previous is not None else None
+    hand_over = partial(handoff.write, handed, previous=previous) if handed is not None and previous else None
+    built = build_in_child(
+        cache,
+        cache.key(generation, list_ids),
+        partial(write_entry, store, list_ids, cache, previous, hand_over),
+        in_child=in_child,
+        ready=handed.exists if handed is not None else None,
+        reap=reap,
+    )
+    del hand_over
+    if not built or previous is None or handed is None:
+        return built, None
+    held = handoff.hold(previous)
+    del previous  # so that `release` can free the serving state
+    release()
+    state = handoff.read(handed, held, ServingState)
+    del held
+    return True, adopt_loaded(store, state, generation) if state is not None else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -318,22 +358,24 @@ class Runtime:
             started = time.perf_counter()
             # With the cache on, a child process builds the state and writes its entry, and this process loads
             # the entry: compact, where a build here would leave the heap at its high-water mark for good
-            # (service.screening.builder). Without a child's entry, a start builds here and writes the entry
-            # from a thread (nothing is served yet); a change is built here and kept out of the cache, as writing
-            # an entry holds the interpreter for about two seconds, which the requests being served would wait out.
-            built_by_child = (
-                self.cache is not None
-                and (current is not None or self._holds_lists())
-                and build_in_child(
-                    self.cache,
-                    self.cache.key(generation, self.list_ids),
-                    partial(write_entry, self.store, self.list_ids, self.cache, current),
+            # (service.screening.builder); at a list change it reads the child's handoff instead, which refers to
+            # the entities and analyses it holds (half the time the interpreter is held from the requests being
+            # served). Without a child's entry, a start builds here and writes the entry from a thread (nothing is
+            # served yet); a change is built here and kept out of the cache, as writing an entry holds the
+            # interpreter for about two seconds, which the requests being served would wait out.
+            built_by_child, state = False, None
+            if self.cache is not None and (current is not None or self._holds_lists()):
+                built_by_child, state = build_handed_over(
+                    self.store, self.list_ids, self.cache, current, generation, reap=True
                 )
-            )
-            cache = self.cache if current is None or built_by_child else None
-            # the entry is written once the text view is built too (below): a restart then loads both
-            state, cached = load_state(self.store, self.list_ids, cache, background=False, previous=current)
-            cached = cached and not built_by_child
+            source = "handoff" if state is not None else None
+            cache = None
+            cached = False
+            if state is None:
+                cache = self.cache if current is None or built_by_child else None
+                # the entry is written once the text view is built too (below): a restart then loads both
+                state, cached = load_state(self.store, self.list_ids, cache, background=False, previous=current)
+                cached = cached and not built_by_child
             if state is None:
                 self.last_error = NO_LISTS
                 return False
@@ -341,7 +383,7 @@ class Runtime:
             self._after_build()
             self.state = state  # the one swap
             self.last_error = None
-            log_loaded(state, cached=cached, started=started)
+            log_loaded(state, cached=cached, started=started, source=source)
             # the text view after the swap: names are screened meanwhile; a text request waits for the view. The
             # hook runs again for the view's objects (the server freezes them too; what it froze before is skipped)
             prepare_text(state.matcher)

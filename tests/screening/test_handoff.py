@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import weakref
 from dataclasses import replace
 from pathlib import Path
 
@@ -13,9 +14,10 @@ import pytest
 import structlog
 
 from service.match import text
-from service.model import Entity, EntityKind, Name, Query, Snapshot
+from service.model import Entity, EntityKind, ListStatus, Name, Query, Snapshot, SyncState
 from service.screening import handoff
-from service.screening.runtime import ServingState, build_state
+from service.screening.runtime import ServingState, build_handed_over, build_state, data_dir_cache
+from service.store.embedded import EmbeddedStore
 from tests.screening.conftest import sample_snapshots
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="forks")
@@ -62,7 +64,7 @@ def test_a_handoff_is_the_state_built_sharing_what_the_parent_holds(serving: Ser
     _written_by_a_child(path, new, serving)
     whole = len(pickle.dumps(new, protocol=pickle.HIGHEST_PROTOCOL))
     assert 0 < path.stat().st_size < whole  # references instead of the shared objects
-    got = handoff.read(path, handoff.hold(serving))
+    got = handoff.read(path, handoff.hold(serving), ServingState)
     assert got is not None and not path.exists()
     # the same state as the entry's (its strings are shared differently: a token of a reused analysis and the same
     # token as the new index's key are one object in the child, two here)
@@ -94,11 +96,13 @@ def test_a_handoff_for_another_state_or_process_is_refused(serving: ServingState
     path = tmp_path / ".handoff"
     _written_by_a_child(path, new, serving)
     with structlog.testing.capture_logs() as logs:
-        assert handoff.read(path, handoff.hold(new)) is None  # held: another state than the one it refers to
+        assert (
+            handoff.read(path, handoff.hold(new), ServingState) is None
+        )  # held: another state than the one it refers to
     assert not path.exists()
     handoff.write(path, new, serving)  # by this process: not a child's, for its parent
     with structlog.testing.capture_logs() as more:
-        assert handoff.read(path, handoff.hold(serving)) is None
+        assert handoff.read(path, handoff.hold(serving), ServingState) is None
     assert [e["event"] for e in [*logs, *more]] == ["matcher.handoff_refused"] * 2
 
 
@@ -109,9 +113,35 @@ def test_an_unreadable_or_missing_handoff_is_refused_and_gone(serving: ServingSt
     data = path.read_bytes()
     path.write_bytes(data[: len(data) // 2])  # cut short
     with structlog.testing.capture_logs() as logs:
-        assert handoff.read(path, handoff.hold(serving)) is None
+        assert handoff.read(path, handoff.hold(serving), ServingState) is None
     assert not path.exists()
     assert [e["event"] for e in logs] == ["matcher.handoff_refused"]
-    assert handoff.read(path, handoff.hold(serving)) is None  # none there: nothing to refuse, nothing logged
+    assert (
+        handoff.read(path, handoff.hold(serving), ServingState) is None
+    )  # none there: nothing to refuse, nothing logged
     with pytest.raises(pickle.UnpicklingError):
         handoff._held(0, 0)  # a reference outside a read resolves to nothing
+
+
+def test_a_handed_over_change_frees_the_serving_state_before_it_is_read(tmp_path: Path) -> None:
+    """runtime.build_handed_over keeps of the serving state only what the handoff refers to when it calls `release`:
+    the supervisor drops its state there, and the new one is read into the memory the old one leaves."""
+    store = EmbeddedStore(tmp_path / "data")
+    for snap in sample_snapshots():
+        store.publish(snap, {}, ListStatus(snap.list_id, snap.version, status=SyncState.OK), None)
+    ids = [s.list_id for s in sample_snapshots()]
+    cache = data_dir_cache(tmp_path / "data")
+    holder: list[ServingState | None] = [build_state(sample_snapshots(), store.generation() or "")]
+    alive: list[bool] = []
+    un = next(s for s in sample_snapshots() if s.list_id == "un_sc_sanctions")
+    store.publish(replace(un, version="un-v2"), {}, ListStatus(un.list_id, "un-v2", status=SyncState.OK), None)
+    matcher = weakref.ref(holder[0].matcher)  # type: ignore[union-attr]
+
+    def release() -> None:
+        holder[0] = None  # as Supervisor._drop_state
+        alive.append(matcher() is not None)
+
+    built, state = build_handed_over(store, ids, cache, holder[0], store.generation() or "", release=release)
+    assert built and state is not None and state.lists["un_sc_sanctions"].version == "un-v2"
+    assert alive == [False]
+    assert [h.entity_id for h in state.matcher.screen(Query(name="Nicolas Maduro"))]

@@ -11,6 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+import structlog
 
 from service.model import ListStatus, Query, Snapshot, SyncState
 from service.screening.local import load_local
@@ -204,10 +205,67 @@ def test_a_server_builds_in_a_child_and_serves_the_entry_the_child_wrote(store: 
     un2 = replace(un, version="un-v2", entities=un.entities[1:])
     _publish(store, un2)
     assert restarted.reload() and restarted.state.lists["un_sc_sanctions"].version == "un-v2"
-    assert _entries(tmp_path) == 2  # a change built here is kept out of the cache; the child wrote this one
+    _children_done()  # the child handed the change over (below), then wrote its entry
+    assert _entries(tmp_path) == 2
     changed = [un2 if s.list_id == "un_sc_sanctions" else s for s in sample_snapshots()]
     assert _answers(restarted.state) == _answers(build_state(changed, "g"))
     assert restarted.state.matcher.get(un.entities[0].id) is None
+
+
+def test_a_one_worker_server_serves_a_change_its_child_handed_over(store: EmbeddedStore, tmp_path: Path) -> None:
+    """At a list change the builder child hands the new state over before it writes the entry
+    (service.screening.handoff), as under the supervisor: the server serves it, sharing the entities of the list
+    that did not change, and reaps the child once it has written the entry."""
+    manifests = load_manifests(Settings().lists_dir, ["us_ofac_sdn", "un_sc_sanctions"])
+    cache = data_dir_cache(tmp_path / "data")
+    runtime = Runtime(store, manifests, cache=cache)
+    assert runtime.reload() and runtime.state is not None
+    unchanged = [e for e in runtime.state.matcher.index.entities if e.list_id == "us_ofac_sdn"]
+    un = next(s for s in sample_snapshots() if s.list_id == "un_sc_sanctions")
+    un2 = replace(un, version="un-v2", entities=un.entities[1:])
+    _publish(store, un2)
+    with structlog.testing.capture_logs() as logs:
+        assert runtime.reload()
+    assert [e["source"] for e in logs if e["event"] == "matcher.loaded"] == ["handoff"]
+    state = runtime.state
+    assert state.lists["un_sc_sanctions"].version == "un-v2" and state.matcher.get(un.entities[0].id) is None
+    shared = [e for e in state.matcher.index.entities if e.list_id == "us_ofac_sdn"]
+    assert unchanged and len(shared) == len(unchanged)
+    assert all(a is b for a, b in zip(shared, unchanged, strict=True))  # this process's objects, not copies
+    changed = [un2 if s.list_id == "un_sc_sanctions" else s for s in sample_snapshots()]
+    assert _answers(state) == _answers(build_state(changed, "g"))
+    _children_done()
+    assert _entries(tmp_path) == 2  # the entry the child wrote after the handoff, for a restart
+    restarted = Runtime(store, manifests, cache=cache)
+    with structlog.testing.capture_logs() as logs:
+        assert restarted.reload() and restarted.state is not None
+    assert [e["source"] for e in logs if e["event"] == "matcher.loaded"] == ["cache"]
+    assert _answers(restarted.state) == _answers(state)
+
+
+def _children_done(timeout_s: float = 60.0) -> None:
+    """Wait until this process has no child left, exited or not: a builder child that handed its state over is
+    reaped by a thread once it has written its entry; one left a zombie fails here."""
+    deadline = time.monotonic() + timeout_s
+    while _children() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _children(), _children()
+
+
+def _children() -> list[str]:
+    """This process's forked children (zombies among them; not the helper processes multiprocessing starts, which
+    run another command), from /proc."""
+    me, out = os.getpid(), []
+    command = Path(f"/proc/{me}/cmdline").read_bytes()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            forked = fields[0] == "Z" or (stat.parent / "cmdline").read_bytes() == command
+        except OSError:
+            continue
+        if int(fields[1]) == me and forked:
+            out.append(f"{stat.parent.name} ({fields[0]})")
+    return out
 
 
 def _entries(tmp_path: Path) -> int:
