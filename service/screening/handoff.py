@@ -14,6 +14,7 @@ The child writes the full cache entry after the handoff, for restarts and other 
 
 from __future__ import annotations
 
+import gc
 import io
 import os
 import pickle
@@ -128,6 +129,9 @@ def read(path: Path, held: Held, kind: type[S]) -> S | None:
         _reading = held.columns
         with collector_paused():  # a few hundred thousand objects arrive, as in a load from the cache
             state = pickle.load(stream)  # noqa: S301
+            # frozen now, as MatcherCache.load freezes what it loads: the collection that follows a load
+            # (service.api.heap) does not scan them, which held a one-worker server's requests for 50 ms
+            gc.freeze()
     except Exception as exc:  # boundary: an unreadable handoff costs a load of the cache entry, never the server
         log.warning("matcher.handoff_refused", reason=f"{type(exc).__name__}: {exc}")
         return None
