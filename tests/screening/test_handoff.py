@@ -141,7 +141,7 @@ def test_a_handed_over_change_frees_the_serving_state_before_it_is_read(tmp_path
         holder[0] = None  # as Supervisor._drop_state
         alive.append(matcher() is not None)
 
-    built, state = build_handed_over(store, ids, cache, holder[0], store.generation() or "", release=release)
+    built, state = build_handed_over(store, ids, cache, holder[0], store.generation() or "", release=release, reap=True)
     assert built and state is not None and state.lists["un_sc_sanctions"].version == "un-v2"
     assert alive == [False]
     assert [h.entity_id for h in state.matcher.screen(Query(name="Nicolas Maduro"))]

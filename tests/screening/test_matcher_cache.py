@@ -204,8 +204,9 @@ def test_a_server_builds_in_a_child_and_serves_the_entry_the_child_wrote(store: 
     un = next(s for s in sample_snapshots() if s.list_id == "un_sc_sanctions")
     un2 = replace(un, version="un-v2", entities=un.entities[1:])
     _publish(store, un2)
+    children = _children()
     assert restarted.reload() and restarted.state.lists["un_sc_sanctions"].version == "un-v2"
-    _children_done()  # the child handed the change over (below), then wrote its entry
+    _children_done(children)  # the child handed the change over (below), then wrote its entry
     assert _entries(tmp_path) == 2
     changed = [un2 if s.list_id == "un_sc_sanctions" else s for s in sample_snapshots()]
     assert _answers(restarted.state) == _answers(build_state(changed, "g"))
@@ -224,6 +225,7 @@ def test_a_one_worker_server_serves_a_change_its_child_handed_over(store: Embedd
     un = next(s for s in sample_snapshots() if s.list_id == "un_sc_sanctions")
     un2 = replace(un, version="un-v2", entities=un.entities[1:])
     _publish(store, un2)
+    children = _children()
     with structlog.testing.capture_logs() as logs:
         assert runtime.reload()
     assert [e["source"] for e in logs if e["event"] == "matcher.loaded"] == ["handoff"]
@@ -234,7 +236,7 @@ def test_a_one_worker_server_serves_a_change_its_child_handed_over(store: Embedd
     assert all(a is b for a, b in zip(shared, unchanged, strict=True))  # this process's objects, not copies
     changed = [un2 if s.list_id == "un_sc_sanctions" else s for s in sample_snapshots()]
     assert _answers(state) == _answers(build_state(changed, "g"))
-    _children_done()
+    _children_done(children)
     assert _entries(tmp_path) == 2  # the entry the child wrote after the handoff, for a restart
     restarted = Runtime(store, manifests, cache=cache)
     with structlog.testing.capture_logs() as logs:
@@ -243,13 +245,14 @@ def test_a_one_worker_server_serves_a_change_its_child_handed_over(store: Embedd
     assert _answers(restarted.state) == _answers(state)
 
 
-def _children_done(timeout_s: float = 60.0) -> None:
-    """Wait until this process has no child left, exited or not: a builder child that handed its state over is
-    reaped by a thread once it has written its entry; one left a zombie fails here."""
+def _children_done(before: list[str], timeout_s: float = 60.0) -> None:
+    """Wait until this process has no child left but those it had `before` (other tests'), exited or not: a builder
+    child that handed its state over is reaped by a thread once it has written its entry; one left a zombie fails
+    here."""
     deadline = time.monotonic() + timeout_s
-    while _children() and time.monotonic() < deadline:
+    while set(_children()) - set(before) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert not _children(), _children()
+    assert not set(_children()) - set(before), _children()
 
 
 def _children() -> list[str]:
