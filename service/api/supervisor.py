@@ -43,6 +43,7 @@ import structlog
 from service.api.heap import release_heap, trim_heap
 from service.errors import ServiceError
 from service.screening.builder import start_child
+from service.screening.failed_load import FailedLoad
 from service.settings import Settings
 
 if TYPE_CHECKING:
@@ -156,7 +157,7 @@ class Supervisor:
         self.cache: MatcherCache[Any] | None = None
         self._last_spawn: dict[int, float] = {}
         self._store_down = False
-        self._failed_generation: str | None = None
+        self._failed = FailedLoad()  # a generation whose load failed: tried again only after a while
 
     # --- the parent -------------------------------------------------------------------------------------------
     def _on_signal(self, signum: int, frame: FrameType | None) -> None:
@@ -219,7 +220,7 @@ class Supervisor:
         state = self.preloaded.state
         if generation is None or generation == (state.generation if state is not None else None):
             return False
-        return generation != self._failed_generation  # a version that failed to load is not tried again
+        return not self._failed.holds_off(generation)  # a version that failed to load is not tried at every poll
 
     def _load(self) -> bool:
         """Load the store's lists into `self.preloaded`; False when there was nothing new to load."""
@@ -269,11 +270,12 @@ class Supervisor:
                 cached = cached and not built_by_child
         except Exception as exc:
             # Boundary: a snapshot that cannot be loaded leaves the workers serving what they have (none at a
-            # first start: /readyz says why); the same store generation is not tried again.
+            # first start: /readyz says why); the same store generation is tried
+            # again only after FAILED_LOAD_RETRY_S.
             log.error(
                 "matcher.load_failed", error=f"{type(exc).__name__}: {exc}", exc_info=not isinstance(exc, ServiceError)
             )
-            self._failed_generation = generation
+            self._failed.record(generation)
             if self.preloaded.state is None and dropped is not None and self.cache is not None:
                 # the state dropped for the load, from its own entry (the cache keeps the one before too), so
                 # that a worker that dies is still replaced by one serving the lists

@@ -24,6 +24,7 @@ from service.model import Entity, ListInfo, ListStatus, Snapshot
 from service.normalize.dates import parse_timestamp
 from service.screening import handoff
 from service.screening.builder import build_in_child
+from service.screening.failed_load import FailedLoad
 from service.screening.matcher_cache import MatcherCache
 from service.sources.manifest import ListManifest
 from service.store.base import Store, Subscription, iter_snapshots
@@ -32,8 +33,11 @@ from service.sync.worker import list_statuses
 log = structlog.get_logger("service.screening")
 
 # How often a replica checks the store for a newly published snapshot. Cheap (one file stat or one Redis GET);
-# it bounds how long two replicas may serve different versions.
-RELOAD_POLL_S = 2.0
+# it bounds how long two replicas may serve different versions, and, on the embedded store (no change notification),
+# how long a one-worker server takes to see a change: as often as the supervisor looks (supervisor.POLL_S). It was
+# 2 s, an average second of each list change (bench_startup). A generation whose load failed is not tried again at
+# each poll (Runtime.reload), and a failure repeated poll after poll is logged once.
+RELOAD_POLL_S = 0.25
 
 SyncFn = Callable[[list[str] | None], Mapping[str, str]]
 """Runs one sync of the given lists (None = all configured) and returns {list id: outcome}."""
@@ -333,6 +337,8 @@ class Runtime:
             self.last_error = preloaded.error
         # Set while the store cannot be read (Redis down): the loaded matcher keeps serving; /readyz says so.
         self.store_error: str | None = None
+        self.failed = FailedLoad()  # a generation whose load failed: not tried again at every poll
+        self._failing: str | None = None  # the error of the polls failing now, logged once
         self._poll_s = poll_s
         self._on_reload = on_reload
         self._after_build = after_build
@@ -353,45 +359,57 @@ class Runtime:
             current = self.state
             if current is not None and current.generation == generation and not force:
                 return False
+            del current  # read again below: nothing here may hold the replaced state when it is freed
             if not self.follows:  # the supervisor loads the new lists once and replaces this process
                 return False
-            started = time.perf_counter()
-            # With the cache on, a child process builds the state and writes its entry, and this process loads
-            # the entry: compact, where a build here would leave the heap at its high-water mark for good
-            # (service.screening.builder); at a list change it reads the child's handoff instead, which refers to
-            # the entities and analyses it holds (half the time the interpreter is held from the requests being
-            # served). Without a child's entry, a start builds here and writes the entry from a thread (nothing is
-            # served yet); a change is built here and kept out of the cache, as writing an entry holds the
-            # interpreter for about two seconds, which the requests being served would wait out.
-            built_by_child, state = False, None
-            if self.cache is not None and (current is not None or self._holds_lists()):
-                built_by_child, state = build_handed_over(
-                    self.store, self.list_ids, self.cache, current, generation, reap=True
-                )
-            source = "handoff" if state is not None else None
-            cache = None
-            cached = False
-            if state is None:
-                cache = self.cache if current is None or built_by_child else None
-                # the entry is written once the text view is built too (below): a restart then loads both
-                state, cached = load_state(self.store, self.list_ids, cache, background=False, previous=current)
-                cached = cached and not built_by_child
-            if state is None:
-                self.last_error = NO_LISTS
+            if not force and self.failed.holds_off(generation):
                 return False
-            state.matcher.warm_up()  # before a request can fork a batch child (Matcher.warm_up)
-            self._after_build()
-            self.state = state  # the one swap
-            self.last_error = None
-            log_loaded(state, cached=cached, started=started, source=source)
-            # the text view after the swap: names are screened meanwhile; a text request waits for the view. The
-            # hook runs again for the view's objects (the server freezes them too; what it froze before is skipped)
-            prepare_text(state.matcher)
-            replaced = current is not None
-            del current  # the replaced state: nothing here may hold it when the hook collects
-            (self._after_swap if replaced else self._after_build)()
-            if cache is not None:
-                cache.finish_pending_in_thread()
+            try:
+                return self._load(generation)
+            except Exception:
+                self.failed.record(generation)
+                raise
+
+    def _load(self, generation: str) -> bool:
+        """reload()'s work, under its lock: the state of `generation` built (or loaded) and swapped in."""
+        current = self.state
+        started = time.perf_counter()
+        # With the cache on, a child process builds the state and writes its entry, and this process loads
+        # the entry: compact, where a build here would leave the heap at its high-water mark for good
+        # (service.screening.builder); at a list change it reads the child's handoff instead, which refers to
+        # the entities and analyses it holds (half the time the interpreter is held from the requests being
+        # served). Without a child's entry, a start builds here and writes the entry from a thread (nothing is
+        # served yet); a change is built here and kept out of the cache, as writing an entry holds the
+        # interpreter for about two seconds, which the requests being served would wait out.
+        built_by_child, state = False, None
+        if self.cache is not None and (current is not None or self._holds_lists()):
+            built_by_child, state = build_handed_over(
+                self.store, self.list_ids, self.cache, current, generation, reap=True
+            )
+        source = "handoff" if state is not None else None
+        cache = None
+        cached = False
+        if state is None:
+            cache = self.cache if current is None or built_by_child else None
+            # the entry is written once the text view is built too (below): a restart then loads both
+            state, cached = load_state(self.store, self.list_ids, cache, background=False, previous=current)
+            cached = cached and not built_by_child
+        if state is None:
+            self.last_error = NO_LISTS
+            return False
+        state.matcher.warm_up()  # before a request can fork a batch child (Matcher.warm_up)
+        self._after_build()
+        self.state = state  # the one swap
+        self.last_error = None
+        log_loaded(state, cached=cached, started=started, source=source)
+        # the text view after the swap: names are screened meanwhile; a text request waits for the view. The
+        # hook runs again for the view's objects (the server freezes them too; what it froze before is skipped)
+        prepare_text(state.matcher)
+        replaced = current is not None
+        del current  # the replaced state: nothing here may hold it when the hook collects
+        (self._after_swap if replaced else self._after_build)()
+        if cache is not None:
+            cache.finish_pending_in_thread()
         return True
 
     def _holds_lists(self) -> bool:
@@ -406,8 +424,10 @@ class Runtime:
         except ServiceError as exc:
             if isinstance(exc, StoreError):
                 self.store_error = str(exc)
-            self.last_error = f"loading the lists failed: {exc}"
-            log.error("matcher.load_failed", error=str(exc))
+            error = f"loading the lists failed: {exc}"
+            if error != self._failing:  # once while it fails alike poll after poll (the store down)
+                log.error("matcher.load_failed", error=str(exc))
+            self.last_error = self._failing = error
             self._on_reload("failed")
             return
         except Exception:
@@ -416,7 +436,7 @@ class Runtime:
             log.exception("matcher.load_crashed")
             self._on_reload("failed")
             return
-        self.store_error = None
+        self.store_error = self._failing = None
         if changed:
             self._on_reload("ok")
 

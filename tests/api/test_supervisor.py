@@ -349,6 +349,9 @@ def test_a_change_built_by_a_child_replaces_the_state_and_a_failed_load_keeps_th
         monkeypatch.setattr(runtime, "load_state", fails)
         monkeypatch.setattr(handoff, "read", lambda *args: None)  # and the child's handoff unreadable
         assert not sup._load()
+        assert not sup._generation_changed()  # the version that failed is not tried at the next poll
+        sup._failed.retry_s = 0.0
+        assert sup._generation_changed()  # but once the wait is over
         assert (data_dir / "matcher-cache").is_dir()
         kept = sup.preloaded.state
         assert kept is not None, sup.preloaded.error
