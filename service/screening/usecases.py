@@ -147,8 +147,8 @@ class _Job(NamedTuple):
 # writes first), and the child's pickled hits: with a served state on 2 cores, 500 parties took 0.18 s instead of
 # 0.24 s for 40 % more CPU, 1,000 took 0.32 s instead of 0.46 s for 30 % more, 200 gained nothing.
 BATCH_CHILD_MIN_PARTIES = 500
-# How much longer than its own share took a process waits for a child's share, the child using no CPU meanwhile (it is
-# stuck), before screening that share itself; a child that is merely slow on busy cores is waited for.
+# How much longer than an even share would take it a process waits for a child, the child using no CPU meanwhile (it
+# is stuck), before screening the child's chunks itself; a child that is merely slow on busy cores is waited for.
 BATCH_PATIENCE = 4.0
 
 
@@ -162,12 +162,13 @@ def _screen_all(state: ServingState, jobs: Sequence[_Job], *, on_every_core: boo
     only share them with the rest.
 
     A worker has threads (the event loop, its thread pool, the audit writer) when it forks. The child runs nothing
-    but the matcher's screening of its share, which takes no lock (no logging, no I/O, no metrics), and leaves with
+    but the matcher's screening of its chunks, which takes no lock (no logging, no I/O, no metrics), and leaves with
     `os._exit`; a child that fails, or is stuck (no answer and no CPU used for BATCH_PATIENCE times as long as this
-    process took for its own share), is killed and its share screened here: a child costs time, never an answer."""
+    process would take for an even share), is killed and its chunks screened here: a child costs time, never an
+    answer."""
 
-    def screen(share: Sequence[_Job]) -> list[tuple[Hit, ...]]:
-        return [Screener._screen(state, j.query, j.threshold, j.limit, j.filters) for j in share]
+    def screen(chunk: Sequence[_Job]) -> list[tuple[Hit, ...]]:
+        return [Screener._screen(state, j.query, j.threshold, j.limit, j.filters) for j in chunk]
 
     big = on_every_core and len(jobs) >= BATCH_CHILD_MIN_PARTIES
     processes = processes_available() if big and hasattr(os, "fork") else 1

@@ -11,6 +11,7 @@ import sys
 import threading
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
 import pytest
 import structlog
@@ -118,16 +119,33 @@ def test_one_core_or_few_names_analyse_here(
     assert forks == []
 
 
-def test_spread_redoes_a_share_whose_child_sends_the_wrong_thing(forks: list[int]) -> None:
+def test_spread_redoes_the_chunks_whose_child_sends_the_wrong_thing(forks: list[int]) -> None:
     parent = os.getpid()
 
-    def doubled(share: Sequence[int]) -> list[int]:
-        return [] if os.getpid() != parent else [2 * x for x in share]  # a child sends nothing of its share
+    def doubled(chunk: Sequence[int]) -> list[int]:
+        time.sleep(0.05)  # (long enough for both children to take chunks); a child sends nothing of its chunks
+        return [] if os.getpid() != parent else [2 * x for x in chunk]
 
     with structlog.testing.capture_logs() as logs:
         assert analysis.spread(doubled, list(range(101)), 3, "test") == [2 * x for x in range(101)]
     assert len(forks) == 2
-    assert [(e["work"], e["sent"]) for e in logs if e["event"] == "analysis.child_failed"] == [("test", 0)] * 2
+    assert [(e["work"], e["sent"]) for e in logs if e["event"] == "analysis.child_failed"] == [("test", "dict")] * 2
+
+
+def test_spread_gives_a_slower_process_less_of_the_work(forks: list[int]) -> None:
+    """The chunks go to whichever process is free: here to the child, ten times as fast as this process."""
+    parent = os.getpid()
+
+    def work(chunk: Sequence[int]) -> list[tuple[int, str]]:
+        here = os.getpid() == parent
+        time.sleep(0.1 if here else 0.01)
+        return [(x, "here" if here else "child") for x in chunk]
+
+    got = analysis.spread(work, list(range(160)), 2, "test")
+    assert [x for x, _ in got] == list(range(160))  # in order
+    assert len(forks) == 1
+    # 16 chunks of 10, taken one at a time: the child does most (with even shares it did 80)
+    assert sum(by == "child" for _, by in got) >= 100
 
 
 def test_spread_redoes_a_share_whose_child_sends_no_pickle(forks: list[int], monkeypatch: pytest.MonkeyPatch) -> None:
@@ -149,43 +167,52 @@ def test_spread_redoes_a_share_whose_child_sends_no_pickle(forks: list[int], mon
 
 
 def test_spread_waits_for_a_slow_child_that_works_and_kills_a_stuck_one(
-    forks: list[int], monkeypatch: pytest.MonkeyPatch
+    forks: list[int], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     """Patience is about a child stuck on a lock (no CPU used), not one slowed by busy cores (CPU used)."""
     parent = os.getpid()
     monkeypatch.setattr(analysis, "MIN_WAIT_S", 0.2)
+    claim = tmp_path / "stuck"
 
-    def work(share: Sequence[int]) -> list[int]:
-        if os.getpid() != parent:
+    def work(chunk: Sequence[int]) -> list[int]:
+        if os.getpid() == parent:
+            time.sleep(0.3)  # (its children take a chunk each meanwhile)
+        else:
             until = time.monotonic() + 1.0
             while time.monotonic() < until:  # five times the patience, all of it computing
                 pass
-            if share[0] == 2:
-                time.sleep(3600)  # then stuck
-        return [x + 1 for x in share]
+            try:  # the first child here becomes the stuck one
+                os.close(os.open(claim, os.O_CREAT | os.O_EXCL))
+            except FileExistsError:
+                pass
+            else:
+                time.sleep(3600)
+        return [x + 1 for x in chunk]
 
     with structlog.testing.capture_logs() as logs:
         assert analysis.spread(work, list(range(30)), 3, "test", patience=1.0) == list(range(1, 31))
-    assert len(forks) == 2
+    assert len(forks) == 2 and claim.exists()
     # the child that computed for a second answered; the one that then slept was killed once it used no CPU
     assert [e["work"] for e in logs if e["event"] == "analysis.child_failed" and "timeout_s" in e] == ["test"]
 
 
-def test_spread_leaves_no_child_behind_when_its_work_fails_here(forks: list[int]) -> None:
+def test_spread_leaves_no_child_behind_when_its_work_fails_here(forks: list[int], tmp_path: Path) -> None:
     parent = os.getpid()
+    claim = tmp_path / "fails"
 
-    def work(share: Sequence[int]) -> list[int]:
+    def work(chunk: Sequence[int]) -> list[int]:
         if os.getpid() != parent:
-            if share[0] == 1:
-                os._exit(3)  # the first child fails: its share is done here, and fails
-            time.sleep(3600)  # the second would still be at it
-        if share[0] == 1:
-            raise ValueError("this share cannot be done")
-        return list(share)
+            try:  # the first child here fails; the other would still be at it
+                os.close(os.open(claim, os.O_CREAT | os.O_EXCL))
+            except FileExistsError:
+                time.sleep(3600)
+            os._exit(3)
+        time.sleep(0.2)  # (its children take a chunk each meanwhile)
+        raise ValueError("this chunk cannot be done")
 
     with pytest.raises(ValueError, match="cannot be done"):
         analysis.spread(work, list(range(30)), 3, "test")
-    assert len(forks) == 2
+    assert len(forks) == 2 and claim.exists()
     for pid in forks:  # both reaped: the one that failed, and the one still sleeping, killed
         with pytest.raises(ChildProcessError):
             os.waitpid(pid, os.WNOHANG)
