@@ -233,11 +233,10 @@ class Supervisor:
         dropped: str | None = None  # the cache key of the state dropped before loading its replacement
 
         def release() -> None:
-            # the child's handoff refers to the serving state's entities, names and analyses: those are held while
-            # the rest of the state is freed, then shared by the new one
+            # what the child built is loaded into the memory the serving state leaves (a handoff refers to the
+            # state's entities, names and analyses: those are held, then shared by the new state)
             nonlocal dropped
-            if dropped is None:  # once (it is called again when the handoff could not be read)
-                dropped = self._drop_state()
+            dropped = self._drop_state()
 
         try:
             generation = self.store.generation()
@@ -252,8 +251,6 @@ class Supervisor:
                     release=release,
                     in_child=self._close_pipes,
                 )
-            if built_by_child and state is None:
-                release()  # the entry the child wrote is loaded into the memory the serving state leaves
             cached = False
             source = "handoff" if state is not None else None
             if state is None:

@@ -185,10 +185,14 @@ def build_handed_over(
     (`previous`: the state this process serves) the child first hands the new state over (service.screening.handoff)
     and this process reads it, sharing `previous`'s entities, names and analyses, while the child writes the entry.
     None as the state: no handoff (a first build), or none this process could read; the caller then loads the entry.
-    `release`: called just before the handoff is read, once nothing here holds more of `previous` than the handoff
-    refers to (the supervisor frees its serving state there). `in_child`, `reap`: builder.build_in_child's."""
-    handed = handoff.path_in(cache.folder) if previous is not None else None
-    hand_over = partial(handoff.write, handed, previous=previous) if handed is not None and previous else None
+    `release`: called once the child has built the state, before anything is read, when nothing here holds more of
+    `previous` than the handoff refers to (the supervisor frees its serving state there, so that what it loads next
+    goes into that memory). `in_child`, `reap`: builder.build_in_child's."""
+    handed: Path | None = None
+    hand_over: Callable[[ServingState], None] | None = None
+    if previous is not None:
+        handed = handoff.path_in(cache.folder)
+        hand_over = partial(handoff.write, handed, previous=previous)
     built = build_in_child(
         cache,
         cache.key(generation, list_ids),
@@ -198,11 +202,13 @@ def build_handed_over(
         reap=reap,
     )
     del hand_over
-    if not built or previous is None or handed is None:
-        return built, None
-    held = handoff.hold(previous)
+    if not built:
+        return False, None
+    held = handoff.hold(previous) if previous is not None else None
     del previous  # so that `release` can free the serving state
     release()
+    if held is None or handed is None:
+        return True, None
     state = handoff.read(handed, held, ServingState)
     del held
     return True, adopt_loaded(store, state, generation) if state is not None else None
