@@ -105,8 +105,6 @@ def spread(
         started = time.perf_counter()
         done = _drain(work, chunks, queue)
         per_item_s = (time.perf_counter() - started) / max(1, sum(len(chunks[i]) for i in done))
-        os.close(queue)
-        queue = -1
         share = len(items) / processes
         for child in children:
             timeout_s = None if patience is None else max(MIN_WAIT_S, patience * per_item_s * share)
@@ -122,8 +120,7 @@ def spread(
             if number not in done:
                 done[number] = work(chunk)
     finally:
-        if queue >= 0:
-            os.close(queue)
+        os.close(queue)  # (the children took their copies at the fork)
         abandon(children)  # (those waited for are reaped already) should anything here raise
     return [r for number in range(len(chunks)) for r in done[number]]
 
