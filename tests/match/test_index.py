@@ -105,6 +105,82 @@ def test_a_build_with_the_serving_index_of_real_lists_is_the_same(real_snapshots
     assert _tables(Index(changed, serving)) == _tables(Index(changed))
 
 
+def _made_whole(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Builds that made every key table (`key_tables`) rather than updating the serving index's, by token count."""
+    whole: list[int] = []
+    real = index_module.key_tables
+
+    def counted(tokens: list[str], *args: object) -> object:
+        whole.append(len(tokens))
+        return real(tokens, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(index_module, "key_tables", counted)
+    return whole
+
+
+def test_a_change_that_moves_tokens_updates_the_tables_to_those_made_whole(
+    entities: list[Entity], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a key's tokens are in the order the names first have them: an entity moved to the front brings its words
+    # forward, ahead of words the entities before it had first; removing one sends its words back
+    serving = Index(entities)
+    tokens = list(serving._key_number)
+    late = next(i for i in range(len(entities) - 1, 0, -1) if len(entities[i].all_names()) > 2)
+    changed = [entities[late], *entities[1:late], *entities[late + 1 :]]
+    moved_forward = set(Index([entities[late]])._key_number)
+    assert any(tokens.index(t) > 50 for t in moved_forward)  # words the change brings to the front
+    whole = _made_whole(monkeypatch)
+    updated = Index(changed, serving)
+    assert whole == []  # updated, not made whole
+    assert list(updated._key_number) != [t for t in tokens if t in updated._key_number]  # the order changed
+    assert _tables(updated) == _tables(Index(changed))
+    assert whole == [len(updated._key_number)]  # the fresh build's, made whole
+
+
+def test_changes_at_random_update_the_tables_to_those_made_whole(
+    entities: list[Entity], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # removals, insertions anywhere, names written in another script or joined, words that become joined forms
+    import random
+
+    rng = random.Random(11)
+    serving = Index(entities)
+    whole = _made_whole(monkeypatch)
+    extra = ["خشقجي", "Qwertyonex Ltd", "Qwerty Onex", "Al Zorbanex", "Elzorbanex", "KHSHQJY", "Naeem Sheikh"]
+    for trial in range(12):
+        changed = list(entities)
+        for _ in range(rng.randint(0, 4)):
+            changed.pop(rng.randrange(len(changed)))
+        for j in range(rng.randint(0, 4)):
+            names = rng.sample(extra, rng.randint(1, 3)) if rng.random() < 0.5 else [rng.choice(entities).name.full]
+            changed.insert(rng.randrange(len(changed) + 1), _entity(1000 * trial + j, *names))
+        updated, fresh = Index(changed, serving), Index(changed)
+        assert _tables(updated) == _tables(fresh), trial
+        serving = updated  # the next change is made against this one, as a server's are
+    # every fresh build made its tables whole; every change updated them (none changed a quarter of the tokens)
+    assert len(whole) == 12
+
+
+def test_a_change_of_most_tokens_makes_the_tables_whole(
+    entities: list[Entity], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    serving = Index(entities[:10])
+    whole = _made_whole(monkeypatch)
+    changed = Index(entities, serving)
+    assert whole == [len(changed._key_number)]
+    assert _tables(changed) == _tables(Index(entities))
+
+
+def test_out_of_order_finds_the_fewest_tokens_that_moved() -> None:
+    out_of_order = index_module._out_of_order
+    assert out_of_order([0, 1, 2, 3], ["a", "b", "c", "d"]) == []
+    assert out_of_order([0, 4, 1, 2, 3], ["a", "e", "b", "c", "d"]) == ["e"]  # one moved back
+    assert out_of_order([3, 0, 1, 2], ["d", "a", "b", "c"]) == ["d"]  # one moved forward
+    assert out_of_order([1, 0, 3, 2], ["b", "a", "d", "c"]) in (["b", "d"], ["a", "c"], ["b", "c"], ["a", "d"])
+    assert len(out_of_order([4, 3, 2, 1, 0], list("edcba"))) == 4
+    assert out_of_order([], []) == []
+
+
 @pytest.fixture(scope="module")
 def real_snapshots(mirror_dir: object) -> list[Snapshot]:
     from tests.match.conftest import load_real_snapshots
