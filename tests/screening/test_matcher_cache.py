@@ -4,6 +4,7 @@ among processes that start together, and a damaged entry costing a rebuild inste
 from __future__ import annotations
 
 import fcntl
+import gc
 import multiprocessing
 import os
 import time
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from service.model import ListStatus, Query, Snapshot, SyncState
+from service.screening.builder import build_in_child
 from service.screening.local import load_local
 from service.screening.matcher_cache import SUFFIX, MatcherCache
 from service.screening.runtime import Runtime, ServingState, build_state, data_dir_cache, load_state
@@ -82,6 +84,22 @@ def test_an_entry_written_by_a_forked_child_is_whole_and_unlocked(store: Embedde
     assert loaded is not None and cached
     assert _answers(loaded) == _answers(built)
     assert cache.finish_pending_in_child() is None
+
+
+def test_a_builder_child_builds_without_the_collector(tmp_path: Path) -> None:
+    """The child builds, writes and exits: no collection scans what it built (service.screening.builder)."""
+    cache: MatcherCache[dict[str, int]] = MatcherCache(tmp_path / "cache", dict)
+    seen = tmp_path / "collector"
+
+    def body() -> None:
+        seen.write_text(f"{gc.isenabled()}")
+        cache.save("entry", {"built": 1})
+
+    assert gc.isenabled()
+    assert build_in_child(cache, "entry", body)
+    assert seen.read_text() == "False"
+    assert gc.isenabled()  # this process's own is left as it was
+    assert cache.load("entry") == {"built": 1}
 
 
 def test_a_publish_or_another_list_selection_misses(store: EmbeddedStore, tmp_path: Path) -> None:
