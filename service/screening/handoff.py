@@ -10,6 +10,11 @@ the serving index's columns) for each object the parent has. The references are 
 forked the writer, holding the same serving state: the file carries a stamp of it (that process's id, the state's
 address and generation, the columns' lengths), checked before anything is resolved, and is read once and deleted.
 The child writes the full cache entry after the handoff, for restarts and other processes.
+
+Two things more are written as changes rather than whole: the new index's columns of entities, names and analyses,
+as runs of positions in the serving index's columns (one reference per run, not per object), and its key tables,
+as the keys that differ from the serving index's tables. A change of the UN list, on the real lists, in one process:
+written in 0.27-0.29 s instead of 0.38-0.42 s, read in 93-98 ms instead of 165-168 ms, 15 MB instead of 21 MB.
 """
 
 from __future__ import annotations
@@ -18,12 +23,14 @@ import gc
 import io
 import os
 import pickle
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from itertools import islice
 from pathlib import Path
 from typing import IO, Any, NamedTuple, Protocol, TypeVar
 
 import structlog
 
+from service.match.index import Index, NameTable
 from service.match.matcher import Matcher, collector_paused
 
 log = structlog.get_logger("service.screening")
@@ -43,11 +50,13 @@ S = TypeVar("S", bound=State)
 
 
 class Held(NamedTuple):
-    """What the parent keeps of its serving state while it reads a handoff: the stamp and the columns the handoff
-    refers to (the supervisor frees the rest of the state first, to make room for the new one)."""
+    """What the parent keeps of its serving state while it reads a handoff: the stamp, the columns the handoff
+    refers to and the key tables it gives the changes of (the supervisor frees the rest of the state first, to make
+    room for the new one)."""
 
     stamp: tuple[object, ...]
     columns: tuple[Sequence[object], ...]
+    tables: tuple[Mapping[str, object], ...]
 
 
 def path_in(folder: Path) -> Path:
@@ -63,35 +72,127 @@ def _columns(state: State) -> tuple[Sequence[object], ...]:
     return index.entities, index.names.name, index.names.norm
 
 
+_TABLES = ("by_skeleton", "by_unarticled", "by_deletion")  # the index's key tables, handed over as changes
+
+
+def _tables(state: State) -> tuple[Mapping[str, object], ...]:
+    index = state.matcher.index
+    return tuple(getattr(index, name) for name in _TABLES)
+
+
 def _stamp(state: State, process: int) -> tuple[object, ...]:
     return ("handoff-1", process, id(state), state.generation, *(len(c) for c in _columns(state)))
 
 
 def hold(state: State) -> Held:
     """What reading a handoff written against `state` needs (the supervisor frees the rest of `state` first)."""
-    return Held(_stamp(state, os.getpid()), _columns(state))
+    return Held(_stamp(state, os.getpid()), _columns(state), _tables(state))
 
 
 class _Pickler(pickle.Pickler):
-    def __init__(self, file: IO[bytes], known: dict[int, tuple[int, int]]) -> None:
+    def __init__(self, file: IO[bytes], known: dict[int, tuple[int, int]], previous: State) -> None:
         super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
         self._known = known
+        self._columns = _columns(previous)
+        self._tables = _tables(previous)
 
     def reducer_override(self, obj: Any) -> Any:
         # called for objects of this package's classes (not for str, int, tuple...: pickle's docs): one dict lookup
         ref = self._known.get(id(obj))
-        if ref is None:
-            return NotImplemented
-        return _held, ref
+        if ref is not None:
+            return _held, ref
+        if obj.__class__ is Index:
+            reduced: Any = obj.__reduce_ex__(pickle.HIGHEST_PROTOCOL)  # (new, args, its __dict__, ...)
+            state = {**reduced[2], "entities": self._runs(obj.entities, 0)}
+            for which, name in enumerate(_TABLES):
+                state[name] = self._changes(state[name], which)
+            return (*reduced[:2], state, *reduced[3:])
+        if obj.__class__ is NameTable:
+            return NameTable, (obj.entity, self._runs(obj.name, 1), self._runs(obj.norm, 2), obj.weights)
+        return NotImplemented
+
+    def _runs(self, objects: Sequence[object], column: int) -> _Runs:
+        """`objects` as runs of positions in the serving index's `column` and the objects it does not have."""
+        source, known = self._columns[column], self._known
+        spans: list[int] = []  # (start, length) after each other; start -1: that many of `literals`
+        literals: list[object] = []
+        for obj in objects:
+            if spans and (start := spans[-2]) >= 0:
+                following = start + spans[-1]
+                if following < len(source) and source[following] is obj:
+                    spans[-1] += 1
+                    continue
+            ref = known.get(id(obj))
+            position = ref[1] if ref is not None and ref[0] == column else -1
+            if position < 0:
+                literals.append(obj)
+                if spans and spans[-2] < 0:
+                    spans[-1] += 1
+                    continue
+            spans += (position, 1)
+        return _Runs(column, spans, literals)
+
+    def _changes(self, table: Mapping[str, object], which: int) -> object:
+        """A key table as its changes from the serving index's (whole when most of it changed)."""
+        serving = self._tables[which]
+        changed = {key: value for key, value in table.items() if serving.get(key) != value}
+        if len(changed) > len(table) // 2:
+            return table
+        return _Changes(which, changed, [key for key in serving if key not in table])
 
 
-_reading: tuple[Sequence[object], ...] | None = None  # the columns a handoff being read here refers to
+class _Runs:
+    """A column of the new index written as runs (`_Pickler._runs`); read back as the list."""
+
+    __slots__ = ("column", "literals", "spans")
+
+    def __init__(self, column: int, spans: list[int], literals: list[object]) -> None:
+        self.column, self.spans, self.literals = column, spans, literals
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _rejoined, (self.column, self.spans, self.literals)
+
+
+class _Changes:
+    """A key table written as the keys that differ from the serving index's; read back as the table."""
+
+    __slots__ = ("changed", "removed", "which")
+
+    def __init__(self, which: int, changed: dict[str, object], removed: list[str]) -> None:
+        self.which, self.changed, self.removed = which, changed, removed
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _patched, (self.which, self.changed, self.removed)
+
+
+_reading: Held | None = None  # what a handoff being read here refers to
+
+
+def _serving() -> Held:
+    if _reading is None:
+        raise pickle.UnpicklingError("a handoff is read only by the process whose state it refers to")
+    return _reading
 
 
 def _held(column: int, position: int) -> object:
-    if _reading is None:
-        raise pickle.UnpicklingError("a handoff is read only by the process whose state it refers to")
-    return _reading[column][position]
+    return _serving().columns[column][position]
+
+
+def _rejoined(column: int, spans: list[int], literals: list[object]) -> list[object]:
+    source = _serving().columns[column]
+    out: list[object] = []
+    rest = iter(literals)
+    for start, length in zip(spans[::2], spans[1::2], strict=True):
+        out.extend(islice(rest, length) if start < 0 else source[start : start + length])
+    return out
+
+
+def _patched(which: int, changed: dict[str, object], removed: list[str]) -> dict[str, object]:
+    table = dict(_serving().tables[which])
+    for key in removed:
+        del table[key]
+    table.update(changed)
+    return table
 
 
 def write(path: Path, state: State, previous: State) -> None:
@@ -104,7 +205,7 @@ def write(path: Path, state: State, previous: State) -> None:
     tmp = path.with_name(f"{path.name}.tmp")
     with tmp.open("wb") as fh:
         pickle.dump(_stamp(previous, os.getppid()), fh, protocol=pickle.HIGHEST_PROTOCOL)
-        _Pickler(fh, known).dump(state)
+        _Pickler(fh, known, previous).dump(state)
     os.replace(tmp, path)
 
 
@@ -126,7 +227,7 @@ def read(path: Path, held: Held, kind: type[S]) -> S | None:
         if stamp != held.stamp:
             log.warning("matcher.handoff_refused", reason="written against another serving state")
             return None
-        _reading = held.columns
+        _reading = held
         with collector_paused():  # a few hundred thousand objects arrive, as in a load from the cache
             state = pickle.load(stream)  # noqa: S301
             # frozen now, as MatcherCache.load freezes what it loads: the collection that follows a load

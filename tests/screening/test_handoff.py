@@ -91,6 +91,43 @@ def test_a_handoff_is_the_state_built_sharing_what_the_parent_holds(serving: Ser
     assert got.matcher.get("un_sc_sanctions:TEST.1") is not None
 
 
+def test_a_handoff_gives_the_columns_as_runs_and_the_key_tables_as_changes(
+    serving: ServingState, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    new = _changed(serving)
+    path = tmp_path / ".handoff"
+    _written_by_a_child(path, new, serving)
+    rejoined: dict[int, tuple[int, int]] = {}  # by column: (runs, objects written out)
+    patched: dict[int, tuple[int, int]] = {}  # by table: (keys changed, keys removed)
+    real_rejoined, real_patched = handoff._rejoined, handoff._patched
+
+    def rejoin(column: int, spans: list[int], literals: list[object]) -> list[object]:
+        rejoined[column] = (len(spans) // 2, len(literals))
+        return real_rejoined(column, spans, literals)
+
+    def patch(which: int, changed: dict[str, object], removed: list[str]) -> dict[str, object]:
+        patched[which] = (len(changed), len(removed))
+        return real_patched(which, changed, removed)
+
+    monkeypatch.setattr(handoff, "_rejoined", rejoin)
+    monkeypatch.setattr(handoff, "_patched", patch)
+    got = handoff.read(path, handoff.hold(serving), ServingState)
+    assert got is not None
+    a, b = got.matcher.index, new.matcher.index
+    assert a.entities == b.entities and a.names.name == b.names.name and a.names.norm == b.names.norm
+    assert (a.by_skeleton, a.by_unarticled, a.by_deletion) == (b.by_skeleton, b.by_unarticled, b.by_deletion)
+    # the unchanged list's entities and names, and every analysis but the new name's, are runs of the serving
+    # index's columns; the changed list, decoded again, is written out
+    un = [e for e in b.entities if e.list_id == "un_sc_sanctions"]
+    un_names = [n for n, ei in zip(b.names.name, b.names.entity, strict=True) if b.entities[ei] in un]
+    assert len(un) >= 3 and len(b.entities) > 2 * len(un)
+    assert rejoined[0][1] == len(un) and rejoined[1][1] == len(un_names) and rejoined[2][1] == 1
+    assert all(runs <= 4 for runs, _ in rejoined.values())
+    # a few keys changed (the new name's), none removed
+    assert sorted(patched) == [0, 1, 2] and all(0 <= n < 30 and not gone for n, gone in patched.values())
+    assert sum(n for n, _ in patched.values()) > 0
+
+
 def test_a_handoff_for_another_state_or_process_is_refused(serving: ServingState, tmp_path: Path) -> None:
     new = _changed(serving)
     path = tmp_path / ".handoff"
