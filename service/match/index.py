@@ -176,17 +176,13 @@ def _key_lists(
 
 
 def updated_key_tables(
-    previous: Index,
-    number: Mapping[str, int],
-    abjad_tokens: Set[str],
-    joined_only: Set[str],
-    known: TokenKeys,
+    previous: Index, number: Mapping[str, int], abjad_tokens: Set[str], joined_only: Set[str]
 ) -> Tables | None:
     """The key tables `key_tables` makes over the keys of `number` (key -> position, in key order), equal to them
-    key for key and token for token, made from the `previous` index's tables (`known`: its `token_keys()`): only
-    the keys of tokens that came, went, are keyed otherwise (another script, a word now or a joined form only) or
-    moved against the others in key order are made again. None when so much changed that making them all costs
-    less.
+    key for key and token for token, made from the `previous` index's tables: only the keys of tokens that came,
+    went, are keyed otherwise (another script, a word now or a joined form only) or moved against the others in key
+    order are made again, their keys computed by the rules that made the tables. None when so much changed that
+    making them all costs less.
 
     Why: at a list change nearly every token is the same and in the same order. Making every table again from the
     tokens' known keys was a fifth of a change's build on the real lists; copying the tables and redoing the keys
@@ -208,9 +204,9 @@ def updated_key_tables(
     came = [token for token in number if token not in old_number or token in redone]
     if len(went) + len(came) + len(moved) > len(number) // 4:
         return None
-    old_lists = _key_lists(went, old_abjad, old_joined_only, known)
-    new_lists = _key_lists(came, abjad_tokens, joined_only, known)
-    moved_lists = _key_lists(moved, old_abjad, old_joined_only, known)
+    old_lists = _key_lists(went, old_abjad, old_joined_only, NO_TOKEN_KEYS)
+    new_lists = _key_lists(came, abjad_tokens, joined_only, NO_TOKEN_KEYS)
+    moved_lists = _key_lists(moved, old_abjad, old_joined_only, NO_TOKEN_KEYS)
     dropped = set(went)
     out = []
     for serving, gone, added, reordered in zip(
@@ -392,12 +388,17 @@ class Index:
         # tokens that changed made again (`updated_key_tables`).
         tokens = list(postings)
         joined_only = compacts - words  # joined forms are reached through their skeleton only (`key_tables`)
-        if known is None:
-            known = previous.token_keys() if previous is not None else NO_TOKEN_KEYS
+        serving = previous if previous is not None and previous._key_number else None  # one to update the tables of
         keys_child: Forked | None = None
         tables: Tables | None = None
-        if not known.latin and len(tokens) >= KEYS_CHILD_MIN_TOKENS and processes_available() > 1 and can_fork():
-            keys_child = in_child(partial(key_tables, tokens, abjad_tokens, joined_only, known), "key tables")
+        if (
+            serving is None
+            and known is None
+            and len(tokens) >= KEYS_CHILD_MIN_TOKENS
+            and processes_available() > 1
+            and can_fork()
+        ):
+            keys_child = in_child(partial(key_tables, tokens, abjad_tokens, joined_only, NO_TOKEN_KEYS), "key tables")
         try:
             learned = (previous.comparer.variants, previous.learnable_names()) if previous is not None else None
             variants = learn_variants(by_entity, learned)
@@ -444,9 +445,11 @@ class Index:
                 tables = _adopted(got, self._key_number)
                 if tables is None and got is not None:
                     log.warning("analysis.child_failed", work="key tables", sent=type(got).__name__)
-            if tables is None and previous is not None:
-                tables = updated_key_tables(previous, self._key_number, abjad_tokens, joined_only, known)
+            if tables is None and serving is not None:
+                tables = updated_key_tables(serving, self._key_number, abjad_tokens, joined_only)
             if tables is None:
+                if known is None:
+                    known = previous.token_keys() if previous is not None else NO_TOKEN_KEYS
                 tables = key_tables(tokens, abjad_tokens, joined_only, known)
             self.by_skeleton, self.by_unarticled, self.by_deletion = tables
         finally:
@@ -472,17 +475,25 @@ class Index:
         deletion keys, as often as `deletions` gives each, for the next index to reuse. At a list change nearly every
         token is the same, and a process that loaded its index from the matcher cache has never computed a skeleton:
         computing them all again was 1.2 s of a 2.5 s rebuild on the real lists (the skeleton memo empty)."""
+        latin, by_script = self._skeleton_keys()
+        dels: dict[str, list[str]] = defaultdict(list)
+        for d, tokens in self.by_deletion.items():
+            for token in _each(tokens):
+                dels[token].append(d)
+        return TokenKeys(latin, by_script, dels)
+
+    def latin_keys(self) -> Mapping[str, Sequence[str]]:
+        """`token_keys().latin` alone, which the text view reads (in its child, beside the next index's build)."""
+        return self._skeleton_keys()[0]
+
+    def _skeleton_keys(self) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
         abjad = {t for norm in self.names.norm if norm.abjad for t in norm.tokens}
         latin: dict[str, list[str]] = defaultdict(list)
         by_script: dict[str, list[str]] = defaultdict(list)
         for sk, tokens in self.by_skeleton.items():
             for token in _each(tokens):
                 (by_script if token in abjad else latin)[token].append(sk)
-        dels: dict[str, list[str]] = defaultdict(list)
-        for d, tokens in self.by_deletion.items():
-            for token in _each(tokens):
-                dels[token].append(d)
-        return TokenKeys(latin, by_script, dels)
+        return latin, by_script
 
     def learnable_names(self) -> list[list[NormalizedName]]:
         """By entity, the names spelling variants are learned from (strong ones, as indexed): what `__init__` gave
