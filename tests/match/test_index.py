@@ -15,6 +15,7 @@ import structlog
 from service.match import analysis
 from service.match import index as index_module
 from service.match.index import Index
+from service.match.score import token_weights
 from service.model import Entity, EntityKind, Name, Snapshot
 from tests.conftest import forks_as_a_builder_child, read_fixture_files
 from tests.match.conftest import _snapshots
@@ -166,6 +167,22 @@ def test_a_change_of_most_tokens_makes_the_tables_whole(
     changed = Index(entities, serving)
     assert whole == [len(changed._key_number)]
     assert _tables(changed) == _tables(Index(entities))
+
+
+def test_the_names_weights_are_those_of_each_name_on_its_own(entities: list[Entity]) -> None:
+    # weighed all at once (numpy's products, Python's sums): the same floats as a name at a time, shared
+    ix = Index(entities)
+    idf = ix.idf
+    retrieval = index_module._RETRIEVAL_CLASS_WEIGHT
+    assert len(ix.names) > 100
+    assert list(ix.names.weights) == [token_weights(n, idf) for n in ix.names.norm]
+    assert ix._name_weight.tolist() == [
+        max(1e-9, sum(idf(t) * retrieval[c] for t, c in zip(n.tokens, n.classes, strict=True))) for n in ix.names.norm
+    ]
+    floats = [w for row in ix.names.weights for w in row]
+    assert len({id(w) for w in floats}) == len(set(floats)) < len(floats) / 4  # equal weights: one float
+    assert len({id(row) for row in ix.names.weights}) == len(set(ix.names.weights))  # equal rows: one tuple
+    assert Index([])._name_weight.tolist() == [] and Index([]).names.weights == []
 
 
 def test_out_of_order_finds_the_fewest_tokens_that_moved() -> None:
