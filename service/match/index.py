@@ -435,7 +435,7 @@ class Index:
             variants = learn_variants(by_entity, learned)
             # postings as one flat array plus (start, end) per key: one allocation instead of one per token
             self._flat = np.fromiter(
-                (ni for p in postings.values() for ni in p), dtype=np.int32, count=sum(map(len, postings.values()))
+                chain.from_iterable(postings.values()), dtype=np.int32, count=sum(map(len, postings.values()))
             )
             # Every indexed key (token or joined form) has a number; what the index knows of a key is kept in arrays
             # by that number (its span of _flat, its rarity) rather than in a dict per fact: one dict of keys instead
