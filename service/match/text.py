@@ -132,7 +132,7 @@ class TextScan:
 
 # --- the lists as text screening sees them -----------------------------------------------------------------
 @dataclass(slots=True)
-class _View:
+class TextView:
     """Per matcher, built on first use: listed names keyed by token skeleton, exact names, CJK-script names."""
 
     n_names: int = 0
@@ -180,21 +180,21 @@ def prepare(matcher: Matcher) -> None:
     _view(matcher)
 
 
-def _view(matcher: Matcher) -> _View:
+def _view(matcher: Matcher) -> TextView:
     view = matcher.views.get("text")
-    if isinstance(view, _View):
+    if isinstance(view, TextView):
         if view.vocabulary is not None:
             adopt(view.vocabulary)
         return view
     with _VIEW_LOCK:
         view = matcher.views.get("text")
-        if not isinstance(view, _View):
+        if not isinstance(view, TextView):
             view = _build_view(matcher)
             matcher.views = {**matcher.views, "text": view}  # replaced whole (see Matcher.views)
     return view
 
 
-def _build_view(matcher: Matcher) -> _View:
+def _build_view(matcher: Matcher) -> TextView:
     # the index analysed (nearly) every name already; a matcher loaded from the matcher cache would otherwise
     # analyse them all again, the analyser's memo being empty in that process (4 s instead of 1 s on all lists)
     return build_view(matcher.index.entities, matcher.index.analysed_names())
@@ -215,10 +215,10 @@ def build_view(
     entities: Sequence[Entity],
     analysed: Mapping[str, NormalizedName],
     skeleton_keys: Mapping[str, Sequence[str]] = _NO_KEYS,
-) -> _View:
+) -> TextView:
     """The text view of `entities`, whose names `analysed` holds analysed (any missing is analysed here);
     `skeleton_keys`: tokens' skeleton keys the serving index had (TokenKeys.latin), read instead of computed."""
-    view = _View(vocabulary=vocabulary())
+    view = TextView(vocabulary=vocabulary())
     seen: set[str] = set()
     by_key: dict[str, set[int]] = {}
     exact_kinds: dict[str, set[EntityKind]] = {}
@@ -258,17 +258,17 @@ def build_view(
 # that the view shares them with the index as a view built here does.
 def _view_tables(
     entities: Sequence[Entity], analysed: Mapping[str, NormalizedName], skeleton_keys: Mapping[str, Sequence[str]]
-) -> _View:
+) -> TextView:
     """In the child: the view without its names' columns."""
     view = build_view(entities, analysed, skeleton_keys)
     view.norms, view.raws, view.kinds = [], [], []
     return view
 
 
-def _view_completed(got: object, entities: Sequence[Entity], analysed: Mapping[str, NormalizedName]) -> _View | None:
+def _view_completed(got: object, entities: Sequence[Entity], analysed: Mapping[str, NormalizedName]) -> TextView | None:
     """Here: the view the child sent, with its names' columns and its strings this process's; None when it is not
     what this code sends (the caller builds the view itself)."""
-    if not isinstance(got, _View):
+    if not isinstance(got, TextView):
         return None
     if got.norms or got.raws or got.kinds:
         return None
@@ -476,7 +476,7 @@ def _name_evidence(hit: Hit) -> Evidence | None:
     return next((ev for ev in hit.evidence if ev.field == "name"), None)
 
 
-def _accepts(view: _View, span: NormalizedName, ordinary: bool, hit: Hit) -> bool:
+def _accepts(view: TextView, span: NormalizedName, ordinary: bool, hit: Hit) -> bool:
     """Whether a scorer's match of a span is strong enough for a mention (see the module docstring, step 3)."""
     ev = _name_evidence(hit)
     if ev is None:
@@ -485,7 +485,7 @@ def _accepts(view: _View, span: NormalizedName, ordinary: bool, hit: Hit) -> boo
 
 
 def _strong_enough(
-    view: _View, span: NormalizedName, ordinary: bool, listed: NormalizedName, *, raw: str, kind: EntityKind
+    view: TextView, span: NormalizedName, ordinary: bool, listed: NormalizedName, *, raw: str, kind: EntityKind
 ) -> bool:
     """The span against one listed name (`raw` as published, `listed` normalized) of an entity of `kind`."""
     if kind == EntityKind.PERSON and TokenClass.LEGAL in span.classes:
@@ -525,7 +525,7 @@ def _strong_enough(
 
 
 def _person_ok(
-    view: _View,
+    view: TextView,
     words: list[str],
     listed: NormalizedName,
     *,
@@ -554,7 +554,7 @@ def _person_ok(
     return named and rare
 
 
-def _worth_screening(view: _View, words: list[str], norm: NormalizedName, ordinary: bool) -> bool:
+def _worth_screening(view: TextView, words: list[str], norm: NormalizedName, ordinary: bool) -> bool:
     """Step 2: a listed name has every word of the span (by token or skeleton) and passes step 3 against it:
     the scorer is asked only about spans that can become mentions."""
     if len(words) == 1:
@@ -577,7 +577,7 @@ def _is_ordinary(span: str, words: list[str]) -> bool:
     return all(is_ordinary_token(w, script) for w in words)
 
 
-def _single_word_ok(view: _View, norm: NormalizedName, word: str) -> bool:
+def _single_word_ok(view: TextView, norm: NormalizedName, word: str) -> bool:
     """A one-word span: an organization is listed under exactly that word, with the same legal form if any
     (Hamas, Rosneft, АО «Дукс»), never a person's or vessel's name that is also an ordinary given name or word
     ("Maria", "Olympia"); a listed "AVIA GROUP TERMINAL LLC" does not make "Terminal" a mention."""
@@ -721,7 +721,7 @@ def scan_text(
     )
 
 
-def _candidates(view: _View, text: str) -> Iterator[tuple[int, int, str, bool]]:
+def _candidates(view: TextView, text: str) -> Iterator[tuple[int, int, str, bool]]:
     """(start, end, query, exact) of every span worth the scorer, in text order; `exact`: a CJK-script name
     found character for character, which must match a listed name exactly."""
     spans: list[tuple[int, int, str, bool]] = []

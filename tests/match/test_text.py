@@ -217,7 +217,7 @@ def test_a_cached_view_brings_the_prose_vocabulary(excerpt_matcher: Matcher, mon
     monkeypatch.setattr(text_vocab, "_HELD", held)  # this process as if it had just started
     text_module.prepare(cached)
     view = cached.views["text"]
-    assert isinstance(view, text_module._View) and view.vocabulary is not None
+    assert isinstance(view, text_module.TextView) and view.vocabulary is not None
     assert held["vocabulary"] is view.vocabulary
     assert view.vocabulary == text_vocab.Vocabulary(*text_vocab._build())
     assert len(view.vocabulary.ordinary["Latn"]) > 1000 and "the" in view.vocabulary.ordinary["Latn"]
