@@ -53,7 +53,10 @@ if TYPE_CHECKING:
 
 log = structlog.get_logger("service.api")
 
-POLL_S = 0.25  # how often the supervisor reads the store's generation (a few small file reads or one Redis GET)
+# How often the supervisor reads the store's generation: a few small file reads (0.18 ms on the real lists) or one
+# Redis MGET. Half of it, on average, is part of every list change; 0.25 s before (0.4 s in fact: the loop slept its
+# 0.2 s steps past each poll's time).
+POLL_S = 0.1
 READY_TIMEOUT_S = 120.0  # a replacement worker that does not serve by then is given up (the old one stays)
 RESPAWN_DELAY_S = 1.0  # a worker that keeps dying is restarted at most this often
 STOP_GRACE_S = 5.0  # beyond uvicorn's own graceful shutdown, before a worker is killed
@@ -202,7 +205,7 @@ class Supervisor:
         next_poll = time.monotonic() + self.poll_s
         while not self.stopping:
             self._reap()
-            self._collect_ready(timeout_s=0.2)
+            self._collect_ready(timeout_s=min(0.2, max(0.0, next_poll - time.monotonic())))
             if time.monotonic() >= next_poll:
                 next_poll = time.monotonic() + self.poll_s
                 if self._generation_changed():

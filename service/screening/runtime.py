@@ -35,9 +35,9 @@ log = structlog.get_logger("service.screening")
 # How often a replica checks the store for a newly published snapshot. Cheap (one file stat or one Redis GET);
 # it bounds how long two replicas may serve different versions, and, on the embedded store (no change notification),
 # how long a one-worker server takes to see a change: as often as the supervisor looks (supervisor.POLL_S). It was
-# 2 s, an average second of each list change (bench_startup). A generation whose load failed is not tried again at
-# each poll (Runtime.reload), and a failure repeated poll after poll is logged once.
-RELOAD_POLL_S = 0.25
+# 2 s, an average second of each list change (bench_startup), then 0.25 s. A generation whose load failed is not
+# tried again at each poll (Runtime.reload), and a failure repeated poll after poll is logged once.
+RELOAD_POLL_S = 0.1
 
 SyncFn = Callable[[list[str] | None], Mapping[str, str]]
 """Runs one sync of the given lists (None = all configured) and returns {list id: outcome}."""

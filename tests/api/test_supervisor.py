@@ -359,3 +359,34 @@ def test_a_change_built_by_a_child_replaces_the_state_and_a_failed_load_keeps_th
         assert [h.name for h in kept.matcher.screen(Query(name=name))][:1] == [name]
     finally:
         sup.store.close()
+
+
+def test_the_supervisor_looks_at_the_store_at_every_poll_interval(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its loop waits for workers in steps that end at the next poll's time, not past it (half a poll interval, on
+    average, is part of every list change)."""
+    from service.api.supervisor import POLL_S, Supervisor
+    from service.settings import Settings
+
+    supervisor = Supervisor(
+        Settings(data_dir=tmp_path), host="127.0.0.1", port=0, workers=1, uvicorn_options={}, metrics_dir=str(tmp_path)
+    )
+    waits: list[float] = []
+    polls: list[float] = []
+
+    def collect_ready(timeout_s: float) -> None:
+        waits.append(timeout_s)
+        time.sleep(timeout_s)
+
+    def generation_changed() -> bool:
+        polls.append(time.monotonic())
+        supervisor.stopping = len(polls) == 4
+        return False
+
+    monkeypatch.setattr(supervisor, "_reap", lambda: False)
+    monkeypatch.setattr(supervisor, "_collect_ready", collect_ready)
+    monkeypatch.setattr(supervisor, "_generation_changed", generation_changed)
+    supervisor._loop()
+    assert len(polls) == 4 and waits
+    assert max(waits) <= POLL_S + 1e-9 <= 0.1 + 1e-9
