@@ -95,12 +95,22 @@ def test_tables_are_the_same_after_changes_in_both_directions(entities: list[Ent
         assert _tables(Index(new, Index(old))) == _tables(Index(new))
 
 
-def test_a_build_with_the_serving_index_of_real_lists_is_the_same(real_snapshots: list[Snapshot]) -> None:
+def test_a_build_with_the_serving_index_of_real_lists_is_the_same(
+    real_snapshots: list[Snapshot], monkeypatch: pytest.MonkeyPatch
+) -> None:
     entities = [e for s in real_snapshots for e in s.entities]
     serving = Index(entities)
     un = next(i for i, e in enumerate(entities) if e.list_id == "un_sc_sanctions")
     changed = [*entities[:un], *entities[un + 50 :], replace(entities[un], id="un_sc_sanctions:moved")]
-    assert _tables(Index(changed, serving)) == _tables(Index(changed))
+    # and the first list: thirty entities delisted, thirty of the last list's names designated at its head (their
+    # words, first met far down before, come first now)
+    first = [*(replace(e, id=f"{e.id}.new", list_id=entities[0].list_id) for e in entities[-30:]), *entities[30:]]
+    whole = _made_whole(monkeypatch)
+    for change in (changed, first):
+        updated = Index(change, serving)
+        assert whole == []  # the serving index's tables, updated
+        assert _tables(updated) == _tables(Index(change))
+        whole.clear()
 
 
 def _made_whole(monkeypatch: pytest.MonkeyPatch) -> list[int]:
