@@ -36,7 +36,8 @@ log = structlog.get_logger("service.screening")
 # A build of the real lists takes seconds, ten times the lists under a minute; past this the child is taken to be
 # stuck (a lock held by another thread at the fork) and the parent builds in place.
 CHILD_BUILD_TIMEOUT_S = 600.0
-_WAIT_STEP_S = 0.05
+# how often the parent looks whether its child handed the state over or exited: a stat and a waitpid, some 20 us
+_WAIT_STEP_S = 0.01
 
 
 def start_child(parent: int, cache: MatcherCache[Any] | None) -> None:
