@@ -359,13 +359,12 @@ class Index:
         entities: Iterable[Entity],
         previous: Index | None = None,
         analysed: Mapping[str, NormalizedName] | None = None,
-        known: TokenKeys | None = None,
     ) -> None:
         """`previous`: an earlier index (the one serving), which lends its names' analysis, reused instead of
         analysing them again (analysis is a pure function of the text; a list change leaves nearly every name as it
-        was), its tokens' keys (`token_keys`), and whose spelling variants are counted again only for the entities
-        whose names changed (service.match.variants). `analysed`: every name's analysis (`analyses`), `known`:
-        `previous.token_keys()`, when the caller made them already."""
+        was), its key tables, updated rather than made again (`updated_key_tables`), and whose spelling variants are
+        counted again only for the entities whose names changed (service.match.variants). `analysed`: every name's
+        analysis (`analyses`), when the caller made it already."""
         self.entities: list[Entity] = list(entities)
         if analysed is None:
             analysed = analyses(self.entities, previous)
@@ -422,13 +421,7 @@ class Index:
         serving = previous if previous is not None and previous._key_number else None  # one to update the tables of
         keys_child: Forked | None = None
         tables: Tables | None = None
-        if (
-            serving is None
-            and known is None
-            and len(tokens) >= KEYS_CHILD_MIN_TOKENS
-            and processes_available() > 1
-            and can_fork()
-        ):
+        if serving is None and len(tokens) >= KEYS_CHILD_MIN_TOKENS and processes_available() > 1 and can_fork():
             keys_child = in_child(partial(key_tables, tokens, abjad_tokens, joined_only, NO_TOKEN_KEYS), "key tables")
         try:
             learned = (previous.comparer.variants, previous.learnable_names()) if previous is not None else None
@@ -462,8 +455,7 @@ class Index:
             if tables is None and serving is not None:
                 tables = updated_key_tables(serving, self._key_number, abjad_tokens, joined_only)
             if tables is None:
-                if known is None:
-                    known = previous.token_keys() if previous is not None else NO_TOKEN_KEYS
+                known = previous.token_keys() if previous is not None else NO_TOKEN_KEYS
                 tables = key_tables(tokens, abjad_tokens, joined_only, known)
             self.by_skeleton, self.by_unarticled, self.by_deletion = tables
         finally:
