@@ -93,11 +93,15 @@ def hold(state: State) -> Held:
 
 
 class _Pickler(pickle.Pickler):
-    def __init__(self, file: IO[bytes], known: dict[int, tuple[int, int]], previous: State) -> None:
+    def __init__(self, file: IO[bytes], previous: State) -> None:
         super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
-        self._known = known
         self._columns = _columns(previous)
         self._tables = _tables(previous)
+        # each object of the serving columns by its address: (column, its first position there)
+        self._known: dict[int, tuple[int, int]] = {}
+        for column, objects in enumerate(self._columns):
+            for position, obj in enumerate(objects):
+                self._known.setdefault(id(obj), (column, position))
 
     def reducer_override(self, obj: Any) -> Any:
         # called for objects of this package's classes (not for str, int, tuple...: pickle's docs): one dict lookup
@@ -208,14 +212,10 @@ def _patched(which: int, changed: dict[str, object], removed: list[str]) -> dict
 def write(path: Path, state: State, previous: State) -> None:
     """In a builder child: `state`, as a handoff for the parent whose serving state is `previous` (this process's
     copy of it: the same objects at the same addresses). Atomic: the parent sees the whole file or none."""
-    known: dict[int, tuple[int, int]] = {}
-    for column, objects in enumerate(_columns(previous)):
-        for position, obj in enumerate(objects):
-            known.setdefault(id(obj), (column, position))
     tmp = path.with_name(f"{path.name}.tmp")
     with tmp.open("wb") as fh:
         pickle.dump(_stamp(previous, os.getppid()), fh, protocol=pickle.HIGHEST_PROTOCOL)
-        _Pickler(fh, known, previous).dump(state)
+        _Pickler(fh, previous).dump(state)
     os.replace(tmp, path)
 
 
