@@ -9,8 +9,11 @@ import threading
 from collections.abc import Callable
 from dataclasses import replace
 
+import numpy as np
 import pytest
 import structlog
+from hypothesis import given
+from hypothesis import strategies as st
 
 from service.match import analysis
 from service.match import index as index_module
@@ -304,3 +307,13 @@ def test_a_build_that_fails_leaves_no_key_child_behind(
     assert len(forks) == 1
     with pytest.raises(ChildProcessError):
         os.waitpid(forks[0], os.WNOHANG)  # killed and reaped
+
+
+@given(st.lists(st.integers(min_value=0, max_value=60), max_size=80))
+def test_distinct_is_numpys_unique(values: list[int]) -> None:
+    """The candidates' distinct names are those `np.unique` gives, in its order and type."""
+    array = np.array(values, dtype=np.int64)
+    expected = np.unique(array)
+    got = index_module._distinct(array.copy())
+    assert got.dtype == expected.dtype
+    assert got.tolist() == expected.tolist()
