@@ -15,7 +15,7 @@ from __future__ import annotations
 import inspect
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import NamedTuple, Protocol
 
@@ -23,6 +23,7 @@ from service.errors import QueryError
 from service.match.score import (
     DATE_MATCH_STRENGTH,
     NameScore,
+    Row,
     TokenComparer,
     Weigher,
     compare_birth_date,
@@ -52,6 +53,8 @@ class QueryName:
     raw: str
     norm: NormalizedName
     weights: tuple[float, ...]  # token weights (score.token_weights)
+    # the comparer's memo rows of its tokens by alignment flags, kept for the one screening (score.score_names)
+    rows: dict[int, list[Row]] = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,8 +135,9 @@ def compare_name(q: PreparedQuery, qi: int, listed: ListedName, e: Entity, ctx: 
         same = canonical(qn.raw) == canonical(listed.name.full)
         return NameScore(1.0 if same else 0.0, "exact" if same else "none", "registration compared as a code")
     return score_names(
-        qn.norm, listed.norm, ctx.weigh, qn.weights, listed.weights, explain=explain, comparer=ctx.comparer
-    )
+        qn.norm, listed.norm, ctx.weigh, qn.weights, listed.weights, explain=explain, comparer=ctx.comparer,
+        rows=qn.rows,
+    )  # fmt: skip
 
 
 def _best_names(q: PreparedQuery, c: Candidate, ctx: Context) -> tuple[Signal, Signal]:
@@ -155,8 +159,9 @@ def _best_names(q: PreparedQuery, c: Candidate, ctx: Context) -> tuple[Signal, S
                 s = compare_name(q, qi, listed, c.entity, ctx, explain=False).score
             else:  # the hot path, without the extra call
                 s = score_names(
-                    qn.norm, listed.norm, weigh, qn.weights, listed.weights, explain=False, comparer=comparer
-                ).score
+                    qn.norm, listed.norm, weigh, qn.weights, listed.weights, explain=False, comparer=comparer,
+                    rows=qn.rows,
+                ).score  # fmt: skip
             if s > best[k]:
                 best[k], refs[k] = s, NameRef(qi, listed, code)
     strong_ref, weak_ref = refs
@@ -368,6 +373,10 @@ def describe() -> list[dict[str, object]]:
 # candidate of every screening, and read these instead of each row's attributes.
 _BASES: tuple[tuple[int, FeatureFunc], ...] = tuple((k, f.func) for k, f in enumerate(FEATURES) if not f.qualifier)
 _QUALIFIERS: tuple[tuple[int, FeatureFunc], ...] = tuple((k, f.func) for k, f in enumerate(FEATURES) if f.qualifier)
+# the bases a candidate without an identifier in common can have: the identifier features read `id_matches` alone,
+# and say nothing (NO_SIGNAL) when it is empty, as it is for nearly every candidate
+_ID_BASES = (identifier_match, document_match, weak_identifier_match)
+_NAME_BASES: tuple[tuple[int, FeatureFunc], ...] = tuple((k, func) for k, func in _BASES if func not in _ID_BASES)
 _IS_QUALIFIER: tuple[bool, ...] = tuple(f.qualifier for f in FEATURES)
 
 
@@ -396,7 +405,7 @@ def assess(
         raise ValueError(f"{len(weights)} weights for {len(FEATURES)} features")
     signals = [NO_SIGNAL] * len(FEATURES)
     base = 0.0
-    for k, func in _BASES:
+    for k, func in _BASES if c.id_matches else _NAME_BASES:
         s = func(q, c, ctx)
         signals[k] = s
         base = max(base, s.value * weights[k])

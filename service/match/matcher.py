@@ -36,7 +36,7 @@ from service.match.features import (
     explain,
     resolve_weights,
 )
-from service.match.index import NO_TOKEN_KEYS, Index, analyses
+from service.match.index import NO_TOKEN_KEYS, Index, IndexedName, analyses
 from service.match.score import token_weights
 from service.model import (
     Comparison,
@@ -262,6 +262,9 @@ class Matcher:
         exclude = set(exclude_ids)
         scored: list[tuple[float, str, int, Candidate, tuple]] = []  # type: ignore[type-arg]
         floor = min(threshold, REPORT_FLOOR)
+        # the name table's columns, read directly: an IndexedName for each name to score, without a method call
+        table = idx.names
+        n_entity, n_name, n_norm, n_weights = table.entity, table.name, table.norm, table.weights
         for ei, name_idx in found.items():
             e = idx.entities[ei]
             if lists and e.list_id not in lists:
@@ -274,7 +277,7 @@ class Matcher:
                 continue
             candidate = Candidate(
                 entity=e,
-                names=[idx.names[ni] for ni in sorted(name_idx)],
+                names=[IndexedName(n_entity[ni], n_name[ni], n_norm[ni], n_weights[ni]) for ni in sorted(name_idx)],
                 id_matches=id_hits.get(ei, ()),
                 countries=_entity_countries(e) if prepared.countries else (),
             )

@@ -222,6 +222,11 @@ class Variants:
         return len(self.pairs)
 
 
+_NOT_IN_ROW: dict[str, tuple[float, str]] = {}  # a query token without a row (a legal form): every lookup misses
+# a query token's memo row (None for a legal form) and its lookup: TokenComparer.rows
+Row = tuple[dict[str, tuple[float, str]] | None, Callable[[str], tuple[float, str] | None]]
+
+
 class TokenComparer:
     """Token similarity under TOKEN_RULES, with the lists' own variant pairs; memoized per comparer (an LRU cache
     around `similarity`, and rows by query token for the alignment: token pairs recur across aliases and queries),
@@ -262,6 +267,15 @@ class TokenComparer:
         if row is None:
             row = self._rows[key] = {}
         return row
+
+    def rows(self, q: NormalizedName, flags: int) -> list[Row]:
+        """`row` of each token of `q`, with the row's lookup: what an alignment of `q` reads, kept by the caller
+        while it aligns `q` with many listed names (a call and a key per token saved on each one)."""
+        out: list[Row] = []
+        for a, ca in zip(q.tokens, q.classes, strict=True):
+            row = self.row(a, ca, flags)
+            out.append((row, row.get if row is not None else _NOT_IN_ROW.get))
+        return out
 
     def remember(
         self, row: dict[str, tuple[float, str]] | None, a: str, b: str, ca: TokenClass, cb: TokenClass, *, flags: int
@@ -478,11 +492,14 @@ def score_names(
     *,
     explain: bool = True,
     comparer: TokenComparer | None = None,
+    rows: dict[int, list[Row]] | None = None,
 ) -> NameScore:
     """Similarity of a query name and a listed name, 0..1, with the token alignment that produced it.
 
     `qw`/`cw` are the names' token weights when the caller has them precomputed (see `token_weights`);
-    `explain=False` skips writing the alignment out (the screening hot path explains only the winners).
+    `explain=False` skips writing the alignment out (the screening hot path explains only the winners); `rows`, a
+    dict the caller keeps for one query name while it compares it with many listed names, keeps the comparer's memo
+    rows of its tokens (`TokenComparer.rows`) from one comparison to the next.
     When both names are in one script that transliteration flattens (NATIVE_SCRIPTS), the score is at most their
     similarity in that script.
     """
@@ -493,7 +510,7 @@ def score_names(
     comparer = comparer or DEFAULT_COMPARER
     qw = qw if qw is not None else token_weights(q, weigh)
     cw = cw if cw is not None else token_weights(c, weigh)
-    best = _align(q, c, qw, cw, explain=explain, comparer=comparer)
+    best = _align(q, c, qw, cw, explain=explain, comparer=comparer, rows=rows)
     if len(q.tokens) != len(c.tokens):
         qc, cc = q.compact, c.compact
         if len(qc) >= 5 and len(cc) >= 5:
@@ -516,6 +533,7 @@ def _align(
     *,
     explain: bool,
     comparer: TokenComparer,
+    rows: dict[int, list[Row]] | None = None,
 ) -> NameScore:
     # the hot loop of every screening: plain indexes and a native tuple sort (negated similarity first)
     pairs: list[tuple[float, int, int, str]] = []
@@ -524,11 +542,16 @@ def _align(
     flags = (
         (ABJAD_QUERY if q.abjad else 0) | (ABJAD_LISTED if c.abjad else 0) | (PINYIN if q.pinyin and c.pinyin else 0)
     )
+    if rows is None:
+        token_rows = comparer.rows(q, flags)
+    else:
+        token_rows = rows.get(flags)  # type: ignore[assignment]
+        if token_rows is None:
+            token_rows = rows[flags] = comparer.rows(q, flags)
     remember = comparer.remember
     for i in range(nq):
         ta, ka = qt[i], qk[i]
-        row = comparer.row(ta, ka, flags)
-        get = row.get if row is not None else _NOT_IN_ROW.get
+        row, get = token_rows[i]
         for j, tb in enumerate(ct):
             if ta == tb:  # the first rule, answered here: no memo entry for a pair that needs no rule
                 pairs.append((-1.0, i, j, "exact"))
@@ -631,7 +654,6 @@ def _align(
     return NameScore(aligned, "token_alignment", "; ".join(parts), weak)
 
 
-_NOT_IN_ROW: dict[str, tuple[float, str]] = {}  # a query token without a row (a legal form): every lookup misses
 _JOINABLE = (TokenClass.NORMAL, TokenClass.PARTICLE, TokenClass.PATRONYMIC)
 _NOTHING_SHARED = NameScore(0.0, "token_alignment", "")
 

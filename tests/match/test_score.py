@@ -1,6 +1,7 @@
 import pytest
 
 from service.match import score
+from service.match.matcher import Matcher
 from service.match.score import (
     ABJAD_QUERY,
     DOUBLED_LETTER_SIMILARITY,
@@ -15,6 +16,7 @@ from service.match.score import (
     compare_birth_date,
     score_names,
     token_similarity,
+    token_weights,
 )
 from service.model import DateSpec
 from service.normalize.names import TokenClass, analyze
@@ -233,3 +235,37 @@ def test_alignment_rows_answer_as_similarity_and_stay_bounded(monkeypatch: pytes
     monkeypatch.setattr(score, "TOKEN_CACHE_SIZE", 2)
     comparer.remember(comparer.row("ali", N, 0), "ali", "aly", N, N, flags=0)
     assert comparer.row("mohammed", N, 0) == {}  # past the bound every row was dropped
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "Nicolas Maduro Moros",
+        "Mohammed al Hussaini",
+        "محمد حسين",
+        "Li Chenghe",
+        "Huaxin Shipping Hong Kong Limited",
+        "Korea Mirae Shipping Co., Ltd.",
+    ],
+)
+def test_rows_kept_for_a_query_name_score_as_a_fresh_lookup(excerpt_matcher: Matcher, query: str) -> None:
+    """A screening keeps each query name's memo rows from one listed name to the next (`rows`): every score is the one
+    a comparison looking its rows up afresh gives, and the rows kept are the comparer's own, one list per set of
+    alignment flags (here: Latin and abjad listed names)."""
+    index = excerpt_matcher.index
+    q = analyze(query)
+    qw = token_weights(q, index.idf)
+    kept: dict[int, list[score.Row]] = {}
+    scored = 0
+    for listed in index.names:
+        with_rows = score_names(q, listed.norm, index.idf, qw, listed.weights, comparer=index.comparer, rows=kept)
+        afresh = score_names(q, listed.norm, index.idf, qw, listed.weights, comparer=index.comparer)
+        assert with_rows == afresh, listed.name.full
+        scored += with_rows.score > 0.5
+    assert scored, "no listed name near the query: the comparison says nothing"
+    assert len(kept) >= 2  # Latin and Arabic-script names in the excerpts: two sets of flags
+    for flags, rows in kept.items():
+        assert len(rows) == len(q.tokens)
+        for (row, get), token, cls in zip(rows, q.tokens, q.classes, strict=True):
+            assert row is index.comparer.row(token, cls, flags)
+            assert get == (row.get if row is not None else score._NOT_IN_ROW.get)
