@@ -292,6 +292,35 @@ def _batches_in_flight(
     return asyncio.run(run())
 
 
+def _idle_share(window_s: float = 1.0) -> float:
+    """The share of the machine's CPU time left idle over `window_s` (/proc/stat; 1.0 where it cannot be read)."""
+
+    def times() -> tuple[int, int]:
+        with open("/proc/stat") as fh:
+            fields = [int(x) for x in fh.readline().split()[1:]]
+        return fields[3] + fields[4], sum(fields)  # idle + iowait, all
+
+    try:
+        idle0, all0 = times()
+        time.sleep(window_s)
+        idle1, all1 = times()
+    except (OSError, ValueError, IndexError):
+        return 1.0
+    return (idle1 - idle0) / max(1, all1 - all0)
+
+
+def _wait_idle(least: float = 0.9, timeout_s: float = 60.0) -> float:
+    """Wait until the cores are idle (`least` of their time over a second) before a half is measured, at most
+    `timeout_s`; returns the last idle share. The load average lags by a minute: after the baseline's half it still
+    reads 3 or more while the cores have long been idle, so it cannot say whether the second half starts on a quiet
+    machine."""
+    deadline = time.monotonic() + timeout_s
+    idle = _idle_share()
+    while idle < least and time.monotonic() < deadline:
+        idle = _idle_share()
+    return idle
+
+
 def _commit() -> str:
     try:
         out = subprocess.run(
@@ -327,10 +356,11 @@ def measure(
     try:
         ready = _wait_ready(base, proc, args.workers)
         time.sleep(3.0)  # a cache entry being written, the text view being built
+        idle = _wait_idle()
         print(
             f"\n== {label}: {args.workers} worker process(es), {ready['entities']} entities in {len(ready['lists'])} "
-            f"lists; generator: {'wrk (1 thread)' if use_wrk else 'httpx asyncio'}; load average before "
-            f"{os.getloadavg()[0]:.2f}",
+            f"lists; generator: {'wrk (1 thread)' if use_wrk else 'httpx asyncio'}; cores idle before: "
+            f"{idle:.0%} (load average {os.getloadavg()[0]:.2f})",
             flush=True,
         )
         results["pss_ready_mb"] = _pss_mb(proc.pid)
