@@ -542,12 +542,11 @@ def _align(
     flags = (
         (ABJAD_QUERY if q.abjad else 0) | (ABJAD_LISTED if c.abjad else 0) | (PINYIN if q.pinyin and c.pinyin else 0)
     )
-    if rows is None:
+    token_rows = rows.get(flags) if rows is not None else None
+    if token_rows is None:
         token_rows = comparer.rows(q, flags)
-    else:
-        token_rows = rows.get(flags)  # type: ignore[assignment]
-        if token_rows is None:
-            token_rows = rows[flags] = comparer.rows(q, flags)
+        if rows is not None:
+            rows[flags] = token_rows
     remember = comparer.remember
     for i in range(nq):
         ta, ka = qt[i], qk[i]
