@@ -145,6 +145,13 @@ end
 """
 
 
+def _wrk_script(path: Path, queries: list[dict[str, Any]]) -> Path:
+    """wrk's Lua script sending `queries` in turn, written to `path`."""
+    bodies = "{" + ", ".join(json.dumps(json.dumps(q)) for q in queries) + "}"
+    path.write_text(_WRK_SCRIPT.replace("{BODIES}", bodies).replace("{KEY}", KEY))
+    return path
+
+
 def _wrk(base: str, concurrency: int, duration_s: float, script: Path) -> dict[str, float]:
     cmd = [
         "wrk",
@@ -364,36 +371,30 @@ def measure(
             flush=True,
         )
         results["pss_ready_mb"] = _pss_mb(proc.pid)
-        script = tmp / "screen.lua"
-        bodies = "{" + ", ".join(json.dumps(json.dumps(q)) for q in QUERIES) + "}"
-        script.write_text(_WRK_SCRIPT.replace("{BODIES}", bodies).replace("{KEY}", KEY))
-        # Warm-up: first requests fill caches and the connection pools.
-        _wrk(base, 4, 2, script) if use_wrk else asyncio.run(_httpx_load(base, 4, 2.0))
-        print(f"{'concurrency':>11} {'requests':>9} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'non-200':>8}")
-        for c in CONCURRENCY:
-            r = _wrk(base, c, args.duration, script) if use_wrk else asyncio.run(_httpx_load(base, c, args.duration))
-            results[f"c{c}"] = r
+
+        def load(queries: list[dict[str, Any]], script: Path, concurrency: int, duration_s: float) -> dict[str, float]:
+            if use_wrk:
+                return _wrk(base, concurrency, duration_s, script)
+            return asyncio.run(_httpx_load(base, concurrency, duration_s, queries=queries))
+
+        def row(concurrency: int, r: dict[str, float], note: str = "") -> None:
             print(
-                f"{c:>11} {int(r['requests']):>9} {r['rps']:>8.0f} {r['p50_ms']:>8.2f} {r['p99_ms']:>8.2f} "
-                f"{int(r['errors']):>8}",
+                f"{concurrency:>11} {int(r['requests']):>9} {r['rps']:>8.0f} {r['p50_ms']:>8.2f} {r['p99_ms']:>8.2f} "
+                f"{int(r['errors']):>8}{note}",
                 flush=True,
             )
+
+        script = _wrk_script(tmp / "screen.lua", QUERIES)
+        load(QUERIES, script, 4, 2.0)  # warm-up: first requests fill caches and the connection pools
+        print(f"{'concurrency':>11} {'requests':>9} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'non-200':>8}")
+        for c in CONCURRENCY:
+            results[f"c{c}"] = r = load(QUERIES, script, c, args.duration)
+            row(c, r)
         print("target (issue 11, --workers 2): at 16, >= 1,000 req/s with p99 <= 40 ms")
-        mixed = tmp / "screen_mixed.lua"
-        bodies = "{" + ", ".join(json.dumps(json.dumps(q)) for q in MIXED_QUERIES) + "}"
-        mixed.write_text(_WRK_SCRIPT.replace("{BODIES}", bodies).replace("{KEY}", KEY))
-        if use_wrk:  # the same warm-up as the first mix's
-            _wrk(base, 4, 2, mixed)
-            r = _wrk(base, 16, args.duration, mixed)
-        else:
-            asyncio.run(_httpx_load(base, 4, 2.0, queries=MIXED_QUERIES))
-            r = asyncio.run(_httpx_load(base, 16, args.duration, queries=MIXED_QUERIES))
-        results["c16_mixed"] = r
-        print(
-            f"{16:>11} {int(r['requests']):>9} {r['rps']:>8.0f} {r['p50_ms']:>8.2f} {r['p99_ms']:>8.2f} "
-            f"{int(r['errors']):>8}  with short Chinese and Arabic names in half the requests (same target)",
-            flush=True,
-        )
+        mixed = _wrk_script(tmp / "screen_mixed.lua", MIXED_QUERIES)
+        load(MIXED_QUERIES, mixed, 4, 2.0)  # the same warm-up as the first mix's
+        results["c16_mixed"] = r = load(MIXED_QUERIES, mixed, 16, args.duration)
+        row(16, r, "  with short Chinese and Arabic names in half the requests (same target)")
         # first, while the golden names are new to this server (only QUERIES were sent so far)
         rate = _batches_in_flight(base, staggered=True, batches=_first_sight_batches())
         results["batch_4_in_flight_first_sight_names_per_s"] = rate
