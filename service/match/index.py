@@ -46,9 +46,9 @@ MOST_SHARED = 8  # names kept by raw shared evidence on top of the coverage-rank
 MIN_SHARE_OF_BEST = 0.25  # retrieval evidence a name needs, relative to the best name, to be scored
 MIN_SKELETON_LEN = 3
 MAX_COMPACT_LEN = 30  # joined forms ("alqaida") are indexed for names up to this length
-# Fewer tokens get their keys here: a fork, and pickling the tables there and back, cost more than computing them
-# (about 60,000 tokens a second on one core).
-KEYS_CHILD_MIN_TOKENS = 20_000
+# Fewer names get their tokens' keys here: a fork, and pickling the tables there and back, cost more than computing
+# them (about 60,000 tokens a second on one core; the real lists have about 60,000 names and 30,000 tokens).
+KEYS_CHILD_MIN_NAMES = 40_000
 _VOWELS = re.compile("[aeiou]")
 _ARTICLES = ("al", "el")
 _RETRIEVAL_CLASS_WEIGHT = {
@@ -288,6 +288,34 @@ def _keyed_as(norms: Iterable[NormalizedName]) -> tuple[set[str], set[str]]:
     return abjad, compacts - words
 
 
+def _held_names(entity: Entity, analysed: Mapping[str, NormalizedName]) -> list[tuple[Name, NormalizedName]]:
+    """The names of `entity` the index holds, with their analyses, in the entity's order: those with tokens, each
+    analysis once."""
+    seen: set[str] = set()
+    held: list[tuple[Name, NormalizedName]] = []
+    for name in entity.all_names():
+        norm = analysed[name.full]
+        if norm.tokens and norm.text not in seen:
+            seen.add(norm.text)
+            held.append((name, norm))
+    return held
+
+
+def _key_tables_of(entities: Sequence[Entity], analysed: Mapping[str, NormalizedName]) -> Tables:
+    """`key_tables` over the keys an Index of `entities` posts, in its key order (the order they are first met in
+    the walk over the names `Index.__init__` makes: each name's tokens, then its joined form), for a child forked
+    before that walk."""
+    norms = [norm for entity in entities for _, norm in _held_names(entity, analysed)]
+    keys = dict.fromkeys(chain.from_iterable(map(_posted_under, norms)))
+    abjad_tokens, joined_only = _keyed_as(norms)
+    return key_tables(list(keys), abjad_tokens, joined_only, NO_TOKEN_KEYS)
+
+
+def _posted_under(norm: NormalizedName) -> tuple[str, ...]:
+    joined = _joined_form(norm)
+    return norm.tokens if joined is None else (*norm.tokens, joined)
+
+
 def _joined_form(norm: NormalizedName) -> str | None:
     """The name's tokens written as one, when the index keys it (joined forms: "alqaida" for "Al Qaida")."""
     compact = norm.compact
@@ -392,14 +420,19 @@ class Index:
         words: set[str] = set()  # tokens of names, as opposed to joined forms
         abjad_tokens: set[str] = set()
         by_entity: list[list[NormalizedName]] = []
+        # Every token's keys (typo neighbours, skeletons, unarticled forms) are the longest part of a first build
+        # (1.2 s of 3 on the real lists, 5 s at ten times: a skeleton is computed by rules, token by token). Where
+        # forking is safe and pays (KEYS_CHILD_MIN_NAMES), a child forked now makes them: it finds the tokens by the
+        # walk over the names this loop makes (`_held_names`), while this process runs the loop, learns the
+        # spelling variants and weighs the names. At a list change, the serving index's tables are copied and the
+        # keys of the tokens that changed made again (`updated_key_tables`).
+        serving = previous if previous is not None and previous._key_number else None  # one to update the tables of
+        keys_child: Forked | None = None
+        if serving is None and len(analysed) >= KEYS_CHILD_MIN_NAMES and processes_available() > 1 and can_fork():
+            keys_child = in_child(partial(_key_tables_of, self.entities, analysed), "key tables")
         for ei, entity in enumerate(self.entities):
-            seen: set[str] = set()
             learnable: list[NormalizedName] = []
-            for name in entity.all_names():
-                norm = analysed[name.full]
-                if not norm.tokens or norm.text in seen:
-                    continue
-                seen.add(norm.text)
+            for name, norm in _held_names(entity, analysed):
                 if name.quality == NameQuality.STRONG:
                     learnable.append(norm)
                 if norm.abjad:
@@ -424,18 +457,9 @@ class Index:
                 key = comparable(ident.type, ident.value)
                 if len(key) >= 4:
                     ids[key].append((ei, ident))
-        # Every token's keys (typo neighbours, skeletons, unarticled forms), the longest part of a first build (1.2 s
-        # of 3 on the real lists: a skeleton is computed by rules, token by token), are made in a forked child while
-        # this process learns the spelling variants and weighs the names, where forking is safe and pays
-        # (KEYS_CHILD_MIN_TOKENS); at a list change, the serving index's tables are copied and the keys of the
-        # tokens that changed made again (`updated_key_tables`).
         tokens = list(postings)
         joined_only = compacts - words  # joined forms are reached through their skeleton only (`key_tables`)
-        serving = previous if previous is not None and previous._key_number else None  # one to update the tables of
-        keys_child: Forked | None = None
         tables: Tables | None = None
-        if serving is None and len(tokens) >= KEYS_CHILD_MIN_TOKENS and processes_available() > 1 and can_fork():
-            keys_child = in_child(partial(key_tables, tokens, abjad_tokens, joined_only, NO_TOKEN_KEYS), "key tables")
         try:
             learned = (previous.comparer.variants, previous.learnable_names()) if previous is not None else None
             variants = learn_variants(by_entity, learned)

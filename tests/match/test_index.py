@@ -218,7 +218,7 @@ def real_snapshots(mirror_dir: object) -> list[Snapshot]:
 @pytest.fixture
 def forks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """The children forked (counted, not faked), with a key child worth it for any index."""
-    return forks_as_a_builder_child(monkeypatch, index_module, "KEYS_CHILD_MIN_TOKENS")
+    return forks_as_a_builder_child(monkeypatch, index_module, "KEYS_CHILD_MIN_NAMES")
 
 
 def _pickled(ix: Index) -> bytes:
@@ -227,7 +227,7 @@ def _pickled(ix: Index) -> bytes:
 
 def _built_here(entities: list[Entity], monkeypatch: pytest.MonkeyPatch) -> bytes:
     with monkeypatch.context() as m:
-        m.setattr(index_module, "KEYS_CHILD_MIN_TOKENS", 10**9)
+        m.setattr(index_module, "KEYS_CHILD_MIN_NAMES", 10**9)
         return _pickled(Index(entities))
 
 
@@ -263,7 +263,7 @@ def test_no_key_child_at_a_change_with_another_thread_or_few_tokens(
         done.set()
         other.join()
     assert len(forks) == 1
-    monkeypatch.setattr(index_module, "KEYS_CHILD_MIN_TOKENS", 10**9)
+    monkeypatch.setattr(index_module, "KEYS_CHILD_MIN_NAMES", 10**9)
     Index(entities)
     assert len(forks) == 1
 
