@@ -148,6 +148,53 @@ def test_spread_gives_a_slower_process_less_of_the_work(forks: list[int]) -> Non
     assert sum(by == "child" for _, by in got) >= 100
 
 
+def test_spread_takes_in_a_childs_results_between_its_own_chunks(forks: list[int]) -> None:
+    """A child's results come in as it has them, not once this process has done its last chunk: the core that would
+    wait meanwhile does the child's next chunks."""
+    parent = os.getpid()
+    own_done: list[float] = []  # when this process finished each of its chunks
+    taken_in: list[float] = []  # when each of the child's results was taken in here
+
+    def work(chunk: Sequence[int]) -> list[int]:
+        time.sleep(0.05 if os.getpid() == parent else 0.01)
+        if os.getpid() == parent:
+            own_done.append(time.monotonic())
+        return [x + 1 for x in chunk]
+
+    def adopt(x: int) -> int:
+        taken_in.append(time.monotonic())
+        return x
+
+    assert analysis.spread(work, list(range(200)), 2, "test", adopt=adopt) == list(range(1, 201))
+    assert len(forks) == 1
+    assert own_done and taken_in
+    assert min(taken_in) < max(own_done)  # results came in while this process still had chunks to do
+
+
+def test_spread_keeps_what_a_child_sent_before_it_died(forks: list[int]) -> None:
+    parent = os.getpid()
+    from_child: list[int] = []
+
+    def work(chunk: Sequence[int]) -> list[int]:
+        if os.getpid() == parent:
+            time.sleep(0.05)
+            return [x + 1 for x in chunk]
+        if chunk[0] >= 40:  # the child's chunks after its first few: it dies in one of them
+            os._exit(3)
+        return [x + 1 for x in chunk]
+
+    def adopt(x: int) -> int:
+        from_child.append(x)
+        return x
+
+    with structlog.testing.capture_logs() as logs:
+        assert analysis.spread(work, list(range(100)), 2, "test", adopt=adopt) == list(range(1, 101))
+    assert len(forks) == 1
+    assert from_child  # what it sent whole before it died is kept
+    assert all(x <= 40 for x in from_child)
+    assert [e["work"] for e in logs if e["event"] == "analysis.child_failed" and "status" in e] == ["test"]
+
+
 def test_spread_redoes_a_share_whose_child_sends_no_pickle(forks: list[int], monkeypatch: pytest.MonkeyPatch) -> None:
     parent = os.getpid()
 
@@ -159,9 +206,13 @@ def test_spread_redoes_a_share_whose_child_sends_no_pickle(forks: list[int], mon
         def dumps(obj: object, protocol: int) -> bytes:
             return b"not a pickle" if os.getpid() != parent else pickle.dumps(obj, protocol=protocol)
 
+    def work(chunk: Sequence[int]) -> list[int]:
+        time.sleep(0.01)  # (long enough for the child to take chunks)
+        return [x + 1 for x in chunk]
+
     monkeypatch.setattr(analysis, "pickle", Garbled)
     with structlog.testing.capture_logs() as logs:
-        assert analysis.spread(lambda share: [x + 1 for x in share], list(range(50)), 2, "test") == list(range(1, 51))
+        assert analysis.spread(work, list(range(50)), 2, "test") == list(range(1, 51))
     assert len(forks) == 1
     assert [e["work"] for e in logs if e["event"] == "analysis.child_failed" and "error" in e] == ["test"]
 
