@@ -15,7 +15,7 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence, Set
 from functools import partial
 from itertools import chain, pairwise
-from typing import NamedTuple, overload
+from typing import NamedTuple, TypeVar, overload
 
 import numpy as np
 import numpy.ma  # np.unique reads np.ma, which numpy 2 imports on first use: here, not in a request
@@ -36,6 +36,8 @@ from service.normalize.identifiers import comparable
 from service.normalize.names import NormalizedName, TokenClass, abjad_skeletons, analyze, skeletons
 
 log = structlog.get_logger("service.match")
+
+V = TypeVar("V")
 
 # Retrieval only: a one-edit neighbour must be at least this similar to be followed.
 NEIGHBOUR_MIN_SIMILARITY = 0.7
@@ -174,7 +176,7 @@ def deletions(token: str) -> list[str]:
 Tokens = str | tuple[str, ...]
 
 
-def _tables(lists: Mapping[str, list[str]]) -> dict[str, Tokens]:
+def _tables(lists: Mapping[str, list[V]]) -> dict[str, V | tuple[V, ...]]:
     return {k: v[0] if len(v) == 1 else tuple(v) for k, v in lists.items()}
 
 
@@ -189,21 +191,26 @@ def key_tables(
     letters; `joined_only`: joined forms that are no word of a name, which get no deletion keys (they are reached
     through their skeleton, and deletion keys for them would double the index; a joined form that is also a word,
     "naeem" of "Naeem Sheikh", keeps its typo neighbours); `known`: tokens' keys read instead of computed."""
-    by_skeleton, by_unarticled, by_deletion = _key_lists(tokens, abjad_tokens, joined_only, known)
+    by_skeleton, by_unarticled, by_deletion = _key_lists(tokens, abjad_tokens, joined_only, known, tokens)
     return _tables(by_skeleton), _tables(by_unarticled), _tables(by_deletion)
 
 
 def _key_lists(
-    tokens: Sequence[str], abjad_tokens: Collection[str], joined_only: Collection[str], known: TokenKeys
-) -> tuple[dict[str, list[str]], dict[str, list[str]], dict[str, list[str]]]:
-    """`key_tables` before each key's tokens are packed (`_tables`)."""
-    by_skeleton: dict[str, list[str]] = defaultdict(list)
-    by_deletion: dict[str, list[str]] = defaultdict(list)
-    by_unarticled: dict[str, list[str]] = defaultdict(list)
+    tokens: Sequence[str],
+    abjad_tokens: Collection[str],
+    joined_only: Collection[str],
+    known: TokenKeys,
+    values: Sequence[V],
+) -> tuple[dict[str, list[V]], dict[str, list[V]], dict[str, list[V]]]:
+    """`key_tables` before each key's tokens are packed (`_tables`), each token listed as its item of `values` (the
+    token itself, or its number: `_key_tables_of`)."""
+    by_skeleton: dict[str, list[V]] = defaultdict(list)
+    by_deletion: dict[str, list[V]] = defaultdict(list)
+    by_unarticled: dict[str, list[V]] = defaultdict(list)
     known_latin, known_abjad, known_deletions = known
-    for token in tokens:
+    for token, value in zip(tokens, values, strict=True):
         if len(token) > 4 and token[:2] in _ARTICLES:
-            by_unarticled[token[2:]].append(token)
+            by_unarticled[token[2:]].append(value)
         if token.isdigit():
             continue
         # a listed abjad token is found under every Latin reading of its letters ("fdl": Fadl, Fazl)
@@ -212,10 +219,10 @@ def _key_lists(
         if sks is None:
             sks = [sk for sk in readings(token) if len(sk) >= 2]
         for sk in sks:
-            by_skeleton[sk].append(token)
+            by_skeleton[sk].append(value)
         if MIN_DELETE_TOKEN_LEN <= len(token) <= MAX_DELETE_TOKEN_LEN and token not in joined_only:
             for d in known_deletions.get(token) or deletions(token):
-                by_deletion[d].append(token)
+                by_deletion[d].append(value)
     return by_skeleton, by_unarticled, by_deletion
 
 
@@ -248,9 +255,9 @@ def updated_key_tables(
     came = [token for token in number if token not in old_number or token in redone]
     if len(went) + len(came) + len(moved) > len(number) // 4:
         return None
-    old_lists = _key_lists(went, old_abjad, old_joined_only, NO_TOKEN_KEYS)
-    new_lists = _key_lists(came, abjad_tokens, joined_only, NO_TOKEN_KEYS)
-    moved_lists = _key_lists(moved, old_abjad, old_joined_only, NO_TOKEN_KEYS)
+    old_lists = _key_lists(went, old_abjad, old_joined_only, NO_TOKEN_KEYS, went)
+    new_lists = _key_lists(came, abjad_tokens, joined_only, NO_TOKEN_KEYS, came)
+    moved_lists = _key_lists(moved, old_abjad, old_joined_only, NO_TOKEN_KEYS, moved)
     dropped = set(went)
     out = []
     for serving, gone, added, reordered in zip(
@@ -301,14 +308,19 @@ def _held_names(entity: Entity, analysed: Mapping[str, NormalizedName]) -> list[
     return held
 
 
-def _key_tables_of(entities: Sequence[Entity], analysed: Mapping[str, NormalizedName]) -> Tables:
-    """`key_tables` over the keys an Index of `entities` posts, in its key order (the order they are first met in
-    the walk over the names `Index.__init__` makes: each name's tokens, then its joined form), for a child forked
-    before that walk."""
+NumberedTables = tuple[dict[str, int | tuple[int, ...]], ...]
+
+
+def _key_tables_of(entities: Sequence[Entity], analysed: Mapping[str, NormalizedName]) -> NumberedTables:
+    """`key_tables` over the keys an Index of `entities` posts, for a child forked before the walk over the names
+    `Index.__init__` makes: the keys are found by the same walk, in the order they are first met there (each name's
+    tokens, then its joined form), which is the index's key order. Each token is given as its number in that order,
+    which is smaller to send than the token and quicker to make the index's own object again (`_adopted`)."""
     norms = [norm for entity in entities for _, norm in _held_names(entity, analysed)]
-    keys = dict.fromkeys(chain.from_iterable(map(_posted_under, norms)))
+    keys = list(dict.fromkeys(chain.from_iterable(map(_posted_under, norms))))
     abjad_tokens, joined_only = _keyed_as(norms)
-    return key_tables(list(keys), abjad_tokens, joined_only, NO_TOKEN_KEYS)
+    lists = _key_lists(keys, abjad_tokens, joined_only, NO_TOKEN_KEYS, range(len(keys)))
+    return tuple(_tables(table) for table in lists)
 
 
 def _posted_under(norm: NormalizedName) -> tuple[str, ...]:
@@ -347,20 +359,19 @@ def _out_of_order(positions: Sequence[int], tokens: Sequence[str]) -> list[str]:
     return [token for token, kept in zip(tokens, in_run, strict=True) if not kept]
 
 
-def _adopted(
-    got: object, own: Mapping[str, int]
-) -> tuple[dict[str, Tokens], dict[str, Tokens], dict[str, Tokens]] | None:
-    """The key tables a child sent (`key_tables`), their tokens made this process's own objects (the keys of `own`,
-    the index's key numbers), as tables built here hold them; None when they are not what the child sends."""
+def _adopted(got: object, own: Sequence[str]) -> tuple[dict[str, Tokens], dict[str, Tokens], dict[str, Tokens]] | None:
+    """The key tables a child sent (`_key_tables_of`), each token's number made the token, this process's own object
+    (`own`: the index's keys in order), as tables built here hold them; None when they are not what the child
+    sends."""
     if not (isinstance(got, tuple) and len(got) == 3 and all(isinstance(t, dict) for t in got)):
         return None
-    mine = {token: token for token in own}
+    mine = dict(enumerate(own))  # (not the list itself: a negative number would be taken from its end)
     out = []
     try:
         for table in got:
             adopted: dict[str, Tokens] = {}
             for key, value in table.items():
-                adopted[key] = mine[value] if value.__class__ is str else tuple([mine[v] for v in value])
+                adopted[key] = mine[value] if value.__class__ is int else tuple([mine[v] for v in value])
             out.append(adopted)
     except (AttributeError, KeyError, TypeError):  # not tables of this index's tokens
         return None
@@ -486,7 +497,7 @@ class Index:
             self.names = NameTable(array("i", name_entity), name_name, name_norm, weights)
             if keys_child is not None:
                 got = keys_child.result()
-                tables = _adopted(got, self._key_number)
+                tables = _adopted(got, tokens)
                 if tables is None and got is not None:
                     log.warning("analysis.child_failed", work="key tables", sent=type(got).__name__)
             if tables is None and serving is not None:

@@ -273,26 +273,33 @@ def test_a_key_child_that_dies_or_sends_the_wrong_thing_costs_time_not_the_index
 ) -> None:
     expected = _built_here(entities, monkeypatch)
     parent = os.getpid()
-    real = index_module.key_tables
 
     def dies_in_a_child(*args: object) -> object:
-        if os.getpid() != parent:
-            os._exit(3)
-        return real(*args)  # type: ignore[arg-type]
+        assert os.getpid() != parent  # (only a key child computes the tables this way)
+        os._exit(3)
 
     def sends_a_stranger(*args: object) -> object:
-        if os.getpid() != parent:
-            return ({"ab": "not-a-token"}, {}, {})
-        return real(*args)  # type: ignore[arg-type]
+        return ({"ab": "not-a-token"}, {}, {})
 
-    for wrong, logged in ((dies_in_a_child, "status"), (sends_a_stranger, "sent")):
-        monkeypatch.setattr(index_module, "key_tables", wrong)
+    def sends_a_negative_number(*args: object) -> object:
+        return ({"ab": -1}, {}, {})  # (read as a position in a list, the index's last key)
+
+    def sends_a_number_past_the_keys(*args: object) -> object:
+        return ({"ab": (0, 10**9)}, {}, {})
+
+    for wrong, logged in (
+        (dies_in_a_child, "status"),
+        (sends_a_stranger, "sent"),
+        (sends_a_negative_number, "sent"),
+        (sends_a_number_past_the_keys, "sent"),
+    ):
+        monkeypatch.setattr(index_module, "_key_tables_of", wrong)
         with structlog.testing.capture_logs() as logs:
             ix = Index(entities)
         assert _pickled(ix) == expected
         failed = [e for e in logs if e["event"] == "analysis.child_failed"]
         assert [e["work"] for e in failed] == ["key tables"] and logged in failed[0]
-    assert len(forks) == 2
+    assert len(forks) == 4
 
 
 def test_a_build_that_fails_leaves_no_key_child_behind(
