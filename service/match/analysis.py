@@ -253,6 +253,17 @@ class Forked:
         then killed); a child that exits with an error is logged, and what it sent whole is still its answer."""
         if self._read_fd < 0:  # abandoned
             return []
+        ended = self._end(timeout_s)
+        if ended is not None:
+            data, status = ended
+            self._pending += data
+            if not _exited_well(status):
+                log.warning("analysis.child_failed", work=self.what, status=status)
+        return self._frames()
+
+    def _end(self, timeout_s: float | None) -> tuple[bytes, int] | None:
+        """What the child writes from now until it exits, and its exit status once reaped; None (logged, the child
+        killed) when it made no progress for `timeout_s` (`_read`)."""
         try:
             data = self._read(timeout_s)
         finally:
@@ -260,13 +271,10 @@ class Forked:
         if data is None:
             self.abandon()
             log.warning("analysis.child_failed", work=self.what, timeout_s=round(timeout_s or 0.0, 3))
-        else:
-            self._pending += data
-            _, status = os.waitpid(self.pid, 0)
-            self._reaped = True
-            if not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0:
-                log.warning("analysis.child_failed", work=self.what, status=status)
-        return self._frames()
+            return None
+        _, status = os.waitpid(self.pid, 0)
+        self._reaped = True
+        return data, status
 
     def _frames(self) -> list[bytes]:
         frames: list[bytes] = []
@@ -284,17 +292,11 @@ class Forked:
     def result(self, timeout_s: float | None = None) -> object | None:
         """The child's value, once it has exited; None when it sent nothing usable, or when it made no progress for
         `timeout_s` (then it is killed: `_read`). Logged either way."""
-        try:
-            data = self._read(timeout_s)
-        finally:
-            self._close()
-        if data is None:
-            self.abandon()
-            log.warning("analysis.child_failed", work=self.what, timeout_s=round(timeout_s or 0.0, 3))
+        ended = self._end(timeout_s)
+        if ended is None:
             return None
-        _, status = os.waitpid(self.pid, 0)
-        self._reaped = True
-        if not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0 or not data:
+        data, status = ended
+        if not _exited_well(status) or not data:
             log.warning("analysis.child_failed", work=self.what, status=status)
             return None
         try:
@@ -343,6 +345,10 @@ class Forked:
             if not chunk:
                 return b"".join(chunks)
             chunks.append(chunk)
+
+
+def _exited_well(status: int) -> bool:
+    return os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
 
 
 def _send(pipe: BinaryIO, value: object) -> None:
