@@ -441,37 +441,37 @@ class Index:
         keys_child: Forked | None = None
         if serving is None and len(analysed) >= KEYS_CHILD_MIN_NAMES and processes_available() > 1 and can_fork():
             keys_child = in_child(partial(_key_tables_of, self.entities, analysed), "key tables")
-        for ei, entity in enumerate(self.entities):
-            learnable: list[NormalizedName] = []
-            for name, norm in _held_names(entity, analysed):
-                if name.quality == NameQuality.STRONG:
-                    learnable.append(norm)
-                if norm.abjad:
-                    abjad_tokens.update(norm.tokens)
-                ni = len(name_norm)
-                name_entity.append(ei)
-                name_name.append(name)
-                name_norm.append(norm)
-                exact[norm.text].append(ni)
-                # in the name's order, not a set's: the order tokens are first met orders the neighbour tables
-                # and with them retrieval's sums, which must not depend on the process's string hash seed
-                keys = dict.fromkeys(norm.tokens)
-                words.update(keys)
-                compact = _joined_form(norm)
-                if compact is not None:
-                    keys[compact] = None
-                    compacts.add(compact)
-                for key in keys:
-                    postings[key].append(ni)
-            by_entity.append(learnable)
-            for ident in entity.identifiers:
-                key = comparable(ident.type, ident.value)
-                if len(key) >= 4:
-                    ids[key].append((ei, ident))
-        tokens = list(postings)
-        joined_only = compacts - words  # joined forms are reached through their skeleton only (`key_tables`)
         tables: Tables | None = None
         try:
+            for ei, entity in enumerate(self.entities):
+                learnable: list[NormalizedName] = []
+                for name, norm in _held_names(entity, analysed):
+                    if name.quality == NameQuality.STRONG:
+                        learnable.append(norm)
+                    if norm.abjad:
+                        abjad_tokens.update(norm.tokens)
+                    ni = len(name_norm)
+                    name_entity.append(ei)
+                    name_name.append(name)
+                    name_norm.append(norm)
+                    exact[norm.text].append(ni)
+                    # in the name's order, not a set's: the order tokens are first met orders the neighbour tables
+                    # and with them retrieval's sums, which must not depend on the process's string hash seed
+                    keys = dict.fromkeys(norm.tokens)
+                    words.update(keys)
+                    compact = _joined_form(norm)
+                    if compact is not None:
+                        keys[compact] = None
+                        compacts.add(compact)
+                    for key in keys:
+                        postings[key].append(ni)
+                by_entity.append(learnable)
+                for ident in entity.identifiers:
+                    key = comparable(ident.type, ident.value)
+                    if len(key) >= 4:
+                        ids[key].append((ei, ident))
+            tokens = list(postings)
+            joined_only = compacts - words  # joined forms are reached through their skeleton only (`key_tables`)
             learned = (previous.comparer.variants, previous.learnable_names()) if previous is not None else None
             variants = learn_variants(by_entity, learned)
             # postings as one flat array plus (start, end) per key: one allocation instead of one per token

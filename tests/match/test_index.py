@@ -302,13 +302,17 @@ def test_a_key_child_that_dies_or_sends_the_wrong_thing_costs_time_not_the_index
     assert len(forks) == 4
 
 
+@pytest.mark.parametrize("failing", ["comparable", "learn_variants"], ids=["in the walk", "after the walk"])
 def test_a_build_that_fails_leaves_no_key_child_behind(
-    entities: list[Entity], forks: list[int], monkeypatch: pytest.MonkeyPatch
+    entities: list[Entity], forks: list[int], monkeypatch: pytest.MonkeyPatch, failing: str
 ) -> None:
-    def fails(*args: object) -> None:
-        raise MemoryError("the variants could not be learned")
+    """The key child is forked before the walk over the names: a build failing in the walk (an identifier that
+    cannot be read), or after it, kills and reaps it."""
 
-    monkeypatch.setattr(index_module, "learn_variants", fails)
+    def fails(*args: object) -> None:
+        raise MemoryError(f"{failing} failed")
+
+    monkeypatch.setattr(index_module, failing, fails)
     with pytest.raises(MemoryError):
         Index(entities)
     assert len(forks) == 1
