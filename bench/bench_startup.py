@@ -34,7 +34,7 @@ if __package__ in (None, ""):  # run as a script: make `bench` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.bench_replicas import Replica, http
-from bench.common import MIRROR, ROOT
+from bench.common import MIRROR, ROOT, compiled, worktree
 from bench.soak import descendants, memory_kb
 from service.model import Entity, EntityKind, Name, SyncState
 from service.store.embedded import EmbeddedStore
@@ -220,23 +220,6 @@ class Screening:
         self._thread.join()
         if not self.count:
             raise RuntimeError("no screening completed during the list change")
-
-
-def compiled(code: Path) -> None:
-    """Compile `code`'s package to bytecode, as an installed one is (pip compiles what it installs; so does the
-    image's build): a checkout run with PYTHONDONTWRITEBYTECODE=1 (set on some machines, and in the image, whose
-    package is compiled at install) would otherwise compile every module of the package at every start, 0.3-0.4 s
-    of a restart."""
-    subprocess.run([sys.executable, "-m", "compileall", "-q", str(code / "service")], check=True, capture_output=True)
-
-
-def worktree(rev: str, work: Path) -> Path:
-    """A checkout of `rev` beside this one (removed by the caller), whose `service` a baseline server runs."""
-    path = work / f"baseline-{rev}"
-    subprocess.run(
-        ["git", "-C", str(ROOT), "worktree", "add", "--detach", str(path), rev], check=True, capture_output=True
-    )
-    return path
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import os
+import subprocess
 import sys
 import time
 from collections import defaultdict
@@ -286,3 +287,20 @@ def print_tallies(title: str, tallies: dict[str, Tally], out: Any = sys.stdout) 
             f"{name:<24} {n:>5} {pct(t.recall):>8} {pct(t.top1_rate):>8} {pct(t.fpr):>8} {len(t.failures):>5}",
             file=out,
         )
+
+
+def compiled(code: Path) -> None:
+    """Compile `code`'s package to bytecode, as an installed one is (pip compiles what it installs; so does the
+    image's build): a checkout run with PYTHONDONTWRITEBYTECODE=1 (set on some machines, and in the image, whose
+    package is compiled at install) would otherwise compile every module of the package at every start, 0.3-0.4 s
+    of a restart."""
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(code / "service")], check=True, capture_output=True)
+
+
+def worktree(rev: str, work: Path) -> Path:
+    """A checkout of `rev` beside this one (removed by the caller), whose `service` a baseline runs."""
+    path = work / f"baseline-{rev}"
+    subprocess.run(
+        ["git", "-C", str(ROOT), "worktree", "add", "--detach", str(path), rev], check=True, capture_output=True
+    )
+    return path
