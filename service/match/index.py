@@ -319,6 +319,11 @@ def _key_tables_of(entities: Sequence[Entity], analysed: Mapping[str, Normalized
     norms = [norm for entity in entities for _, norm in _held_names(entity, analysed)]
     keys = list(dict.fromkeys(chain.from_iterable(map(_posted_under, norms))))
     abjad_tokens, joined_only = _keyed_as(norms)
+    return _numbered_key_tables(keys, abjad_tokens, joined_only)
+
+
+def _numbered_key_tables(keys: Sequence[str], abjad_tokens: Set[str], joined_only: Set[str]) -> NumberedTables:
+    """`key_tables` over the index's `keys` (in its key order), each token given as its number there."""
     lists = _key_lists(keys, abjad_tokens, joined_only, NO_TOKEN_KEYS, range(len(keys)))
     return tuple(_tables(table) for table in lists)
 
@@ -411,12 +416,15 @@ class Index:
         entities: Iterable[Entity],
         previous: Index | None = None,
         analysed: Mapping[str, NormalizedName] | None = None,
+        *,
+        beside: bool = False,
     ) -> None:
         """`previous`: an earlier index (the one serving), which lends its names' analysis, reused instead of
         analysing them again (analysis is a pure function of the text; a list change leaves nearly every name as it
         was), its key tables, updated rather than made again (`updated_key_tables`), and whose spelling variants are
         counted again only for the entities whose names changed (service.match.variants). `analysed`: every name's
-        analysis (`analyses`), when the caller made it already."""
+        analysis (`analyses`), when the caller made it already. `beside`: whether forked children work beside this
+        build (Matcher.build's views), keeping the other cores busy (below)."""
         self.entities: list[Entity] = list(entities)
         if analysed is None:
             analysed = analyses(self.entities, previous)
@@ -433,13 +441,19 @@ class Index:
         by_entity: list[list[NormalizedName]] = []
         # Every token's keys (typo neighbours, skeletons, unarticled forms) are the longest part of a first build
         # (1.2 s of 3 on the real lists, 5 s at ten times: a skeleton is computed by rules, token by token). Where
-        # forking is safe and pays (KEYS_CHILD_MIN_NAMES), a child forked now makes them: it finds the tokens by the
-        # walk over the names this loop makes (`_held_names`), while this process runs the loop, learns the
-        # spelling variants and weighs the names. At a list change, the serving index's tables are copied and the
-        # keys of the tokens that changed made again (`updated_key_tables`).
+        # forking is safe and pays (KEYS_CHILD_MIN_NAMES), a forked child makes them while this process learns the
+        # spelling variants and weighs the names. With no other child beside this build, it is forked now and finds
+        # the tokens by the walk over the names this loop makes (`_held_names`): the loop is 3 s at ten times the
+        # lists, on one core, which would otherwise leave the other idle. With children beside it (a view's), the
+        # cores are busy anyway, and the child is forked after the loop and given its tokens, sparing the 1.3 s of
+        # CPU its own walk costs. At a list change, the serving index's tables are copied and the keys of the
+        # tokens that changed made again (`updated_key_tables`).
         serving = previous if previous is not None and previous._key_number else None  # one to update the tables of
+        keys_wanted = (
+            serving is None and len(analysed) >= KEYS_CHILD_MIN_NAMES and processes_available() > 1 and can_fork()
+        )
         keys_child: Forked | None = None
-        if serving is None and len(analysed) >= KEYS_CHILD_MIN_NAMES and processes_available() > 1 and can_fork():
+        if keys_wanted and not beside:
             keys_child = in_child(partial(_key_tables_of, self.entities, analysed), "key tables")
         tables: Tables | None = None
         try:
@@ -472,6 +486,8 @@ class Index:
                         ids[key].append((ei, ident))
             tokens = list(postings)
             joined_only = compacts - words  # joined forms are reached through their skeleton only (`key_tables`)
+            if keys_wanted and beside:
+                keys_child = in_child(partial(_numbered_key_tables, tokens, abjad_tokens, joined_only), "key tables")
             learned = (previous.comparer.variants, previous.learnable_names()) if previous is not None else None
             variants = learn_variants(by_entity, learned)
             # postings as one flat array plus (start, end) per key: one allocation instead of one per token

@@ -207,7 +207,8 @@ class Matcher:
                 else {}
             )
             try:
-                matcher = cls(Index(entities, prior, analysed), versions)
+                beside = any(child is not None for child in children.values())
+                matcher = cls(Index(entities, prior, analysed, beside=beside), versions)
                 built: dict[str, object] = {}
                 for v in views:
                     child = children.pop(v.name, None)

@@ -8,6 +8,7 @@ import pickle
 import threading
 from collections.abc import Callable
 from dataclasses import replace
+from functools import partial
 
 import numpy as np
 import pytest
@@ -231,13 +232,26 @@ def _built_here(entities: list[Entity], monkeypatch: pytest.MonkeyPatch) -> byte
         return _pickled(Index(entities))
 
 
+@pytest.mark.parametrize("beside", [False, True], ids=["forked before the walk", "forked after it, given its tokens"])
 def test_key_tables_from_a_child_are_those_built_here(
-    entities: list[Entity], forks: list[int], monkeypatch: pytest.MonkeyPatch
+    entities: list[Entity], forks: list[int], monkeypatch: pytest.MonkeyPatch, beside: bool
 ) -> None:
+    """With no other child beside the build, the key child is forked before the walk over the names and walks them
+    itself; with one beside it (a view's), it is forked after the walk and given the tokens. The same tables
+    either way."""
     here = _built_here(entities, monkeypatch)
     assert forks == []
-    ix = Index(entities)
+    children: list[str] = []  # what each child forked here computes
+    fork = index_module.in_child
+
+    def recorded(work: partial[object], what: str) -> object:
+        children.append(work.func.__name__)
+        return fork(work, what)
+
+    monkeypatch.setattr(index_module, "in_child", recorded)
+    ix = Index(entities, beside=beside)
     assert len(forks) == 1
+    assert children == ["_numbered_key_tables" if beside else "_key_tables_of"]
     # the same tables, sharing this process's token objects (the index's keys) as tables built here do: pickled,
     # the same bytes
     assert len(ix.by_skeleton) > 500 and len(ix.by_deletion) > 2000

@@ -119,7 +119,7 @@ def test_what_a_child_sends_is_checked(snapshots: list[Snapshot], forks: list[in
 def test_a_build_that_fails_leaves_no_view_child_behind(
     snapshots: list[Snapshot], forks: list[int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def fails(*args: object) -> None:
+    def fails(*args: object, **kwargs: object) -> None:
         raise MemoryError("the index could not be built")
 
     monkeypatch.setattr(matcher, "Index", fails)
@@ -128,6 +128,27 @@ def test_a_build_that_fails_leaves_no_view_child_behind(
     assert len(forks) == 1
     with pytest.raises(ChildProcessError):  # killed and reaped, not left writing into a pipe nobody reads
         os.waitpid(forks[0], os.WNOHANG)
+
+
+def test_the_index_is_told_when_a_view_child_works_beside_it(
+    snapshots: list[Snapshot], forks: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The index forks its key child after its walk over the names when a view's child keeps the other core busy
+    (service.match.index), before it otherwise."""
+    told: list[bool] = []
+    real = matcher.Index
+
+    def index(*args: object, beside: bool = False) -> object:
+        told.append(beside)
+        return real(*args, beside=beside)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(matcher, "Index", index)
+    Matcher.build(snapshots, views=(TEXT_VIEW,))
+    assert len(forks) == 1  # the view's child (the key child: not worth it for the excerpts)
+    Matcher.build(snapshots)
+    monkeypatch.setattr(matcher, "VIEW_CHILD_MIN_NAMES", 10**6)
+    Matcher.build(snapshots, views=(TEXT_VIEW,))  # the view built here, after the index
+    assert told == [True, False, False]
 
 
 def test_views_are_built_here_with_another_thread_or_few_names(
