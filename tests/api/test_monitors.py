@@ -119,3 +119,12 @@ def test_batch_creates_many_and_bad_input_is_refused_with_a_reason(app: TestClie
     )
     assert bad_kind.status_code == 422
     assert app.put("/v1/monitors/r9", json={"name": "x"}).status_code == 401
+
+
+def test_a_cursor_of_digits_that_are_no_number_starts_at_the_beginning(app: TestClient) -> None:
+    """A cursor of "²", a digit to str.isdigit but no number to int, reads as none: not a 500 (schemathesis)."""
+    put(app, "cust-cursor", {"name": "Aeroflot"})
+    first = app.get("/v1/decisions", headers=AUTH)
+    odd = app.get("/v1/decisions?cursor=%C2%B2", headers=AUTH)
+    assert first.status_code == odd.status_code == 200
+    assert odd.json() == first.json()

@@ -138,7 +138,7 @@ async def decisions(
     limit: PageLimit = 1000,
 ) -> Response:
     """Every decision on one party (`ref`), or all of them a page at a time, oldest first."""
-    after = int(cursor) if cursor and cursor.isdigit() else 0
+    after = int(cursor) if cursor and cursor.isascii() and cursor.isdigit() else 0  # ("²".isdigit(), not int)
     found = await run_in_threadpool(ctx.require_monitoring().decisions, ref, limit=limit, after=after)
     next_cursor = str(after + len(found)) if len(found) == limit else None
     return json_response({"decisions": [decision_response(d) for d in found], "next_cursor": next_cursor})
