@@ -17,6 +17,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from functools import partial
 from typing import NamedTuple
 
@@ -54,6 +55,7 @@ from service.model import (
 )
 from service.normalize.countries import to_country_code
 from service.normalize.dates import parse_date_spec
+from service.normalize.hangul import readings as hangul_readings
 from service.normalize.identifiers import canonical, is_identifier_like, parse_imo, split_identifiers
 from service.normalize.names import NormalizedName, analyze
 from service.normalize.scripts import detect_script
@@ -80,6 +82,17 @@ def _identifier_keys(value: str) -> frozenset[str]:
     return frozenset(k for k in keys if len(k) >= 4)
 
 
+def _as_read(name: str, text: str) -> NormalizedName:
+    """The analysis of `text`, a reading of `name` (or `name` itself): in the name's script, with its units in that
+    script, so that against a listed name in the same script the reading is held to their similarity there, as the
+    name itself is (score.score_names)."""
+    read = analyze(text)
+    if text == name:
+        return read
+    typed = analyze(name)
+    return replace(read, script=typed.script, native=typed.native)
+
+
 def prepare(query: Query, index: Index) -> PreparedQuery:
     """The query as the features read it: names analyzed and weighed, identifiers keyed, countries coded."""
     if query.is_empty():
@@ -98,10 +111,15 @@ def prepare(query: Query, index: Index) -> PreparedQuery:
         parts = [p.strip() for p in n.split("/")]
         if len(parts) > 1 and all(sum(ch.isalpha() for ch in p) >= MIN_SLASHED_PART for p in parts):
             names_only += parts
+    # (as typed, as read): a Korean name in Hangul is also read as the lists write North Koreans, in each of their
+    # ways: the stops of its given name voiceless and voiced, ㅈ as "j" and as "ch" ("RI Pyong Chol", "PAEK Se
+    # Bong", "CHO Il U": service.normalize.hangul)
+    readings = [(n, n) for n in names_only]
+    readings += [(n, read) for n in names_only for read in hangul_readings(n)]
     names = tuple(
-        QueryName(n, norm, token_weights(norm, index.idf))
-        for n in dict.fromkeys(names_only)
-        if (norm := analyze(n)).tokens
+        QueryName(raw, norm, token_weights(norm, index.idf))
+        for raw, text in dict.fromkeys(readings)
+        if (norm := _as_read(raw, text)).tokens
     )
     identifiers = tuple((v, keys) for v in dict.fromkeys(id_values) if (keys := _identifier_keys(v)))
     # a name that merely looks like a code ("Phoenix" could be a registration) is looked up as one, but does

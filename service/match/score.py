@@ -617,9 +617,13 @@ def _align(
                 c_names.sort(key=lambda j: -cw[j])
             replaced = set(c_names[: len(q_names)])
         # an added name needs the listed name itself matched, two of its names at least: "Anastasia Volfovich"
-        # does not merely add a name to a listed "Anastasiia"
+        # does not merely add a name to a listed "Anastasiia"; and a syllable of a Korean name typed in Hangul
+        # is no name of its own ("인철 광수", In-chol Kwang-su, does not add a name to "KANG Chol Su")
         added_name = (
-            bool(q_names) and not c_names and sum(1 for j in range(nc) if used_c[j] and ck[j] in _NAME_CLASSES) >= 2
+            bool(q_names)
+            and not c_names
+            and q.script != "Hang"
+            and sum(1 for j in range(nc) if used_c[j] and ck[j] in _NAME_CLASSES) >= 2
         )
         for i in extra_q:
             den += qw[i] * (EXTRA_QUERY_COST if added_name and qk[i] in _NAME_CLASSES else 1.0)

@@ -179,6 +179,42 @@ def test_screen_korean_script_and_romanizations_find_kim_jong_un(excerpt_matcher
     assert _top(excerpt_matcher.screen(Query(name=name, kind=EntityKind.PERSON)), "us_ofac_sdn:20157").match
 
 
+@pytest.mark.parametrize(
+    ("hangul", "entity_id"),
+    [
+        ("백세봉", "un_sc_sanctions:KPi.048"),  # PAEK SE BONG: the given name's ㅂ voiced
+        ("백창호", "un_sc_sanctions:KPi.006"),  # PAEK CHANG-HO
+        ("김정식", "un_sc_sanctions:KPi.066"),  # KIM JONG SIK
+        ("리성혁", "un_sc_sanctions:KPi.077"),  # RI SONG HYOK: ㄹ as r, ㅓ as o
+    ],
+)
+def test_screen_finds_north_koreans_typed_in_hangul(excerpt_matcher: Matcher, hangul: str, entity_id: str) -> None:
+    """The lists write North Koreans in the DPRK's romanization only; a name in Hangul is read that way too
+    (service.normalize.hangul), and the evidence says which reading matched."""
+    hit = _top(excerpt_matcher.screen(Query(name=hangul)), entity_id)
+    assert hit.match and hit.score >= 0.95, hit.score
+    name = hit.evidence[0]
+    assert name.query_value == hangul and name.query_normalized and name.query_normalized.isascii()
+
+
+def test_a_syllable_left_over_in_hangul_is_no_added_name() -> None:
+    """The name "인철 광수" (two given names) holds KANG's given name 철수 and more: a Korean syllable is not a
+    name of its own, so the syllable left over costs in full, not as an added given name does in a Latin name."""
+    listed = Entity(id="x:1", list_id="x", kind=EntityKind.PERSON, name=Name("KANG Chol Su"))
+    matcher = Matcher.build([Snapshot("x", "v1", (listed,))])
+    assert not [h for h in matcher.screen(Query(name="인철 광수")) if h.match]
+    assert [h.entity_id for h in matcher.screen(Query(name="강철수")) if h.match] == ["x:1"]
+    # an added given name in a Latin name still costs a part only
+    assert [h.entity_id for h in matcher.screen(Query(name="Kang Chol Su Min")) if h.match] == ["x:1"]
+
+
+def test_a_hangul_reading_is_held_to_the_hangul_against_a_hangul_name(excerpt_matcher: Matcher) -> None:
+    """A reading of a Hangul name keeps the name's script and syllables: against a name in Hangul it scores at most
+    their similarity syllable by syllable, as the name itself does (a reading may not match what the name does not)."""
+    c = excerpt_matcher.compare(Query(name="한수은"), Query(name="한수우"))
+    assert not c.match, (c.score, [e.detail for e in c.evidence])
+
+
 def test_screen_korean_names_one_syllable_apart_do_not_match(real_matcher: Matcher) -> None:
     hits = real_matcher.screen(Query(name="Kim Seung-ho", kind=EntityKind.PERSON))
     assert "us_ofac_sdn:22991" not in {h.entity_id for h in hits if h.match}  # KIM, Sang-ho
