@@ -55,9 +55,6 @@ class QueryName:
     weights: tuple[float, ...]  # token weights (score.token_weights)
     # the comparer's memo rows of its tokens by alignment flags, kept for the one screening (score.score_names)
     rows: dict[int, list[Row]] = field(default_factory=dict, compare=False, repr=False)
-    # its score against each listed name scored so far in the one screening, by the listed analysis and weights
-    # (`_best_names`): one person on several lists is one name, in one analysis object, on each list's entity
-    scores: dict[tuple[int, int], float] = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,17 +154,11 @@ def _best_names(q: PreparedQuery, c: Candidate, ctx: Context) -> tuple[Signal, S
         if best[k] >= 1.0:
             continue  # no name of this quality can do better than an identical one
         code = aircraft and _is_code(listed.name.full)
-        # A score is a function of the two analyses and their weights alone: the same listed analysis and weights
-        # (the same objects, alive for the screening) score the same for another entity. 13 % of the pairs of a
-        # pass over the golden set were such repeats.
-        seen = (id(listed.norm), id(listed.weights))
         for qi, qn in enumerate(q.names):
             if code:
                 s = compare_name(q, qi, listed, c.entity, ctx, explain=False).score
-            elif (known := qn.scores.get(seen)) is not None:
-                s = known
             else:  # the hot path, without the extra call
-                s = qn.scores[seen] = score_names(
+                s = score_names(
                     qn.norm, listed.norm, weigh, qn.weights, listed.weights, explain=False, comparer=comparer,
                     rows=qn.rows,
                 ).score  # fmt: skip

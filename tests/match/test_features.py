@@ -18,7 +18,7 @@ from service.match.features import (
 )
 from service.match.index import IndexedName
 from service.match.matcher import Matcher, prepare
-from service.model import Entity, EntityKind, Name, Query, Snapshot
+from service.model import EntityKind, Query
 
 
 def test_every_feature_is_named_weighed_and_explained() -> None:
@@ -97,33 +97,3 @@ def test_identifier_features_say_nothing_without_an_identifier_in_common(
         compared += combine(every) > 0.5
     assert compared, "no candidate near the query: the comparison says nothing"
     assert len(features._NAME_BASES) == sum(not f.qualifier for f in FEATURES) - len(features._ID_BASES)
-
-
-def test_a_listed_name_on_several_lists_is_scored_once_per_query_name() -> None:
-    """One person on two lists is one analysed name on each list's entity: the second entity's name score is read
-    from the query name's memo (`QueryName.scores`), keyed by the listed analysis and weights it was computed for."""
-    person = "Vladimir Ivanovich Petrovsky"
-    matcher = Matcher.build(
-        [
-            Snapshot("a", "v1", (Entity(id="a:1", list_id="a", kind=EntityKind.PERSON, name=Name(person)),)),
-            Snapshot("b", "v1", (Entity(id="b:1", list_id="b", kind=EntityKind.PERSON, name=Name(person)),)),
-            Snapshot("c", "v1", (Entity(id="c:1", list_id="c", kind=EntityKind.PERSON, name=Name("Ivan Sidorov")),)),
-        ]
-    )
-    index = matcher.index
-    first, second = (Candidate(index.entities[e], [index.names[e]], id_matches=(), countries=()) for e in (0, 1))
-    assert first.names[0].norm is second.names[0].norm  # the premise: one analysis for the one text
-    prepared = prepare(Query(name="Vladimir Petrovsky"), index)
-    score, _ = assess(prepared, first, matcher.context)
-    memo = prepared.names[0].scores
-    assert len(memo) == 1 and 0.8 < score < 1.0
-    # what the second entity reads is the memo's: a value planted there is its name score
-    memo[next(iter(memo))] = 0.61
-    assert features.name_match(prepared, second, matcher.context).value == 0.61
-    # a listed name analysed otherwise is scored for itself
-    other = Candidate(index.entities[2], [index.names[2]], id_matches=(), countries=())
-    assert features.name_match(prepared, other, matcher.context).value < 0.5
-    assert len(memo) == 2
-    # and screening answers for both entities alike
-    hits = matcher.screen(Query(name="Vladimir Petrovsky"))
-    assert [h.entity_id for h in hits] == ["a:1", "b:1"] and hits[0].score == hits[1].score
