@@ -35,6 +35,8 @@ from service.match.matcher import Matcher, ViewMaker
 from service.match.text_vocab import Vocabulary, adopt, is_ordinary_token, is_title_word, stop_words_for, vocabulary
 from service.model import Entity, EntityKind, Evidence, Hit, Query
 from service.normalize.countries import to_country_code
+from service.normalize.hangul import HANGUL_WORD
+from service.normalize.hangul import readings as hangul_readings
 from service.normalize.identifiers import canonical, imo_check_digit_ok, looks_like_tail_number
 from service.normalize.names import NormalizedName, TokenClass, analyze, fold_vowels, skeletons
 from service.normalize.scripts import char_script
@@ -82,7 +84,9 @@ MIN_CJK_NAME_CHARS = 3  # two Han characters are a name as often as they are par
 MAX_PRECHECKED_NAMES = 2_000
 
 _CJK_RANGES = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
-_LETTERS = rf"[^\W\d_{_CJK_RANGES}]"
+# Korean separates its words with spaces, and is read as words too (a listed North Korean is in Latin letters only)
+_UNSPACED = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_LETTERS = rf"[^\W\d_{_UNSPACED}]"
 # words, and numbers, which some names carry inside ("JSC 560 Armored Repair Plant", "Internews 98 OOD")
 _WORD = re.compile(rf"{_LETTERS}+(?:['’\-]{_LETTERS}+)*|\d+")
 _CJK_RUN = re.compile(rf"[{_CJK_RANGES}]+")
@@ -675,10 +679,19 @@ def scan_text(
 
             span_hits = screen_span("cjk:" + query, query, same_name)
         else:
-            norm = analyze(query)
+            norms = _read(query)
+            norm = norms[0]
             words = _span_words(norm)
             ordinary = _is_ordinary(query, words)
-            if len(words) == 1:
+            if len(norms) > 1:  # Korean in Hangul: strong enough under any of its readings
+
+                def any_reading(h: Hit, norms: list[NormalizedName] = norms, query: str = query) -> bool:
+                    if h.score < 1.0:
+                        return False  # a reading matches exactly (KOREAN_PROSE_MIN_SYLLABLES)
+                    return any(_accepts(view, n, _is_ordinary(query, _span_words(n)), h) for n in norms)
+
+                span_hits = screen_span(norm.text + "\x1fhangul", query, any_reading)
+            elif len(words) == 1:
 
                 def one_word(h: Hit, norm: NormalizedName = norm) -> bool:
                     ev = _name_evidence(h)
@@ -721,25 +734,72 @@ def scan_text(
     )
 
 
+def _read(span: str) -> list[NormalizedName]:
+    """A span's analysis, then, for Korean in Hangul, its readings as the lists write North Koreans
+    (service.normalize.hangul): which words a listed name must have, and which match is strong enough, are judged on
+    each (the scorer compares each too)."""
+    norms = [analyze(span)]
+    if HANGUL_WORD.search(span):
+        norms += [analyze(r) for r in hangul_readings(span)]
+    return norms
+
+
+def _worth_reading(view: TextView, span: str, norm: NormalizedName) -> bool:
+    words = _span_words(norm)
+    if not words or (len(words) == 1 and to_country_code(span)):
+        return False
+    if not _worth_screening(view, words, norm, _is_ordinary(span, words)):
+        return False
+    return len(words) > 1 or _single_word_ok(view, norm, words[0])
+
+
+# Korean attaches its particles to the word before: a name then ends inside a word (리병철이, "Ri Pyong Chol" as the
+# subject; 김여정의, "of Kim Yo Jong"). The particles of one and two syllables that follow names.
+_KOREAN_PARTICLES = (
+    "이", "가", "은", "는", "을", "를", "의", "에", "와", "과", "도", "로", "씨",
+    "에게", "에서", "께서", "으로", "이나", "에는", "과의", "와의", "이라는",
+)  # fmt: skip
+_MIN_NAME_SYLLABLES = 2
+# In prose a Korean name is one word of three syllables or more (리병철), matched exactly by one of its readings:
+# Korean words are made of the syllables names are made of, and a word of two ("성장", growth: song jang) or a
+# name one syllable off ("박정호", Pak Jong Ho, for PAEK Chang Ho) would otherwise be mentions.
+KOREAN_PROSE_MIN_SYLLABLES = 3
+
+
+def _korean_name(span: str) -> bool:
+    return len(span) >= KOREAN_PROSE_MIN_SYLLABLES and HANGUL_WORD.fullmatch(span) is not None
+
+
+def _before_particle(text: str, start: int, end: int) -> list[int]:
+    """Where a span ending in a Hangul word may end instead, a particle cut off (both are screened: 김정은's last
+    syllable is a particle's too; the best match wins)."""
+    if not HANGUL_WORD.fullmatch(text[end - 1 : end]):
+        return []
+    last = text[start:end].rsplit(maxsplit=1)[-1]
+    return [
+        end - len(particle)
+        for particle in _KOREAN_PARTICLES
+        if last.endswith(particle) and len(last) - len(particle) >= _MIN_NAME_SYLLABLES
+    ]
+
+
 def _candidates(view: TextView, text: str) -> Iterator[tuple[int, int, str, bool]]:
     """(start, end, query, exact) of every span worth the scorer, in text order; `exact`: a CJK-script name
     found character for character, which must match a listed name exactly."""
     spans: list[tuple[int, int, str, bool]] = []
     worth: dict[str, bool] = {}  # a repeated span is judged once
     for run in _name_words(text):
-        for start, end in _spans(run):
-            span = text[start:end]
-            norm = analyze(span)
-            words = _span_words(norm)
-            if not words or (len(words) == 1 and to_country_code(span)):
-                continue
-            if norm.text not in worth:
-                worth[norm.text] = _worth_screening(view, words, norm, _is_ordinary(span, words))
-            if not worth[norm.text]:
-                continue
-            if len(words) == 1 and not _single_word_ok(view, norm, words[0]):
-                continue
-            spans.append((start, end, span, False))
+        for start, whole in _spans(run):
+            for end in (whole, *_before_particle(text, start, whole)):
+                span = text[start:end]
+                if HANGUL_WORD.search(span) and not _korean_name(span):
+                    continue
+                norms = _read(span)
+                key = norms[0].text if len(norms) == 1 else span  # a repeated span is judged once
+                if key not in worth:
+                    worth[key] = any(_worth_reading(view, span, norm) for norm in norms)
+                if worth[key]:
+                    spans.append((start, end, span, False))
     # CJK-script names are compared character for character with punctuation left out ("新全電子(香港)有限公司")
     if view.cjk and _CJK_RUN.search(text):
         where = [i for i, ch in enumerate(text) if char_script(ch) in _CJK_SCRIPTS]

@@ -222,3 +222,44 @@ def test_a_cached_view_brings_the_prose_vocabulary(excerpt_matcher: Matcher, mon
     assert view.vocabulary == text_vocab.Vocabulary(*text_vocab._build())
     assert len(view.vocabulary.ordinary["Latn"]) > 1000 and "the" in view.vocabulary.ordinary["Latn"]
     assert text_vocab.is_ordinary_token.__wrapped__("the", "Latn")  # answered from the adopted vocabulary
+
+
+@pytest.mark.parametrize(
+    ("text", "mention", "entity_id"),
+    [
+        # the subject particle 이 joined to the name, as Korean writes it
+        ("조선중앙통신에 따르면 리성혁이 회의에 참석했다.", "리성혁", "un_sc_sanctions:KPi.077"),  # RI SONG HYOK
+        # the possessive 의
+        ("김정식의 지도 아래 시험이 진행되었다.", "김정식", "un_sc_sanctions:KPi.066"),  # KIM JONG SIK
+        ("국가우주개발국 관계자 백창호 씨", "백창호", "un_sc_sanctions:KPi.006"),  # PAEK CHANG-HO
+    ],
+)
+def test_find_mentions_reads_korean_prose(excerpt_matcher: Matcher, text: str, mention: str, entity_id: str) -> None:
+    """Korean in Hangul is read as words (it spaces them), in the readings the lists use for North Koreans, with a
+    particle joined to a name cut off; nothing else in the sentence is a mention."""
+    mentions = find_mentions(excerpt_matcher, text, threshold=0.8)
+    assert [m.text for m in mentions] == [mention]
+    found = mentions[0]
+    assert text[found.start : found.end] == mention
+    assert any(h.entity_id == entity_id and h.match for h in found.hits)
+
+
+def test_find_mentions_in_korean_prose_needs_a_whole_name_read_exactly(excerpt_matcher: Matcher) -> None:
+    """박정호 (Pak Jong Ho) is one syllable's vowel from 백창호 (PAEK CHANG-HO), and two-syllable words are made of
+    the syllables of names: only a word of three syllables that one reading matches exactly is a mention."""
+    text = "선장 박정호 씨가 회의에서 백창호 국장과 만났다."
+    assert [m.text for m in find_mentions(excerpt_matcher, text, threshold=0.8)] == ["백창호"]
+
+
+def test_find_mentions_in_ordinary_korean_prose_is_empty(real_matcher: Matcher) -> None:
+    """South Korean news without a listed party: its words (성장, growth; 선장, captain) and its people's names are
+    no mention of the North Koreans on the lists (JANG SONG CHOL, JANG YONG SON, PAEK CHANG-HO)."""
+    text = (
+        "삼성전자와 현대자동차는 올해 3분기 실적을 발표했다. 반도체 수출이 늘면서 영업이익이 크게 증가했고, 김민수"
+        " 연구원은 내년에도 성장이 이어질 것이라고 전망했다. 부산항에 입항한 화물선의 선장 박정호 씨와 선원들은 모두"
+        " 협조적이었으며, 이영희 세관장은 검사 절차를 강화하겠다고 말했다."
+    )
+    assert find_mentions(real_matcher, text, threshold=0.8) == []
+    # and the same page naming a listed North Korean finds him alone
+    named = text + " 한편 조선중앙통신은 리병철이 미사일 발사를 참관했다고 보도했다."
+    assert [m.text for m in find_mentions(real_matcher, named, threshold=0.8)] == ["리병철"]
