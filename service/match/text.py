@@ -679,7 +679,7 @@ def scan_text(
 
             span_hits = screen_span("cjk:" + query, query, same_name)
         else:
-            norms = _read(query)
+            norms = _readings(query)
             norm = norms[0]
             words = _span_words(norm)
             ordinary = _is_ordinary(query, words)
@@ -734,7 +734,7 @@ def scan_text(
     )
 
 
-def _read(span: str) -> list[NormalizedName]:
+def _readings(span: str) -> list[NormalizedName]:
     """A span's analysis, then, for Korean in Hangul, its readings as the lists write North Koreans
     (service.normalize.hangul): which words a listed name must have, and which match is strong enough, are judged on
     each (the scorer compares each too)."""
@@ -759,7 +759,6 @@ _KOREAN_PARTICLES = (
     "이", "가", "은", "는", "을", "를", "의", "에", "와", "과", "도", "로", "씨",
     "에게", "에서", "께서", "으로", "이나", "에는", "과의", "와의", "이라는",
 )  # fmt: skip
-_MIN_NAME_SYLLABLES = 2
 # In prose a Korean name is one word of three syllables or more (리병철), matched exactly by one of its readings:
 # Korean words are made of the syllables names are made of, and a word of two ("성장", growth: song jang) or a
 # name one syllable off ("박정호", Pak Jong Ho, for PAEK Chang Ho) would otherwise be mentions.
@@ -779,7 +778,7 @@ def _before_particle(text: str, start: int, end: int) -> list[int]:
     return [
         end - len(particle)
         for particle in _KOREAN_PARTICLES
-        if last.endswith(particle) and len(last) - len(particle) >= _MIN_NAME_SYLLABLES
+        if last.endswith(particle) and len(last) - len(particle) >= KOREAN_PROSE_MIN_SYLLABLES
     ]
 
 
@@ -794,7 +793,7 @@ def _candidates(view: TextView, text: str) -> Iterator[tuple[int, int, str, bool
                 span = text[start:end]
                 if HANGUL_WORD.search(span) and not _korean_name(span):
                     continue
-                norms = _read(span)
+                norms = _readings(span)
                 key = norms[0].text if len(norms) == 1 else span  # a repeated span is judged once
                 if key not in worth:
                     worth[key] = any(_worth_reading(view, span, norm) for norm in norms)
