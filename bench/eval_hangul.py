@@ -21,13 +21,24 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make `bench` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import MIRROR, ROOT, SPLITS, TUNE, load_snapshots, split_of
+from bench.common import EVAL_LIMIT, MIRROR, ROOT, SPLITS, TUNE, load_snapshots, split_of
 from service.match.matcher import Matcher
-from service.model import Query
+from service.model import Hit, Query
 from service.normalize.names import analyze
 from service.settings import DEFAULT_THRESHOLD
 
 CASES = ROOT / "tests" / "match" / "hangul.csv"
+
+
+def read_cases() -> list[dict[str, str]]:
+    """tests/match/hangul.csv: hangul, expected_entity_id, listed_as."""
+    with CASES.open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def matches(matcher: Matcher, name: str, limit: int = EVAL_LIMIT) -> list[Hit]:
+    """The hits of screening `name` that match at the default threshold."""
+    return [h for h in matcher.screen(Query(name=name), threshold=DEFAULT_THRESHOLD, limit=limit) if h.match]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -39,8 +50,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"no UN list under {args.mirror}: {skipped}", file=sys.stderr)
         return 2
     matcher = Matcher.build(snapshots)
-    with CASES.open(encoding="utf-8", newline="") as fh:
-        cases = list(csv.DictReader(fh))
+    cases = read_cases()
     # the Hangul, and as a reference the listed romanization itself typed as a query (its other parties are the
     # matcher's way with short Korean names in Latin letters, whatever script they came in)
     for column, label in (("hangul", "in Hangul"), ("listed_as", "the listed romanization, as a reference")):
@@ -49,8 +59,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         others = dict.fromkeys(SPLITS, 0)
         for case in cases:
             split = split_of(case["expected_entity_id"])
-            query = Query(name=case[column])
-            hits = [h for h in matcher.screen(query, threshold=DEFAULT_THRESHOLD, limit=50) if h.match]
+            hits = matches(matcher, case[column])
             listed = set(analyze(case["listed_as"]).tokens)
             ok = any(h.entity_id == case["expected_entity_id"] for h in hits)
             wrong = {analyze(h.name).text: h.name for h in hits if set(analyze(h.name).tokens) != listed}

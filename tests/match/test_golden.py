@@ -9,7 +9,6 @@ a failing test never prints a held-out case to tune on. Floors sit a little belo
 
 from __future__ import annotations
 
-import csv
 from collections import Counter
 from pathlib import Path
 
@@ -30,9 +29,10 @@ from bench.common import (
     split_of,
     tally,
 )
+from bench.eval_hangul import matches, read_cases
 from bench.eval_matcher import f1, run_pairs
 from service.match.matcher import Matcher
-from service.model import EVIDENCE_METHODS, Query, Snapshot
+from service.model import EVIDENCE_METHODS, Snapshot
 from service.settings import DEFAULT_THRESHOLD
 
 # Tuning part, per variation: recall floors (default RECALL_FLOOR) and false-alarm ceilings (default FPR_CEILING).
@@ -156,11 +156,10 @@ HANGUL_RECALL_FLOOR = {TUNE: 1.0, HELDOUT: 0.95}  # bench.eval_hangul: 100 % and
 @pytest.mark.parametrize("split", [TUNE, HELDOUT])
 def test_north_koreans_typed_in_hangul_are_found(matcher: Matcher, split: str) -> None:
     """tests/match/hangul.csv: the UN list's North Koreans, named in Hangul (service.normalize.hangul)."""
-    with (GOLDEN_CSV.parent / "hangul.csv").open(encoding="utf-8", newline="") as fh:
-        cases = [row for row in csv.DictReader(fh) if split_of(row["expected_entity_id"]) == split]
+    cases = [case for case in read_cases() if split_of(case["expected_entity_id"]) == split]
     assert len(cases) > 30
     found = sum(
-        any(h.match and h.entity_id == case["expected_entity_id"] for h in matcher.screen(Query(name=case["hangul"])))
+        any(h.entity_id == case["expected_entity_id"] for h in matches(matcher, case["hangul"], limit=10))
         for case in cases
     )
     assert found / len(cases) >= HANGUL_RECALL_FLOOR[split], f"{found} of {len(cases)}"
